@@ -1,0 +1,248 @@
+//! The PHP behaviours the ecommpay reference SDK relies on, reimplemented from their
+//! descriptions in docs/ecommpay.md §1 (not from php-src).
+
+use std::cmp::Ordering;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// PHP `strnatcmp` (case-sensitive natural order) over bytes.
+pub fn natcmp(a: &[u8], b: &[u8]) -> Ordering {
+    if a.is_empty() || b.is_empty() {
+        return a.len().cmp(&b.len());
+    }
+    // Reading past the end gives 0, like the NUL after a PHP string's bytes.
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let (mut i, mut j) = (0, 0);
+    // Only at the very start: zeros followed by another digit do not count.
+    while a[i] == b'0' && a.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    while b[j] == b'0' && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    loop {
+        let (mut ca, mut cb) = (at(a, i), at(b, j));
+        while is_space(ca) {
+            i += 1;
+            ca = at(a, i);
+        }
+        while is_space(cb) {
+            j += 1;
+            cb = at(b, j);
+        }
+        if ca.is_ascii_digit() && cb.is_ascii_digit() {
+            // A run starting with '0' reads as a fraction (left-aligned), otherwise as an integer.
+            let runs = if ca == b'0' || cb == b'0' {
+                compare_fraction_runs(a, &mut i, b, &mut j)
+            } else {
+                compare_integer_runs(a, &mut i, b, &mut j)
+            };
+            if runs != Ordering::Equal {
+                return runs;
+            }
+            match (i >= a.len(), j >= b.len()) {
+                (true, true) => return Ordering::Equal,
+                (true, false) => return Ordering::Less,
+                (false, true) => return Ordering::Greater,
+                _ => {}
+            }
+            // Right after a digit run the next bytes are compared without skipping whitespace.
+            ca = a[i];
+            cb = b[j];
+        }
+        if ca != cb {
+            return ca.cmp(&cb);
+        }
+        i += 1;
+        j += 1;
+        match (i >= a.len(), j >= b.len()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+    }
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+fn digit_at(s: &[u8], i: usize) -> Option<u8> {
+    s.get(i).copied().filter(u8::is_ascii_digit)
+}
+
+/// Integers: the longer run is bigger; at equal length the first differing digit decides.
+fn compare_integer_runs(a: &[u8], i: &mut usize, b: &[u8], j: &mut usize) -> Ordering {
+    let mut first_difference = Ordering::Equal;
+    loop {
+        match (digit_at(a, *i), digit_at(b, *j)) {
+            (None, None) => return first_difference,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                if first_difference == Ordering::Equal {
+                    first_difference = x.cmp(&y);
+                }
+            }
+        }
+        *i += 1;
+        *j += 1;
+    }
+}
+
+/// Fractions: the first differing digit decides; a run that ends first is smaller.
+fn compare_fraction_runs(a: &[u8], i: &mut usize, b: &[u8], j: &mut usize) -> Ordering {
+    loop {
+        match (digit_at(a, *i), digit_at(b, *j)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x != y => return x.cmp(&y),
+            _ => {}
+        }
+        *i += 1;
+        *j += 1;
+    }
+}
+
+/// PHP `(string)$float` with the default `precision = 14`: correctly rounded to 14 significant
+/// digits, trailing zeros dropped, scientific form (`1.0E+21`, `1.5E-7`) when the decimal
+/// exponent is below -4 or at least 14.
+pub fn float_to_string(value: f64) -> String {
+    if value.is_nan() {
+        return "NAN".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "INF" } else { "-INF" }.to_owned();
+    }
+    if value == 0.0 {
+        return if value.is_sign_negative() { "-0" } else { "0" }.to_owned();
+    }
+    // Rust's exact formatting gives the 14 correctly rounded significant digits.
+    let scientific = format!("{:.13e}", value.abs());
+    let (mantissa, exponent) = scientific.split_once('e').expect("scientific form");
+    let exponent: i32 = exponent.parse().expect("exponent");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let sign = if value < 0.0 { "-" } else { "" };
+    // Position of the decimal point relative to the first digit (1.5 → 1, 0.05 → -1).
+    let point = exponent + 1;
+    if !(-3..=14).contains(&point) {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { "0" } else { rest };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{first}.{rest}E{exp_sign}{}", exponent.abs());
+    }
+    if point <= 0 {
+        return format!("{sign}0.{}{digits}", "0".repeat(point.unsigned_abs() as usize));
+    }
+    let point = point as usize;
+    if digits.len() <= point {
+        format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
+    }
+}
+
+/// PHP `urlencode` (RFC 1738 as `http_build_query` uses it): `[A-Za-z0-9_.-]` kept, space as
+/// `+`, every other byte `%XX`.
+pub fn urlencode(text: &str) -> String {
+    const PHP_URLENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
+    // '%' itself is encoded, so "%20" in the output can only come from a space.
+    utf8_percent_encode(text, PHP_URLENCODE)
+        .to_string()
+        .replace("%20", "+")
+}
+
+/// A `serde_json` formatter that writes strings the way PHP `json_encode` does by default:
+/// `/` escaped as `\/` and every non-ASCII character as `\uXXXX` (UTF-16 units).
+pub struct PhpJsonFormatter;
+
+impl serde_json::ser::Formatter for PhpJsonFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut units = [0u16; 2];
+        for ch in fragment.chars() {
+            if ch == '/' {
+                writer.write_all(b"\\/")?;
+            } else if ch.is_ascii() {
+                writer.write_all(&[ch as u8])?;
+            } else {
+                for unit in ch.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(a: &str, b: &str) -> Ordering {
+        natcmp(a.as_bytes(), b.as_bytes())
+    }
+
+    #[test]
+    fn natural_order_cases_from_the_docs() {
+        use Ordering::*;
+        assert_eq!(cmp("arr:2", "arr:10"), Less);
+        assert_eq!(cmp("item1", "item2"), Less);
+        assert_eq!(cmp("item2", "item10"), Less);
+        assert_eq!(cmp("item02", "item1"), Less);
+        assert_eq!(cmp("a b", "ab"), Equal);
+        assert_eq!(cmp("a-c", "a0"), Less);
+        assert_eq!(cmp("a0", "a:b"), Less);
+        assert_eq!(cmp("a:b", "a_d"), Less);
+        assert_eq!(cmp("a_d", "aa"), Less);
+        assert_eq!(cmp("", "a"), Less);
+        assert_eq!(cmp("", ""), Equal);
+        assert_eq!(cmp("007", "7"), Equal);
+    }
+
+    #[test]
+    fn php_float_strings() {
+        for (value, text) in [
+            (10.0, "10"),
+            (1.5, "1.5"),
+            (0.1 + 0.2, "0.3"),
+            (1e21, "1.0E+21"),
+            (1.5e-7, "1.5E-7"),
+            (-0.0, "-0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0E-5"),
+            (1e14, "1.0E+14"),
+            (99999999999999.0, "99999999999999"),
+            (123456789012345.0, "1.2345678901234E+14"),
+            (-1.5, "-1.5"),
+            (100.55, "100.55"),
+            (1.0825, "1.0825"),
+        ] {
+            assert_eq!(float_to_string(value), text, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn urlencode_like_php() {
+        assert_eq!(urlencode("a b~*'()!-_."), "a+b%7E%2A%27%28%29%21-_.");
+        assert_eq!(urlencode("ü%20"), "%C3%BC%2520");
+    }
+
+    #[test]
+    fn json_encode_like_php() {
+        let value = serde_json::json!({"url": "a/b", "name": "Jürgen 😀"});
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, PhpJsonFormatter);
+        serde::Serialize::serialize(&value, &mut ser).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"url":"a\/b","name":"J\u00fcrgen \ud83d\ude00"}"#
+        );
+    }
+}

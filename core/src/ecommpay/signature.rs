@@ -1,0 +1,293 @@
+//! The ecommpay signature: the PHP SDK's canonical form, HMAC-SHA512, base64 (docs §1).
+//!
+//! Parameters are flattened to `path:value` elements (`customer:address:city:Riga`), sorted
+//! by path in PHP natural order (stable, so ties keep the caller's order), joined with `;`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Map, Value};
+use sha2::Sha512;
+use subtle::ConstantTimeEq;
+
+use super::php;
+use crate::error::{Error, Result};
+use crate::json::MAX_DEPTH;
+
+/// Keys that are never signed, at any depth.
+const IGNORED_KEYS: &[&str] = &["frame_mode"];
+
+/// Signs with one secret; the HMAC key schedule is computed once and reused.
+#[derive(Clone)]
+pub struct Signer {
+    mac: Hmac<Sha512>,
+}
+
+impl Signer {
+    /// Any secret is accepted here, as in the reference SDK; [`super::Gate`] is stricter.
+    pub fn new(secret: &str) -> Signer {
+        Signer {
+            mac: Hmac::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length"),
+        }
+    }
+
+    pub fn sign(&self, params: &Map<String, Value>) -> Result<String> {
+        Ok(self.sign_message(&string_to_sign(params)?))
+    }
+
+    pub(crate) fn sign_message(&self, message: &str) -> String {
+        STANDARD.encode(self.digest(message))
+    }
+
+    fn digest(&self, message: &str) -> [u8; 64] {
+        let mut mac = self.mac.clone();
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Constant-time check of a base64 signature against `message`.
+    pub(crate) fn verify_message(&self, message: &str, signature: &str) -> bool {
+        let mut given = [0u8; 64];
+        match STANDARD.decode_slice(signature.as_bytes(), &mut given) {
+            Ok(64) => bool::from(given.ct_eq(&self.digest(message))),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer { secret: <redacted> }")
+    }
+}
+
+/// `sign(params, secret)` of the reference SDK.
+pub fn sign(params: &Map<String, Value>, secret: &str) -> Result<String> {
+    Signer::new(secret).sign(params)
+}
+
+/// The exact string that is signed, for diagnosing a signature mismatch.
+pub fn string_to_sign(params: &Map<String, Value>) -> Result<String> {
+    let mut flat = Flattened::default();
+    flat.walk(params.iter(), 0, 0)?;
+    Ok(flat.into_string())
+}
+
+/// One `path:value` element; the path is `text[..path_len]`.
+struct Element {
+    text: String,
+    path_len: usize,
+}
+
+impl Element {
+    fn path(&self) -> &[u8] {
+        &self.text.as_bytes()[..self.path_len]
+    }
+}
+
+#[derive(Default)]
+struct Flattened {
+    elements: Vec<Element>,
+    path: String,
+    /// Set when two elements may share a path (keys with ':' or the top-level "0"/"" quirk);
+    /// only then is the cost of de-duplication paid.
+    may_collide: bool,
+}
+
+impl Flattened {
+    fn walk<'a>(
+        &mut self,
+        entries: impl Iterator<Item = (&'a String, &'a Value)>,
+        prefix_len: usize,
+        depth: usize,
+    ) -> Result<()> {
+        if depth >= MAX_DEPTH {
+            return Err(Error::invalid(
+                "params",
+                "too_deep",
+                format!("nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        // PHP writes `($prefix ? $prefix . ':' : '') . $key`: a prefix of "" or "0" is falsy
+        // and is dropped altogether, so the children of top-level "0" have bare paths.
+        let truthy = {
+            let prefix = &self.path[..prefix_len];
+            !(prefix.is_empty() || prefix == "0")
+        };
+        let base_len = if truthy { prefix_len } else { 0 };
+        for (key, value) in entries {
+            if IGNORED_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            self.path.truncate(base_len);
+            if truthy {
+                self.path.push(':');
+            }
+            if key.contains(':') {
+                self.may_collide = true;
+                self.path.push_str(&key.replace(':', "::"));
+            } else {
+                self.path.push_str(key);
+            }
+            let path_len = self.path.len();
+            match value {
+                Value::Object(map) => {
+                    self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
+                    self.walk(map.iter(), path_len, depth + 1)?;
+                }
+                Value::Array(list) => {
+                    self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
+                    let indices: Vec<String> = (0..list.len()).map(|i| i.to_string()).collect();
+                    self.walk(indices.iter().zip(list), path_len, depth + 1)?;
+                }
+                scalar => {
+                    let mut text = String::with_capacity(path_len + 16);
+                    text.push_str(&self.path);
+                    text.push(':');
+                    push_scalar(&mut text, scalar);
+                    self.elements.push(Element { text, path_len });
+                }
+            }
+        }
+        self.path.truncate(base_len);
+        Ok(())
+    }
+
+    fn into_string(mut self) -> String {
+        if self.may_collide {
+            self.keep_last_of_each_path();
+        }
+        stable_sort(&mut self.elements, |a, b| php::natcmp(a.path(), b.path()));
+        let mut out = String::with_capacity(self.elements.iter().map(|e| e.text.len() + 1).sum());
+        for (i, element) in self.elements.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(&element.text);
+        }
+        out
+    }
+
+    /// PHP `array_merge`: a repeated path keeps its first position and takes the last value.
+    fn keep_last_of_each_path(&mut self) {
+        let mut first_at: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut kept: Vec<Element> = Vec::with_capacity(self.elements.len());
+        for element in self.elements.drain(..) {
+            match first_at.get(element.path()) {
+                Some(&index) => kept[index] = element,
+                None => {
+                    first_at.insert(element.path().to_vec(), kept.len());
+                    kept.push(element);
+                }
+            }
+        }
+        self.elements = kept;
+    }
+}
+
+/// How PHP turns a scalar into text: null → "", booleans → 1/0, integers in decimal, floats
+/// with `precision = 14`. A JSON number is an integer when its text has no `.`, `e` or `E`
+/// and it fits in 64 bits, as PHP's `json_decode` decides.
+pub(crate) fn push_scalar(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Bool(true) => out.push('1'),
+        Value::Bool(false) => out.push('0'),
+        Value::String(s) => out.push_str(s),
+        Value::Number(n) => {
+            let lexeme = n.as_str();
+            let integral = !lexeme.contains(['.', 'e', 'E']);
+            match lexeme.parse::<i64>() {
+                Ok(i) if integral => out.push_str(&i.to_string()),
+                _ => out.push_str(&php::float_to_string(
+                    lexeme.parse::<f64>().unwrap_or(f64::NAN),
+                )),
+            }
+        }
+        Value::Array(_) | Value::Object(_) => unreachable!("containers are flattened"),
+    }
+}
+
+/// A stable merge sort that, unlike `slice::sort_by`, never panics when the comparison is not
+/// a total order (natural order can be inconsistent on contrived keys).
+fn stable_sort<T>(items: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering + Copy) {
+    if items.len() <= 24 {
+        for i in 1..items.len() {
+            let mut j = i;
+            while j > 0 && cmp(&items[j - 1], &items[j]) == Ordering::Greater {
+                items.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        return;
+    }
+    let mut right = items.split_off(items.len() / 2);
+    stable_sort(items, cmp);
+    stable_sort(&mut right, cmp);
+    let left = std::mem::take(items);
+    items.reserve(left.len() + right.len());
+    let (mut left, mut right) = (left.into_iter().peekable(), right.into_iter().peekable());
+    while let (Some(l), Some(r)) = (left.peek(), right.peek()) {
+        if cmp(l, r) == Ordering::Greater {
+            items.push(right.next().expect("peeked"));
+        } else {
+            items.push(left.next().expect("peeked"));
+        }
+    }
+    items.extend(left);
+    items.extend(right);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn docs_example() {
+        let p = params(
+            r#"{"project_id":12345,"payment_id":"X03936","payment_amount":3550,"payment_currency":"USD",
+            "payment_description":"Guyliner purchase","customer_first_name":"Jack",
+            "customer_last_name":"Sparrow","customer_phone":"02081234567"}"#,
+        );
+        assert_eq!(
+            string_to_sign(&p).unwrap(),
+            "customer_first_name:Jack;customer_last_name:Sparrow;customer_phone:02081234567;\
+             payment_amount:3550;payment_currency:USD;payment_description:Guyliner purchase;\
+             payment_id:X03936;project_id:12345"
+        );
+        assert_eq!(
+            sign(&p, "secret").unwrap(),
+            "e+kuzNpbptuGG4G7WxjuT8EFh90v2eMCh2EQ4y+hq5XX/aptGzhpi7a0uk/c7HdXj7M2o33WLrMNLEKD8yl3Kg=="
+        );
+    }
+
+    #[test]
+    fn quirks() {
+        // Children of top-level "0" get no "0:" prefix; later duplicates win in place.
+        let p = params(r#"{"x":"first","0":{"x":"second","y":1}}"#);
+        assert_eq!(string_to_sign(&p).unwrap(), "x:second;y:1");
+        let p = params(r#"{"a:b":1,"a":{"b":2,"frame_mode":"x"},"frame_mode":"popup"}"#);
+        assert_eq!(string_to_sign(&p).unwrap(), "a::b:1;a:b:2");
+        let p = params(r#"{"ab":1,"a b":2}"#);
+        assert_eq!(string_to_sign(&p).unwrap(), "ab:1;a b:2");
+        let p = params(r#"{"e":{},"l":[],"n":null,"t":true,"f":false}"#);
+        assert_eq!(string_to_sign(&p).unwrap(), "f:0;n:;t:1");
+    }
+
+    #[test]
+    fn sorts_long_lists_naturally() {
+        let list: Vec<Value> = (0..30).map(Value::from).collect();
+        let mut p = Map::new();
+        p.insert("arr".into(), Value::Array(list));
+        let text = string_to_sign(&p).unwrap();
+        let expected: Vec<String> = (0..30).map(|i| format!("arr:{i}:{i}")).collect();
+        assert_eq!(text, expected.join(";"));
+    }
+}

@@ -1,0 +1,303 @@
+//! Payment and payout invoices as the Commerce API and its callbacks describe them.
+//!
+//! Both documented shapes are read: JSON:API resources (`{type, id, attributes}`, private API
+//! and callbacks) and the flat objects of the public API. Every model keeps the resource it was
+//! read from in `raw`, so fields this SDK does not know yet are never lost.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use crate::json::read;
+use crate::open_enum::open_enum;
+
+open_enum! {
+    /// `status` of a payment invoice (paycore-api docs §4.1).
+    pub enum PaymentInvoiceStatus {
+        Created = "created" | "INITIALIZED",
+        Expired = "expired",
+        Terminated = "terminated",
+        Processing = "processing",
+        ProcessPending = "process_pending" | "PENDING",
+        Processed = "processed" | "SUCCESSFUL",
+        PartiallyProcessed = "partially_processed",
+        ProcessError = "process_error",
+        ProcessFailed = "process_failed" | "FAILED",
+        Refunding = "refunding",
+        RefundPending = "refund_pending" | "REFUNDING",
+        PartiallyRefunded = "partially_refunded",
+        Refunded = "refunded",
+        RefundError = "refund_error",
+        RefundFailed = "refund_failed",
+        ChargedBack = "charged_back",
+        PartiallyChargedBack = "partially_charged_back",
+    }
+}
+
+impl PaymentInvoiceStatus {
+    /// No further status change is expected. `processed` counts as final (it can still be
+    /// refunded or charged back later, which arrives as a new callback).
+    pub fn is_final(&self) -> bool {
+        use PaymentInvoiceStatus::*;
+        matches!(
+            self,
+            Expired
+                | Terminated
+                | Processed
+                | ProcessFailed
+                | PartiallyRefunded
+                | Refunded
+                | RefundFailed
+                | ChargedBack
+                | PartiallyChargedBack
+        )
+    }
+
+    /// The customer paid: ship the order. Only `processed`.
+    pub fn is_success(&self) -> bool {
+        matches!(self, PaymentInvoiceStatus::Processed)
+    }
+}
+
+open_enum! {
+    /// `status` of a payout invoice (paycore-api docs §4.2).
+    pub enum PayoutInvoiceStatus {
+        Created = "created",
+        Expired = "expired",
+        Terminated = "terminated",
+        Processing = "processing",
+        ProcessPending = "process_pending",
+        Processed = "processed",
+        PartiallyProcessed = "partially_processed",
+        ProcessError = "process_error",
+        ProcessFailed = "process_failed",
+        Canceling = "canceling" | "cancelling",
+        CancelPending = "cancel_pending",
+        PartiallyCanceled = "partially_canceled" | "partially_cancelled",
+        Canceled = "canceled" | "cancelled",
+        CancelError = "cancel_error",
+        CancelFailed = "cancel_failed",
+    }
+}
+
+impl PayoutInvoiceStatus {
+    pub fn is_final(&self) -> bool {
+        use PayoutInvoiceStatus::*;
+        matches!(
+            self,
+            Expired
+                | Terminated
+                | Processed
+                | ProcessFailed
+                | PartiallyCanceled
+                | Canceled
+                | CancelFailed
+        )
+    }
+
+    /// The money was paid out. Only `processed`.
+    pub fn is_success(&self) -> bool {
+        matches!(self, PayoutInvoiceStatus::Processed)
+    }
+}
+
+open_enum! {
+    /// `resolution`: why an invoice has its status (`ok` is possible with a failed status).
+    /// Compared case-insensitively: the public API writes `OK`, the private API `ok`.
+    pub enum Resolution {
+        Ok = "ok",
+        Expired = "expired",
+        GeneralDecline = "general_decline",
+        InsufficientFunds = "insufficient_funds",
+        AntifraudError = "antifraud_error",
+        InvalidCard = "invalid_card",
+        InvalidDetails = "invalid_details",
+        IssuerDecline = "issuer_decline",
+        Auth3dsRequired = "auth_3ds_required",
+        FatalError = "fatal_error",
+        InternalError = "internal_error",
+    }
+}
+
+/// Where to send the customer next (`flow_data` in the private API, `active_payment.payload`
+/// in the public one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowData {
+    pub action: String,
+    pub method: String,
+    pub params: Map<String, Value>,
+}
+
+impl FlowData {
+    fn read(obj: Option<&Map<String, Value>>) -> Option<FlowData> {
+        let obj = obj?;
+        Some(FlowData {
+            action: read::string(obj, "action")?,
+            method: read::string(obj, "method").unwrap_or_else(|| "GET".to_owned()),
+            params: read::map(obj, "params"),
+        })
+    }
+}
+
+/// A payment invoice (`cpi_…`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentInvoice {
+    pub id: String,
+    pub status: PaymentInvoiceStatus,
+    pub resolution: Option<Resolution>,
+    pub reference_id: Option<String>,
+    pub amount: Option<Decimal>,
+    pub currency: Option<String>,
+    pub payment_amount: Option<Decimal>,
+    pub processed_amount: Option<Decimal>,
+    pub refunded_amount: Option<Decimal>,
+    pub service: Option<String>,
+    pub test_mode: Option<bool>,
+    pub description: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub flow_data: Option<FlowData>,
+    pub created: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// The resource exactly as received.
+    pub raw: Value,
+}
+
+/// A payout invoice (`cpoi_…`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoutInvoice {
+    pub id: String,
+    pub status: PayoutInvoiceStatus,
+    pub resolution: Option<Resolution>,
+    pub reference_id: Option<String>,
+    pub amount: Option<Decimal>,
+    pub currency: Option<String>,
+    pub service: Option<String>,
+    pub test_mode: Option<bool>,
+    pub description: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub created: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub raw: Value,
+}
+
+/// The id and the attributes of a resource, whichever of the two documented shapes it has.
+fn id_and_attributes(resource: &Value) -> Option<(String, &Map<String, Value>)> {
+    let obj = resource.as_object()?;
+    let attributes = read::object(obj, "attributes").unwrap_or(obj);
+    let id = read::string(obj, "id")?;
+    Some((id, attributes))
+}
+
+fn status_text(attributes: &Map<String, Value>) -> String {
+    read::string(attributes, "status").unwrap_or_default()
+}
+
+impl PaymentInvoice {
+    /// Reads a JSON:API resource or a flat public-API object; `None` if it has no `id`.
+    pub fn from_resource(resource: &Value) -> Option<PaymentInvoice> {
+        let (id, a) = id_and_attributes(resource)?;
+        let flow = read::object(a, "flow_data").or_else(|| {
+            read::object(a, "active_payment").and_then(|p| read::object(p, "payload"))
+        });
+        Some(PaymentInvoice {
+            id,
+            status: PaymentInvoiceStatus::parse(&status_text(a)),
+            resolution: read::string(a, "resolution").map(|r| Resolution::parse(&r)),
+            reference_id: read::string(a, "reference_id"),
+            amount: read::decimal(a, "amount"),
+            currency: read::string(a, "currency"),
+            payment_amount: read::decimal(a, "payment_amount"),
+            processed_amount: read::decimal(a, "processed_amount"),
+            refunded_amount: read::decimal(a, "refunded_amount"),
+            service: read::string(a, "service"),
+            test_mode: read::boolean(a, "test_mode"),
+            description: read::string(a, "description"),
+            metadata: read::map(a, "metadata"),
+            flow_data: FlowData::read(flow),
+            created: read::timestamp(a, "created"),
+            updated: read::timestamp(a, "updated"),
+            raw: resource.clone(),
+        })
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.status.is_final()
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+}
+
+impl PayoutInvoice {
+    pub fn from_resource(resource: &Value) -> Option<PayoutInvoice> {
+        let (id, a) = id_and_attributes(resource)?;
+        Some(PayoutInvoice {
+            id,
+            status: PayoutInvoiceStatus::parse(&status_text(a)),
+            resolution: read::string(a, "resolution").map(|r| Resolution::parse(&r)),
+            reference_id: read::string(a, "reference_id"),
+            amount: read::decimal(a, "amount"),
+            currency: read::string(a, "currency"),
+            service: read::string(a, "service"),
+            test_mode: read::boolean(a, "test_mode"),
+            description: read::string(a, "description"),
+            metadata: read::map(a, "metadata"),
+            created: read::timestamp(a, "created"),
+            updated: read::timestamp(a, "updated"),
+            raw: resource.clone(),
+        })
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.status.is_final()
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_open_and_case_insensitive() {
+        assert_eq!(PaymentInvoiceStatus::parse("processed"), PaymentInvoiceStatus::Processed);
+        assert_eq!(PaymentInvoiceStatus::parse("SUCCESSFUL"), PaymentInvoiceStatus::Processed);
+        let new = PaymentInvoiceStatus::parse("super_new_status");
+        assert_eq!(new.as_str(), "super_new_status");
+        assert!(!new.is_final() && !new.is_success());
+        assert_eq!(Resolution::parse("OK"), Resolution::Ok);
+        assert_eq!(PayoutInvoiceStatus::parse("cancelled"), PayoutInvoiceStatus::Canceled);
+    }
+
+    #[test]
+    fn reads_both_shapes_and_php_habits() {
+        let private: Value = serde_json::from_str(
+            r#"{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"processed",
+            "amount":"100.50","currency":"USD","metadata":[],"created":"1597833098",
+            "flow_data":{"action":"https:\/\/pay.example\/x","method":"GET","params":[]},
+            "test_mode":true,"brand_new_field":{"x":1}}}"#,
+        )
+        .unwrap();
+        let invoice = PaymentInvoice::from_resource(&private).unwrap();
+        assert_eq!(invoice.amount, Some(Decimal::new(1005, 1)));
+        assert!(invoice.metadata.is_empty());
+        assert_eq!(invoice.created.unwrap().timestamp(), 1597833098);
+        assert_eq!(invoice.flow_data.unwrap().action, "https://pay.example/x");
+        assert_eq!(invoice.raw["attributes"]["brand_new_field"]["x"], 1);
+
+        let public: Value = serde_json::from_str(
+            r#"{"id":"cpi_2","status":"process_pending","resolution":"OK","amount":123.45,
+            "active_payment":{"payload":{"action":"https://cardgate/x","method":"GET","params":[]}}}"#,
+        )
+        .unwrap();
+        let invoice = PaymentInvoice::from_resource(&public).unwrap();
+        assert_eq!(invoice.status, PaymentInvoiceStatus::ProcessPending);
+        assert_eq!(invoice.resolution, Some(Resolution::Ok));
+        assert_eq!(invoice.amount.unwrap().to_string(), "123.45");
+        assert_eq!(invoice.flow_data.unwrap().action, "https://cardgate/x");
+    }
+}
