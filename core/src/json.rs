@@ -60,7 +60,10 @@ pub fn check_depth(value: &Value, argument: &str) -> Result<()> {
     fn depth_exceeds(value: &Value, remaining: usize) -> bool {
         match value {
             Value::Object(map) => {
-                remaining == 0 || map.values().any(|child| depth_exceeds(child, remaining - 1))
+                remaining == 0
+                    || map
+                        .values()
+                        .any(|child| depth_exceeds(child, remaining - 1))
             }
             Value::Array(list) => {
                 remaining == 0 || list.iter().any(|child| depth_exceeds(child, remaining - 1))
@@ -129,7 +132,10 @@ mod tests {
             "invalid_json"
         );
         let big = vec![b' '; MAX_INPUT_BYTES + 1];
-        assert_eq!(parse_object(&big, "params").unwrap_err().code(), "too_large");
+        assert_eq!(
+            parse_object(&big, "params").unwrap_err().code(),
+            "too_large"
+        );
     }
 
     #[test]

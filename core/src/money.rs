@@ -338,7 +338,10 @@ mod tests {
             let amount = Amount::parse(input).unwrap();
             assert_eq!(serde_json::to_string(&amount).unwrap(), json);
         }
-        assert_eq!(Amount::from_f64(0.1 + 0.2).unwrap().to_string(), "0.30000000000000004");
+        assert_eq!(
+            Amount::from_f64(0.1 + 0.2).unwrap().to_string(),
+            "0.30000000000000004"
+        );
         assert_eq!(Amount::from_f64(1e-7).unwrap().to_string(), "0.0000001");
         assert_eq!(Amount::from_f64(100.55).unwrap().to_string(), "100.55");
     }
@@ -383,7 +386,10 @@ mod tests {
             Amount::from_f64(f64::INFINITY).unwrap_err().code(),
             "not_a_number"
         );
-        assert_eq!(Amount::from_f64(-0.5).unwrap_err().code(), "negative_amount");
+        assert_eq!(
+            Amount::from_f64(-0.5).unwrap_err().code(),
+            "negative_amount"
+        );
     }
 
     #[test]
@@ -401,7 +407,10 @@ mod tests {
         assert!(Money::parse("0.123456789012345678", "ETH").is_ok());
         assert!(Money::parse("1.123", "XTS").is_ok());
         assert_eq!(Money::parse("0", "USD").unwrap_err().code(), "zero_amount");
-        assert_eq!(Money::parse("0.00", "USD").unwrap_err().code(), "zero_amount");
+        assert_eq!(
+            Money::parse("0.00", "USD").unwrap_err().code(),
+            "zero_amount"
+        );
         assert_eq!(
             Money::parse("1", "ABC").unwrap_err().code(),
             "unknown_currency"

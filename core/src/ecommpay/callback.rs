@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::signature::{string_to_sign, Signer};
+use super::signature::Signer;
 use crate::error::{Error, Result};
 use crate::json::{self, read};
 use crate::open_enum::open_enum;
@@ -95,8 +95,7 @@ pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallba
     let mut document = json::parse_object(body, "body")?;
     let signature = take_signature(&document)?;
     strip_signatures(&mut document);
-    let message = string_to_sign(&document)?;
-    if signer.verify_message(&message, &signature) {
+    if signer.verify(&document, &signature)? {
         Ok(EcommpayCallback { body: document })
     } else {
         Err(Error::signature(
@@ -127,14 +126,17 @@ pub(crate) fn check_secret(secret: &str) -> Result<()> {
     Ok(())
 }
 
-/// `signature`, else `general.signature`; PHP treats "" and "0" as absent.
+/// `signature ?? general.signature` (PHP's `??` skips nulls); "" and "0" count as absent.
 fn take_signature(document: &Map<String, Value>) -> Result<String> {
-    let found = document.get("signature").or_else(|| {
-        document
-            .get("general")
-            .and_then(Value::as_object)
-            .and_then(|general| general.get("signature"))
-    });
+    let found = document
+        .get("signature")
+        .filter(|v| !v.is_null())
+        .or_else(|| {
+            document
+                .get("general")
+                .and_then(Value::as_object)
+                .and_then(|general| general.get("signature"))
+        });
     match found {
         Some(Value::String(s)) if !s.is_empty() && s != "0" => Ok(s.clone()),
         Some(Value::String(_)) | Some(Value::Null) | None => Err(Error::signature(
@@ -263,7 +265,12 @@ mod tests {
                 .code(),
             "mismatch"
         );
-        assert_eq!(verify_callback(body.as_bytes(), "other").unwrap_err().code(), "mismatch");
+        assert_eq!(
+            verify_callback(body.as_bytes(), "other")
+                .unwrap_err()
+                .code(),
+            "mismatch"
+        );
     }
 
     #[test]
@@ -272,7 +279,10 @@ mod tests {
         let mut doc: Map<String, Value> = serde_json::from_str(inner).unwrap();
         strip_signatures(&mut doc);
         let sig = sign(&doc, "k").unwrap();
-        let body = inner.replace(r#""project_id":1,"#, &format!(r#""project_id":1,"signature":"{sig}","#));
+        let body = inner.replace(
+            r#""project_id":1,"#,
+            &format!(r#""project_id":1,"signature":"{sig}","#),
+        );
         let cb = verify_callback(body.as_bytes(), "k").unwrap();
         assert_eq!(cb.payment_id().as_deref(), Some("g-1"));
         assert_eq!(cb.project_id(), Some(1));
@@ -284,6 +294,9 @@ mod tests {
         assert_eq!(code(r#"{"body":{"signature":"x"}}"#), "missing");
         assert_eq!(code("[]"), "not_an_object");
         assert_eq!(code("nonsense"), "invalid_json");
-        assert_eq!(verify_callback(b"{}", "").unwrap_err().code(), "empty_secret");
+        assert_eq!(
+            verify_callback(b"{}", "").unwrap_err().code(),
+            "empty_secret"
+        );
     }
 }

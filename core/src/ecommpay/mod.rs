@@ -3,6 +3,7 @@
 mod callback;
 mod payment_page;
 pub mod php;
+mod php_array;
 mod signature;
 
 pub use callback::{

@@ -23,10 +23,18 @@ pub fn payment_page_url(
     secret: &str,
     base_url: Option<&str>,
 ) -> Result<String> {
-    signed_url(params, &Signer::new(secret), base_url.unwrap_or(DEFAULT_BASE_URL))
+    signed_url(
+        params,
+        &Signer::new(secret),
+        base_url.unwrap_or(DEFAULT_BASE_URL),
+    )
 }
 
-pub(crate) fn signed_url(params: &Map<String, Value>, signer: &Signer, base_url: &str) -> Result<String> {
+pub(crate) fn signed_url(
+    params: &Map<String, Value>,
+    signer: &Signer,
+    base_url: &str,
+) -> Result<String> {
     let base = normalise_base_url(base_url)?;
     let params = without_nulls(params);
     let signature = signer.sign(&params)?;
@@ -222,7 +230,8 @@ impl Payment {
             ));
         }
         let mut json = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(&mut json, php::PhpJsonFormatter);
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut json, php::PhpJsonFormatter);
         serde::Serialize::serialize(info, &mut serializer).expect("writing to memory");
         Ok(self.set("booking_info", Value::String(STANDARD.encode(json))))
     }
@@ -230,7 +239,7 @@ impl Payment {
     /// The parameters in their order, checked: a positive integer amount and a known currency.
     pub fn to_params(&self) -> Result<Map<String, Value>> {
         if let Some(amount) = self.params.get("payment_amount") {
-            if !amount.as_i64().is_some_and(|a| a > 0) {
+            if amount.as_i64().is_none_or(|a| a <= 0) {
                 return Err(Error::invalid(
                     "payment_amount",
                     "not_minor_units",
@@ -245,7 +254,10 @@ impl Payment {
         let mut params = Map::new();
         params.insert("project_id".into(), Value::from(self.project_id));
         if let Some(interface_type) = &self.interface_type {
-            params.insert("interface_type".into(), Value::String(interface_type.clone()));
+            params.insert(
+                "interface_type".into(),
+                Value::String(interface_type.clone()),
+            );
         }
         if let Some(payment_id) = &self.payment_id {
             params.insert("payment_id".into(), Value::String(payment_id.clone()));
@@ -285,7 +297,8 @@ mod tests {
     #[test]
     fn nulls_are_dropped_from_url_and_signature_alike() {
         let params: Map<String, Value> =
-            serde_json::from_str(r#"{"a":null,"list":[1,null,3],"c":{"d":null,"e":true}}"#).unwrap();
+            serde_json::from_str(r#"{"a":null,"list":[1,null,3],"c":{"d":null,"e":true}}"#)
+                .unwrap();
         let url = payment_page_url(&params, "s", Some("http://localhost:8080/")).unwrap();
         let expected_sig = Signer::new("s")
             .sign(&serde_json::from_str(r#"{"list":{"0":1,"2":3},"c":{"e":true}}"#).unwrap())
@@ -305,15 +318,29 @@ mod tests {
         let params = Payment::new(1).best_before(at).to_params().unwrap();
         assert_eq!(params["best_before"], "2030-01-02T03:04:05+00:00");
         let info = serde_json::json!({"description": "Tour/Ü", "total": 100});
-        let params = Payment::new(1).booking_info(&info).unwrap().to_params().unwrap();
-        let decoded = STANDARD.decode(params["booking_info"].as_str().unwrap()).unwrap();
+        let params = Payment::new(1)
+            .booking_info(&info)
+            .unwrap()
+            .to_params()
+            .unwrap();
+        let decoded = STANDARD
+            .decode(params["booking_info"].as_str().unwrap())
+            .unwrap();
         assert_eq!(decoded, br#"{"description":"Tour\/\u00dc","total":100}"#);
         assert_eq!(
-            Payment::new(1).payment_amount(0).to_params().unwrap_err().code(),
+            Payment::new(1)
+                .payment_amount(0)
+                .to_params()
+                .unwrap_err()
+                .code(),
             "not_minor_units"
         );
         assert_eq!(
-            Payment::new(1).payment_currency("usd").to_params().unwrap_err().argument(),
+            Payment::new(1)
+                .payment_currency("usd")
+                .to_params()
+                .unwrap_err()
+                .argument(),
             Some("payment_currency")
         );
     }

@@ -21,6 +21,17 @@ pub fn natcmp(a: &[u8], b: &[u8]) -> Ordering {
         j += 1;
     }
     loop {
+        // Fast path: equal bytes that are neither digits nor whitespace just advance.
+        while a[i] == b[j] && !a[i].is_ascii_digit() && !is_space(a[i]) {
+            i += 1;
+            j += 1;
+            match (i >= a.len(), j >= b.len()) {
+                (true, true) => return Ordering::Equal,
+                (true, false) => return Ordering::Less,
+                (false, true) => return Ordering::Greater,
+                _ => {}
+            }
+        }
         let (mut ca, mut cb) = (at(a, i), at(b, j));
         while is_space(ca) {
             i += 1;
@@ -119,12 +130,16 @@ pub fn float_to_string(value: f64) -> String {
     if value == 0.0 {
         return if value.is_sign_negative() { "-0" } else { "0" }.to_owned();
     }
-    // Rust's exact formatting gives the 14 correctly rounded significant digits.
+    // Rust's exact formatting gives the 14 correctly rounded significant digits (ties to even).
     let scientific = format!("{:.13e}", value.abs());
     let (mantissa, exponent) = scientific.split_once('e').expect("scientific form");
     let exponent: i32 = exponent.parse().expect("exponent");
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0');
+    let digits = if keeps_trailing_zeros(value.abs()) {
+        digits.as_str()
+    } else {
+        digits.trim_end_matches('0')
+    };
     let sign = if value < 0.0 { "-" } else { "" };
     // Position of the decimal point relative to the first digit (1.5 → 1, 0.05 → -1).
     let point = exponent + 1;
@@ -135,7 +150,10 @@ pub fn float_to_string(value: f64) -> String {
         return format!("{sign}{first}.{rest}E{exp_sign}{}", exponent.abs());
     }
     if point <= 0 {
-        return format!("{sign}0.{}{digits}", "0".repeat(point.unsigned_abs() as usize));
+        return format!(
+            "{sign}0.{}{digits}",
+            "0".repeat(point.unsigned_abs() as usize)
+        );
     }
     let point = point as usize;
     if digits.len() <= point {
@@ -143,6 +161,17 @@ pub fn float_to_string(value: f64) -> String {
     } else {
         format!("{sign}{}.{}", &digits[..point], &digits[point..])
     }
+}
+
+/// PHP's dtoa has a path for integral doubles below 1e15 that, when the 15th digit is an exact
+/// tie rounded down (to even), returns the 14 digits without trimming their trailing zeros:
+/// `100000000000005.0` prints as `1.0000000000000E+14`.
+fn keeps_trailing_zeros(abs: f64) -> bool {
+    if !(1e14..1e15).contains(&abs) || abs.fract() != 0.0 {
+        return false;
+    }
+    let integer = abs as u64;
+    integer % 10 == 5 && (integer / 10) % 2 == 0
 }
 
 /// PHP `urlencode` (RFC 1738 as `http_build_query` uses it): `[A-Za-z0-9_.-]` kept, space as
@@ -223,6 +252,10 @@ mod tests {
             (-1.5, "-1.5"),
             (100.55, "100.55"),
             (1.0825, "1.0825"),
+            (100000000000005.0, "1.0000000000000E+14"),
+            (100000000000015.0, "1.0000000000002E+14"),
+            (100000000000004.0, "1.0E+14"),
+            (123456789012305.0, "1.2345678901230E+14"),
         ] {
             assert_eq!(float_to_string(value), text, "{value:e}");
         }

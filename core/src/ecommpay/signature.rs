@@ -4,7 +4,9 @@
 //! by path in PHP natural order (stable, so ties keep the caller's order), joined with `;`.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -13,12 +15,12 @@ use serde_json::{Map, Value};
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
 
-use super::php;
+use super::{php, php_array};
 use crate::error::{Error, Result};
 use crate::json::MAX_DEPTH;
 
 /// Keys that are never signed, at any depth.
-const IGNORED_KEYS: &[&str] = &["frame_mode"];
+pub(crate) const IGNORED_KEYS: &[&str] = &["frame_mode"];
 
 /// Signs with one secret; the HMAC key schedule is computed once and reused.
 #[derive(Clone)]
@@ -35,26 +37,26 @@ impl Signer {
     }
 
     pub fn sign(&self, params: &Map<String, Value>) -> Result<String> {
-        Ok(self.sign_message(&string_to_sign(params)?))
+        Ok(STANDARD.encode(self.digest(&Flattened::new(params)?)))
     }
 
-    pub(crate) fn sign_message(&self, message: &str) -> String {
-        STANDARD.encode(self.digest(message))
-    }
-
-    fn digest(&self, message: &str) -> [u8; 64] {
+    /// Feeds the sorted elements straight into the MAC: the joined string is never built.
+    fn digest(&self, flat: &Flattened) -> [u8; 64] {
         let mut mac = self.mac.clone();
-        mac.update(message.as_bytes());
+        flat.for_each_piece(|piece| mac.update(piece.as_bytes()));
         mac.finalize().into_bytes().into()
     }
 
-    /// Constant-time check of a base64 signature against `message`.
-    pub(crate) fn verify_message(&self, message: &str, signature: &str) -> bool {
+    /// Constant-time check of a base64 signature against `params`.
+    pub(crate) fn verify(&self, params: &Map<String, Value>, signature: &str) -> Result<bool> {
+        let expected = self.digest(&Flattened::new(params)?);
         let mut given = [0u8; 64];
-        match STANDARD.decode_slice(signature.as_bytes(), &mut given) {
-            Ok(64) => bool::from(given.ct_eq(&self.digest(message))),
-            _ => false,
-        }
+        Ok(
+            match STANDARD.decode_slice(signature.as_bytes(), &mut given) {
+                Ok(64) => bool::from(given.ct_eq(&expected)),
+                _ => false,
+            },
+        )
     }
 }
 
@@ -71,33 +73,111 @@ pub fn sign(params: &Map<String, Value>, secret: &str) -> Result<String> {
 
 /// The exact string that is signed, for diagnosing a signature mismatch.
 pub fn string_to_sign(params: &Map<String, Value>) -> Result<String> {
-    let mut flat = Flattened::default();
-    flat.walk(params.iter(), 0, 0)?;
-    Ok(flat.into_string())
+    let flat = Flattened::new(params)?;
+    let mut out = String::with_capacity(flat.text.len() + flat.elements.len());
+    flat.for_each_piece(|piece| out.push_str(piece));
+    Ok(out)
 }
 
-/// One `path:value` element; the path is `text[..path_len]`.
+/// One `path:value` element, as byte offsets into [`Flattened::text`].
+#[derive(Clone, Copy)]
 struct Element {
-    text: String,
-    path_len: usize,
+    start: usize,
+    path_end: usize,
+    end: usize,
 }
 
-impl Element {
-    fn path(&self) -> &[u8] {
-        &self.text.as_bytes()[..self.path_len]
+/// The flattened elements, sorted: all element texts live in one buffer.
+struct Flattened {
+    text: String,
+    elements: Vec<Element>,
+}
+
+impl Flattened {
+    fn new(params: &Map<String, Value>) -> Result<Flattened> {
+        let mut walker = Walker::default();
+        walker.walk(params.iter(), 0, 0)?;
+        if walker.integer_keys {
+            return Flattened::with_php_arrays(params);
+        }
+        let mut flat = Flattened {
+            text: walker.text,
+            elements: walker.elements,
+        };
+        if walker.may_collide {
+            flat.keep_last_of_each_path();
+        }
+        let text = flat.text.as_bytes();
+        stable_sort(&mut flat.elements, |a, b| {
+            php::natcmp(&text[a.start..a.path_end], &text[b.start..b.path_end])
+        });
+        Ok(flat)
+    }
+
+    /// The slow, exact path for integer-like paths (see [`php_array`]).
+    fn with_php_arrays(params: &Map<String, Value>) -> Result<Flattened> {
+        let mut pairs = php_array::elements(params)?;
+        stable_sort(&mut pairs, |a, b| {
+            php::natcmp(a.0.as_bytes(), b.0.as_bytes())
+        });
+        let mut flat = Flattened {
+            text: String::new(),
+            elements: Vec::with_capacity(pairs.len()),
+        };
+        for (_, text) in pairs {
+            let start = flat.text.len();
+            flat.text.push_str(&text);
+            let end = flat.text.len();
+            flat.elements.push(Element {
+                start,
+                path_end: end,
+                end,
+            });
+        }
+        Ok(flat)
+    }
+
+    /// The sorted elements joined by `;`, piece by piece.
+    fn for_each_piece(&self, mut emit: impl FnMut(&str)) {
+        for (i, e) in self.elements.iter().enumerate() {
+            if i > 0 {
+                emit(";");
+            }
+            emit(&self.text[e.start..e.end]);
+        }
+    }
+
+    /// PHP `array_merge`: a repeated path keeps its first position and takes the last value.
+    fn keep_last_of_each_path(&mut self) {
+        let text = self.text.as_bytes();
+        let mut first_at: HashMap<&[u8], usize> = HashMap::new();
+        let mut kept: Vec<Element> = Vec::with_capacity(self.elements.len());
+        for &element in &self.elements {
+            match first_at.entry(&text[element.start..element.path_end]) {
+                Entry::Occupied(at) => kept[*at.get()] = element,
+                Entry::Vacant(slot) => {
+                    slot.insert(kept.len());
+                    kept.push(element);
+                }
+            }
+        }
+        self.elements = kept;
     }
 }
 
 #[derive(Default)]
-struct Flattened {
+struct Walker {
+    text: String,
     elements: Vec<Element>,
     path: String,
     /// Set when two elements may share a path (keys with ':' or the top-level "0"/"" quirk);
     /// only then is the cost of de-duplication paid.
     may_collide: bool,
+    /// Set when a path is a PHP integer key: PHP array semantics then change the result.
+    integer_keys: bool,
 }
 
-impl Flattened {
+impl Walker {
     fn walk<'a>(
         &mut self,
         entries: impl Iterator<Item = (&'a String, &'a Value)>,
@@ -125,6 +205,8 @@ impl Flattened {
             self.path.truncate(base_len);
             if truthy {
                 self.path.push(':');
+            } else if php_array::php_integer(key).is_some() {
+                self.integer_keys = true;
             }
             if key.contains(':') {
                 self.may_collide = true;
@@ -144,47 +226,21 @@ impl Flattened {
                     self.walk(indices.iter().zip(list), path_len, depth + 1)?;
                 }
                 scalar => {
-                    let mut text = String::with_capacity(path_len + 16);
-                    text.push_str(&self.path);
-                    text.push(':');
-                    push_scalar(&mut text, scalar);
-                    self.elements.push(Element { text, path_len });
+                    let start = self.text.len();
+                    self.text.push_str(&self.path);
+                    let path_end = self.text.len();
+                    self.text.push(':');
+                    push_scalar(&mut self.text, scalar);
+                    self.elements.push(Element {
+                        start,
+                        path_end,
+                        end: self.text.len(),
+                    });
                 }
             }
         }
         self.path.truncate(base_len);
         Ok(())
-    }
-
-    fn into_string(mut self) -> String {
-        if self.may_collide {
-            self.keep_last_of_each_path();
-        }
-        stable_sort(&mut self.elements, |a, b| php::natcmp(a.path(), b.path()));
-        let mut out = String::with_capacity(self.elements.iter().map(|e| e.text.len() + 1).sum());
-        for (i, element) in self.elements.iter().enumerate() {
-            if i > 0 {
-                out.push(';');
-            }
-            out.push_str(&element.text);
-        }
-        out
-    }
-
-    /// PHP `array_merge`: a repeated path keeps its first position and takes the last value.
-    fn keep_last_of_each_path(&mut self) {
-        let mut first_at: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut kept: Vec<Element> = Vec::with_capacity(self.elements.len());
-        for element in self.elements.drain(..) {
-            match first_at.get(element.path()) {
-                Some(&index) => kept[index] = element,
-                None => {
-                    first_at.insert(element.path().to_vec(), kept.len());
-                    kept.push(element);
-                }
-            }
-        }
-        self.elements = kept;
     }
 }
 
@@ -201,7 +257,9 @@ pub(crate) fn push_scalar(out: &mut String, value: &Value) {
             let lexeme = n.as_str();
             let integral = !lexeme.contains(['.', 'e', 'E']);
             match lexeme.parse::<i64>() {
-                Ok(i) if integral => out.push_str(&i.to_string()),
+                Ok(i) if integral => {
+                    let _ = write!(out, "{i}");
+                }
                 _ => out.push_str(&php::float_to_string(
                     lexeme.parse::<f64>().unwrap_or(f64::NAN),
                 )),

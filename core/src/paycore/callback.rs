@@ -12,10 +12,20 @@ use crate::json;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallbackEvent {
-    PaymentInvoice { invoice: PaymentInvoice, raw: Value },
-    PayoutInvoice { invoice: PayoutInvoice, raw: Value },
+    PaymentInvoice {
+        invoice: PaymentInvoice,
+        raw: Value,
+    },
+    PayoutInvoice {
+        invoice: PayoutInvoice,
+        raw: Value,
+    },
     /// A resource type this SDK version does not model yet (kept whole).
-    Other { event_type: String, id: String, raw: Value },
+    Other {
+        event_type: String,
+        id: String,
+        raw: Value,
+    },
 }
 
 /// Verifies `signature` over the exact `body` bytes, and only then parses the body.
@@ -38,6 +48,13 @@ impl CallbackEvent {
             .ok_or_else(|| not_an_invoice("has no data.type"))?
             .to_owned();
         let missing_id = || not_an_invoice("has no data.id");
+        let is_invoice = matches!(
+            event_type.as_str(),
+            "payment-invoices" | "payment-invoice" | "payout-invoices" | "payout-invoice"
+        );
+        if is_invoice && !data["attributes"]["status"].is_string() {
+            return Err(not_an_invoice("has no data.attributes.status"));
+        }
         Ok(match event_type.as_str() {
             "payment-invoices" | "payment-invoice" => CallbackEvent::PaymentInvoice {
                 invoice: PaymentInvoice::from_resource(data).ok_or_else(missing_id)?,
@@ -59,7 +76,8 @@ impl CallbackEvent {
     /// `data.type` as sent (`payment-invoices`, `payout-invoices`, ...).
     pub fn event_type(&self) -> &str {
         match self {
-            CallbackEvent::PaymentInvoice { raw, .. } | CallbackEvent::PayoutInvoice { raw, .. } => {
+            CallbackEvent::PaymentInvoice { raw, .. }
+            | CallbackEvent::PayoutInvoice { raw, .. } => {
                 raw["data"]["type"].as_str().unwrap_or_default()
             }
             CallbackEvent::Other { event_type, .. } => event_type,
@@ -135,12 +153,16 @@ mod tests {
         assert!(event.is_final() && !event.is_success());
 
         let tampered = br#"{"data":{"type":"payout-invoices","id":"cpoi_1","attributes":{"status":"processed","amount":"10.00"}}}"#;
-        assert_eq!(verify(tampered, &sig, SECRET).unwrap_err().code(), "mismatch");
+        assert_eq!(
+            verify(tampered, &sig, SECRET).unwrap_err().code(),
+            "mismatch"
+        );
     }
 
     #[test]
     fn unknown_types_are_kept() {
-        let body = br#"{"data":{"type":"refunds","id":"ref_1","attributes":{"status":"processed"}}}"#;
+        let body =
+            br#"{"data":{"type":"refunds","id":"ref_1","attributes":{"status":"processed"}}}"#;
         let event = CallbackEvent::parse_unverified(body).unwrap();
         assert_eq!(event.event_type(), "refunds");
         assert_eq!(event.status(), "processed");

@@ -102,14 +102,22 @@ mod tests {
     #[test]
     fn bases_are_normalised() {
         assert_eq!(
-            Environment::custom("https://pay.example.com///").unwrap().hpp_url(),
+            Environment::custom("https://pay.example.com///")
+                .unwrap()
+                .hpp_url(),
             "https://pay.example.com/hpp/"
         );
         assert_eq!(
             Environment::named("paymega").unwrap().process_url(),
             "https://api.paymega.io/public-api/payment-invoices/process"
         );
-        for bad in ["ftp://x", "https://", "pay.example.com", "https://a b", "https://x/?q=1"] {
+        for bad in [
+            "ftp://x",
+            "https://",
+            "pay.example.com",
+            "https://a b",
+            "https://x/?q=1",
+        ] {
             assert_eq!(
                 Environment::custom(bad).unwrap_err().code(),
                 "invalid_url",

@@ -35,8 +35,8 @@ pub struct Address {
     pub full_address: Option<String>,
 }
 
-/// Everything the Hosted Payment Page accepts. Either `cpi` (an invoice created earlier) or
-/// `amount` and `currency` must be given.
+/// Everything the Hosted Payment Page accepts. Either `cpi` (an invoice created earlier, which
+/// needs nothing else) or `public_key`, `amount` and `currency` must be given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HppParams {
     pub public_key: String,
@@ -124,7 +124,9 @@ impl HppParams {
             hpp.amount = Some(Amount::from_json(amount)?);
         }
         if let Some(currency) = present(params, "currency") {
-            let code = currency.as_str().ok_or_else(|| wrong_type("currency", "a string"))?;
+            let code = currency
+                .as_str()
+                .ok_or_else(|| wrong_type("currency", "a string"))?;
             hpp.currency = Some(Currency::parse(code)?);
         }
         if let Some(expires) = present(params, "expires") {
@@ -139,11 +141,11 @@ impl HppParams {
 
     /// Checks what the gateway would refuse, before any customer is sent there.
     pub fn validate(&self) -> Result<()> {
-        if self.public_key.is_empty() {
+        if self.public_key.is_empty() && self.cpi.is_none() {
             return Err(Error::invalid(
                 "public_key",
                 "missing",
-                "is required (your pk_test_… or pk_live_… key)",
+                "is required (your pk_test_… or pk_live_… key) unless `cpi` opens an existing invoice",
             ));
         }
         if self.public_key.starts_with("sk_") {
@@ -209,19 +211,31 @@ impl HppParams {
                 out.push((name, value));
             }
         };
-        put("public_key".into(), Some(self.public_key.clone()));
+        put(
+            "public_key".into(),
+            Some(self.public_key.clone()).filter(|k| !k.is_empty()),
+        );
         put("amount".into(), self.amount.map(|a| a.to_string()));
-        put("currency".into(), self.currency.map(|c| c.code().to_owned()));
+        put(
+            "currency".into(),
+            self.currency.map(|c| c.code().to_owned()),
+        );
         put("reference_id".into(), self.reference_id.clone());
         put("description".into(), self.description.clone());
         put("expires".into(), self.expires.map(|e| e.to_string()));
         if let Some(c) = &self.customer {
-            put("customer[reference_id]".into(), Some(c.reference_id.clone()));
+            put(
+                "customer[reference_id]".into(),
+                Some(c.reference_id.clone()),
+            );
             put("customer[email]".into(), c.email.clone());
             put("customer[phone]".into(), c.phone.clone());
             put("customer[name]".into(), c.name.clone());
             put("customer[date_of_birth]".into(), c.date_of_birth.clone());
-            put("customer[individual_tax_id]".into(), c.individual_tax_id.clone());
+            put(
+                "customer[individual_tax_id]".into(),
+                c.individual_tax_id.clone(),
+            );
             if let Some(a) = &c.address {
                 for (key, value) in [
                     ("country", &a.country),
@@ -372,7 +386,9 @@ fn unix_seconds(value: &Value) -> Result<i64> {
 }
 
 fn read_customer(value: &Value) -> Result<Customer> {
-    let obj = value.as_object().ok_or_else(|| wrong_type("customer", "an object"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| wrong_type("customer", "an object"))?;
     check_keys(obj, CUSTOMER, "customer.")?;
     let s = |key: &str| string_field(obj, key, &format!("customer.{key}"));
     let address = match present(obj, "address") {
@@ -466,10 +482,22 @@ mod tests {
     fn refuses_what_the_gateway_would() {
         let code = |json: &str| params(json).unwrap_err().code();
         assert_eq!(code(r#"{"amount":1,"currency":"USD"}"#), "missing");
-        assert_eq!(code(r#"{"public_key":"sk_test_x","amount":1,"currency":"USD"}"#), "secret_key");
-        assert_eq!(code(r#"{"public_key":"pk_x","amount":-1,"currency":"USD"}"#), "negative_amount");
-        assert_eq!(code(r#"{"public_key":"pk_x","amount":"1.001","currency":"USD"}"#), "too_many_decimals");
-        assert_eq!(code(r#"{"public_key":"pk_x","amout":1,"currency":"USD"}"#), "unknown_parameter");
+        assert_eq!(
+            code(r#"{"public_key":"sk_test_x","amount":1,"currency":"USD"}"#),
+            "secret_key"
+        );
+        assert_eq!(
+            code(r#"{"public_key":"pk_x","amount":-1,"currency":"USD"}"#),
+            "negative_amount"
+        );
+        assert_eq!(
+            code(r#"{"public_key":"pk_x","amount":"1.001","currency":"USD"}"#),
+            "too_many_decimals"
+        );
+        assert_eq!(
+            code(r#"{"public_key":"pk_x","amout":1,"currency":"USD"}"#),
+            "unknown_parameter"
+        );
         assert_eq!(
             code(r#"{"public_key":"pk_x","amount":1,"currency":"USD","customer":{"name":"A"}}"#),
             "missing"

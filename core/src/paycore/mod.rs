@@ -11,7 +11,6 @@ pub use callback::CallbackEvent;
 pub use environment::Environment;
 pub use hpp::{Address, Customer, HppForm, HppParams};
 pub use model::{
-    FlowData, PaymentInvoice, PaymentInvoiceStatus, PayoutInvoice, PayoutInvoiceStatus,
-    Resolution,
+    FlowData, PaymentInvoice, PaymentInvoiceStatus, PayoutInvoice, PayoutInvoiceStatus, Resolution,
 };
 pub use signature::{sign_callback, verify_callback};

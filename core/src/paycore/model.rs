@@ -196,9 +196,8 @@ impl PaymentInvoice {
     /// Reads a JSON:API resource or a flat public-API object; `None` if it has no `id`.
     pub fn from_resource(resource: &Value) -> Option<PaymentInvoice> {
         let (id, a) = id_and_attributes(resource)?;
-        let flow = read::object(a, "flow_data").or_else(|| {
-            read::object(a, "active_payment").and_then(|p| read::object(p, "payload"))
-        });
+        let flow = read::object(a, "flow_data")
+            .or_else(|| read::object(a, "active_payment").and_then(|p| read::object(p, "payload")));
         Some(PaymentInvoice {
             id,
             status: PaymentInvoiceStatus::parse(&status_text(a)),
@@ -264,13 +263,22 @@ mod tests {
 
     #[test]
     fn statuses_are_open_and_case_insensitive() {
-        assert_eq!(PaymentInvoiceStatus::parse("processed"), PaymentInvoiceStatus::Processed);
-        assert_eq!(PaymentInvoiceStatus::parse("SUCCESSFUL"), PaymentInvoiceStatus::Processed);
+        assert_eq!(
+            PaymentInvoiceStatus::parse("processed"),
+            PaymentInvoiceStatus::Processed
+        );
+        assert_eq!(
+            PaymentInvoiceStatus::parse("SUCCESSFUL"),
+            PaymentInvoiceStatus::Processed
+        );
         let new = PaymentInvoiceStatus::parse("super_new_status");
         assert_eq!(new.as_str(), "super_new_status");
         assert!(!new.is_final() && !new.is_success());
         assert_eq!(Resolution::parse("OK"), Resolution::Ok);
-        assert_eq!(PayoutInvoiceStatus::parse("cancelled"), PayoutInvoiceStatus::Canceled);
+        assert_eq!(
+            PayoutInvoiceStatus::parse("cancelled"),
+            PayoutInvoiceStatus::Canceled
+        );
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub(crate) fn check_secret(secret: &str) -> Result<()> {
 }
 
 fn decode_signature(signature: &str) -> Result<[u8; 20]> {
+    decode_signature_bytes(signature).map_err(|e| e.with_argument("signature"))
+}
+
+fn decode_signature_bytes(signature: &str) -> Result<[u8; 20]> {
     if signature.len() == 40 && signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::signature(
             "hex_signature",
@@ -111,22 +115,39 @@ mod tests {
             sign_callback(b"", "sk_test_EXAMPLEKEY").unwrap(),
             "J1JYUuEJGY/kxpIK2LIdpzOxO1k="
         );
-        assert!(verify_callback(BODY, "R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_EXAMPLEKEY").is_ok());
+        assert!(
+            verify_callback(BODY, "R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_EXAMPLEKEY").is_ok()
+        );
     }
 
     #[test]
     fn helpful_errors() {
         let code = |sig: &str, secret: &str| verify_callback(BODY, sig, secret).unwrap_err().code();
         assert_eq!(
-            code("47b6b632e0b6130882d8c3c577ef0936fd33f63c", "sk_test_EXAMPLEKEY"),
+            code(
+                "47b6b632e0b6130882d8c3c577ef0936fd33f63c",
+                "sk_test_EXAMPLEKEY"
+            ),
             "hex_signature"
         );
         assert_eq!(code("R7a2MuC2", "sk_test_EXAMPLEKEY"), "wrong_length");
-        assert_eq!(code("R7a2MuC2EwiC2MPFd+8JNv0z9j*=", "sk_test_EXAMPLEKEY"), "not_base64");
-        assert_eq!(code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_OTHER"), "mismatch");
+        assert_eq!(
+            code("R7a2MuC2EwiC2MPFd+8JNv0z9j*=", "sk_test_EXAMPLEKEY"),
+            "not_base64"
+        );
+        assert_eq!(
+            code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_OTHER"),
+            "mismatch"
+        );
         assert_eq!(code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", ""), "empty_secret");
-        assert_eq!(code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_EXAMPLEKEY\n"), "whitespace_secret");
-        assert_eq!(code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "pk_test_EXAMPLEKEY"), "public_key");
+        assert_eq!(
+            code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "sk_test_EXAMPLEKEY\n"),
+            "whitespace_secret"
+        );
+        assert_eq!(
+            code("R7a2MuC2EwiC2MPFd+8JNv0z9jw=", "pk_test_EXAMPLEKEY"),
+            "public_key"
+        );
     }
 
     #[test]

@@ -200,8 +200,12 @@ function polypay_task_callback(array $t): array
     $msg = polypay_string_to_sign($rest);
     $out['string_to_sign'] = $msg;
     $out['expected_signature'] = polypay_hmac($msg, $t['secret']);
-    foreach (['payment_id' => ['payment', 'id'], 'payment_status' => ['payment', 'status']] as $k => $p) {
-        $v = polypay_path($data, $p);
+    // payment_id falls back to general.payment_id (Gate-format callbacks).
+    foreach (['payment_id' => [['payment', 'id'], ['general', 'payment_id']], 'payment_status' => [['payment', 'status']]] as $k => $paths) {
+        $v = null;
+        foreach ($paths as $p) {
+            $v = $v ?? polypay_path($data, $p);
+        }
         $d = polypay_describe($v);
         $out[$k] = ($d['kind'] === 'string' || $d['kind'] === 'int' || $d['kind'] === 'float') ? $d['text'] : null;
     }
