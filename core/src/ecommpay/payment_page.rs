@@ -229,10 +229,7 @@ impl Payment {
                 "must be a non-empty object",
             ));
         }
-        let mut json = Vec::new();
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut json, php::PhpJsonFormatter);
-        serde::Serialize::serialize(info, &mut serializer).expect("writing to memory");
+        let json = crate::json::to_php_json(info);
         Ok(self.set("booking_info", Value::String(STANDARD.encode(json))))
     }
 

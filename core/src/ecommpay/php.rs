@@ -184,32 +184,6 @@ pub fn urlencode(text: &str) -> String {
         .replace("%20", "+")
 }
 
-/// A `serde_json` formatter that writes strings the way PHP `json_encode` does by default:
-/// `/` escaped as `\/` and every non-ASCII character as `\uXXXX` (UTF-16 units).
-pub struct PhpJsonFormatter;
-
-impl serde_json::ser::Formatter for PhpJsonFormatter {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        let mut units = [0u16; 2];
-        for ch in fragment.chars() {
-            if ch == '/' {
-                writer.write_all(b"\\/")?;
-            } else if ch.is_ascii() {
-                writer.write_all(&[ch as u8])?;
-            } else {
-                for unit in ch.encode_utf16(&mut units) {
-                    write!(writer, "\\u{unit:04x}")?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,17 +239,5 @@ mod tests {
     fn urlencode_like_php() {
         assert_eq!(urlencode("a b~*'()!-_."), "a+b%7E%2A%27%28%29%21-_.");
         assert_eq!(urlencode("ü%20"), "%C3%BC%2520");
-    }
-
-    #[test]
-    fn json_encode_like_php() {
-        let value = serde_json::json!({"url": "a/b", "name": "Jürgen 😀"});
-        let mut out = Vec::new();
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, PhpJsonFormatter);
-        serde::Serialize::serialize(&value, &mut ser).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#"{"url":"a\/b","name":"J\u00fcrgen \ud83d\ude00"}"#
-        );
     }
 }
