@@ -7,13 +7,11 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use hmac::{Hmac, KeyInit, Mac};
 use polypay::ecommpay::{self, Gate, Signer};
 use polypay::paycore::{self, Environment, HppParams};
+use polypay_bench::TYPICAL10;
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use sha2::Sha512;
 use std::hint::black_box;
-
-/// A realistic 10-parameter purchase (the `sign-typical10` shape of docs/ecommpay.md §7).
-const TYPICAL10: &str = r#"{"project_id":112,"payment_id":"ORDER-2024-000123-7f1e4c3b","payment_amount":125000,"payment_currency":"EUR","payment_description":"Order #123: 2 items, express delivery to Riga, gift wrap, no paper rec","customer_id":"cust_8842_b7e2","customer_email":"jane.doe+orders@example.com","customer_first_name":"Jane","customer_last_name":"Doe-Smith","language_code":"en"}"#;
 
 /// The `cb-success` callback shape of docs/ecommpay.md §3 (34 leaves, 3 levels), unsigned.
 const CALLBACK: &str = r#"{"project_id":12345,"payment":{"id":"ORDER-2024-000123","type":"purchase","status":"success","date":"2024-05-14T10:22:41+0000","method":"card","sum":{"amount":125000,"currency":"EUR"},"description":"Order #123: 2 items"},"account":{"number":"400000******0002","token":"7f1e4c3b2a","type":"visa","card_holder":"JANE DOE","expiry_month":"05","expiry_year":"2027"},"customer":{"id":"cust_8842"},"operation":{"id":1000000000001,"type":"sale","status":"success","date":"2024-05-14T10:22:41+0000","created_date":"2024-05-14T10:21:03+0000","request_id":"a3d2c0827e1b4f5d-00001","sum_initial":{"amount":125000,"currency":"EUR"},"sum_converted":{"amount":125000,"currency":"EUR"},"code":"0","message":"Success","eci":"05","provider":{"id":1234,"payment_id":"15982550844","auth_code":"563253","endpoint_id":1234,"date":"2024-05-14T10:22:40+0000"}}}"#;
@@ -34,6 +32,17 @@ fn ecommpay_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("ecommpay");
     group.bench_function("sign_typical10", |b| {
         b.iter(|| signer.sign(black_box(&typical)).unwrap())
+    });
+    group.bench_function("string_to_sign_typical10", |b| {
+        b.iter(|| ecommpay::string_to_sign(black_box(&typical)).unwrap())
+    });
+    group.bench_function("bare_hmac_sha512_prekeyed_typical10", |b| {
+        let keyed = <Hmac<Sha512>>::new_from_slice(SECRET.as_bytes()).unwrap();
+        b.iter(|| {
+            let mut mac = keyed.clone();
+            mac.update(black_box(message.as_bytes()));
+            STANDARD.encode(mac.finalize().into_bytes())
+        })
     });
     group.bench_function("sign_typical10_new_key", |b| {
         b.iter(|| ecommpay::sign(black_box(&typical), SECRET).unwrap())

@@ -36,15 +36,24 @@ pub(crate) fn signed_url(
     base_url: &str,
 ) -> Result<String> {
     let base = normalise_base_url(base_url)?;
-    let params = without_nulls(params);
-    let signature = signer.sign(&params)?;
-    let mut url = format!("{base}/payment?");
-    append_query(&mut url, None, params.iter());
+    let cleaned;
+    let params = if contains_null(params) {
+        cleaned = without_nulls(params);
+        &cleaned
+    } else {
+        params
+    };
+    let signature = signer.sign(params)?;
+    let mut url = String::with_capacity(base.len() + 160 + 48 * params.len());
+    url.push_str(base);
+    url.push_str("/payment?");
+    let mut name = String::with_capacity(64);
+    append_query(&mut url, &mut name, params.iter());
     if !url.ends_with('?') {
         url.push('&');
     }
     url.push_str("signature=");
-    url.push_str(&php::urlencode(&signature));
+    php::push_urlencoded(&mut url, &signature);
     Ok(url)
 }
 
@@ -67,35 +76,59 @@ pub(crate) fn normalise_base_url(base_url: &str) -> Result<&str> {
 }
 
 /// `http_build_query`: `name=value` pairs joined by `&`, nested keys as `parent%5Bchild%5D`.
+/// `name` holds the encoded name of the enclosing container while its children are written.
 fn append_query<'a>(
     out: &mut String,
-    prefix: Option<&str>,
+    name: &mut String,
     entries: impl Iterator<Item = (&'a String, &'a Value)>,
 ) {
+    let parent_len = name.len();
     for (key, value) in entries {
-        let name = match prefix {
-            None => php::urlencode(key),
-            Some(parent) => format!("{parent}%5B{}%5D", php::urlencode(key)),
-        };
+        name.truncate(parent_len);
+        if parent_len == 0 {
+            php::push_urlencoded(name, key);
+        } else {
+            name.push_str("%5B");
+            php::push_urlencoded(name, key);
+            name.push_str("%5D");
+        }
         match value {
             Value::Null => {}
-            Value::Object(map) => append_query(out, Some(&name), map.iter()),
+            Value::Object(map) => append_query(out, name, map.iter()),
             Value::Array(list) => {
                 let indices: Vec<String> = (0..list.len()).map(|i| i.to_string()).collect();
-                append_query(out, Some(&name), indices.iter().zip(list));
+                append_query(out, name, indices.iter().zip(list));
             }
+            Value::String(text) => push_pair(out, name, text),
             scalar => {
-                if !out.ends_with('?') {
-                    out.push('&');
-                }
                 let mut text = String::new();
                 push_scalar(&mut text, scalar);
-                out.push_str(&name);
-                out.push('=');
-                out.push_str(&php::urlencode(&text));
+                push_pair(out, name, &text);
             }
         }
     }
+    name.truncate(parent_len);
+}
+
+fn push_pair(out: &mut String, name: &str, value: &str) {
+    if !out.ends_with('?') {
+        out.push('&');
+    }
+    out.push_str(name);
+    out.push('=');
+    php::push_urlencoded(out, value);
+}
+
+fn contains_null(params: &Map<String, Value>) -> bool {
+    fn null_in(value: &Value) -> bool {
+        match value {
+            Value::Null => true,
+            Value::Object(map) => contains_null(map),
+            Value::Array(list) => list.iter().any(null_in),
+            _ => false,
+        }
+    }
+    params.values().any(null_in)
 }
 
 /// Drops nulls at every depth. A list that loses an element becomes an index-keyed map, so

@@ -75,7 +75,7 @@ pub fn natcmp(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
-fn is_space(byte: u8) -> bool {
+pub(crate) fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -177,11 +177,22 @@ fn keeps_trailing_zeros(abs: f64) -> bool {
 /// PHP `urlencode` (RFC 1738 as `http_build_query` uses it): `[A-Za-z0-9_.-]` kept, space as
 /// `+`, every other byte `%XX`.
 pub fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    push_urlencoded(&mut out, text);
+    out
+}
+
+/// [`urlencode`] appending to `out`.
+pub fn push_urlencoded(out: &mut String, text: &str) {
     const PHP_URLENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
-    // '%' itself is encoded, so "%20" in the output can only come from a space.
-    utf8_percent_encode(text, PHP_URLENCODE)
-        .to_string()
-        .replace("%20", "+")
+    // Chunks are runs of kept bytes or single "%XX" escapes; a space is the "%20" escape.
+    for chunk in utf8_percent_encode(text, PHP_URLENCODE) {
+        if chunk == "%20" {
+            out.push('+');
+        } else {
+            out.push_str(chunk);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -105,6 +105,9 @@ impl PhpArray {
 
 /// PHP's rule for array keys: "0" or an optional '-' then a non-zero digit and digits, in range.
 pub(crate) fn php_integer(key: &str) -> Option<i64> {
+    if !key.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return None;
+    }
     let digits = key.strip_prefix('-').unwrap_or(key);
     let canonical = key == "0"
         || (digits.starts_with(|c: char| ('1'..='9').contains(&c))

@@ -40,10 +40,10 @@ impl Signer {
         Ok(STANDARD.encode(self.digest(&Flattened::new(params)?)))
     }
 
-    /// Feeds the sorted elements straight into the MAC: the joined string is never built.
     fn digest(&self, flat: &Flattened) -> [u8; 64] {
         let mut mac = self.mac.clone();
-        flat.for_each_piece(|piece| mac.update(piece.as_bytes()));
+        // One update over the joined string: many small updates cost more than the copy.
+        mac.update(flat.joined().as_bytes());
         mac.finalize().into_bytes().into()
     }
 
@@ -73,10 +73,7 @@ pub fn sign(params: &Map<String, Value>, secret: &str) -> Result<String> {
 
 /// The exact string that is signed, for diagnosing a signature mismatch.
 pub fn string_to_sign(params: &Map<String, Value>) -> Result<String> {
-    let flat = Flattened::new(params)?;
-    let mut out = String::with_capacity(flat.text.len() + flat.elements.len());
-    flat.for_each_piece(|piece| out.push_str(piece));
-    Ok(out)
+    Ok(Flattened::new(params)?.joined())
 }
 
 /// One `path:value` element, as byte offsets into [`Flattened::text`].
@@ -85,6 +82,8 @@ struct Element {
     start: usize,
     path_end: usize,
     end: usize,
+    /// The path has no digits and no whitespace: natural order is then plain byte order.
+    plain: bool,
 }
 
 /// The flattened elements, sorted: all element texts live in one buffer.
@@ -95,8 +94,14 @@ struct Flattened {
 
 impl Flattened {
     fn new(params: &Map<String, Value>) -> Result<Flattened> {
-        let mut walker = Walker::default();
-        walker.walk(params.iter(), 0, 0)?;
+        // Sized for flat parameters up front: growing these buffers costs more than the sort.
+        let mut walker = Walker {
+            text: String::with_capacity(48 * params.len() + 64),
+            elements: Vec::with_capacity(params.len() + 8),
+            path: String::with_capacity(64),
+            ..Walker::default()
+        };
+        walker.walk(params.iter(), 0, true, 0)?;
         if walker.integer_keys {
             return Flattened::with_php_arrays(params);
         }
@@ -108,9 +113,20 @@ impl Flattened {
             flat.keep_last_of_each_path();
         }
         let text = flat.text.as_bytes();
-        stable_sort(&mut flat.elements, |a, b| {
-            php::natcmp(&text[a.start..a.path_end], &text[b.start..b.path_end])
-        });
+        let path = |e: &Element| &text[e.start..e.path_end];
+        if flat.elements.iter().all(|e| e.plain) {
+            // Without digits or whitespace, natural order is byte order: a total order, so
+            // the standard (stable) sort is safe and fast.
+            flat.elements.sort_by(|a, b| path(a).cmp(path(b)));
+        } else {
+            stable_sort(&mut flat.elements, |a, b| {
+                if a.plain && b.plain {
+                    path(a).cmp(path(b))
+                } else {
+                    php::natcmp(path(a), path(b))
+                }
+            });
+        }
         Ok(flat)
     }
 
@@ -132,19 +148,22 @@ impl Flattened {
                 start,
                 path_end: end,
                 end,
+                plain: false,
             });
         }
         Ok(flat)
     }
 
-    /// The sorted elements joined by `;`, piece by piece.
-    fn for_each_piece(&self, mut emit: impl FnMut(&str)) {
+    /// The sorted elements joined by `;`: the string to sign.
+    fn joined(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.elements.len());
         for (i, e) in self.elements.iter().enumerate() {
             if i > 0 {
-                emit(";");
+                out.push(';');
             }
-            emit(&self.text[e.start..e.end]);
+            out.push_str(&self.text[e.start..e.end]);
         }
+        out
     }
 
     /// PHP `array_merge`: a repeated path keeps its first position and takes the last value.
@@ -182,6 +201,7 @@ impl Walker {
         &mut self,
         entries: impl Iterator<Item = (&'a String, &'a Value)>,
         prefix_len: usize,
+        prefix_plain: bool,
         depth: usize,
     ) -> Result<()> {
         if depth >= MAX_DEPTH {
@@ -208,7 +228,12 @@ impl Walker {
             } else if php_array::php_integer(key).is_some() {
                 self.integer_keys = true;
             }
-            if key.contains(':') {
+            let (mut colon, mut plain) = (false, prefix_plain || !truthy);
+            for byte in key.bytes() {
+                colon |= byte == b':';
+                plain &= !byte.is_ascii_digit() && !php::is_space(byte);
+            }
+            if colon {
                 self.may_collide = true;
                 self.path.push_str(&key.replace(':', "::"));
             } else {
@@ -218,12 +243,13 @@ impl Walker {
             match value {
                 Value::Object(map) => {
                     self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
-                    self.walk(map.iter(), path_len, depth + 1)?;
+                    self.walk(map.iter(), path_len, plain, depth + 1)?;
                 }
                 Value::Array(list) => {
                     self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
                     let indices: Vec<String> = (0..list.len()).map(|i| i.to_string()).collect();
-                    self.walk(indices.iter().zip(list), path_len, depth + 1)?;
+                    // List indices are digits: their children are never plain.
+                    self.walk(indices.iter().zip(list), path_len, false, depth + 1)?;
                 }
                 scalar => {
                     let start = self.text.len();
@@ -235,6 +261,7 @@ impl Walker {
                         start,
                         path_end,
                         end: self.text.len(),
+                        plain,
                     });
                 }
             }
@@ -255,14 +282,17 @@ pub(crate) fn push_scalar(out: &mut String, value: &Value) {
         Value::String(s) => out.push_str(s),
         Value::Number(n) => {
             let lexeme = n.as_str();
-            let integral = !lexeme.contains(['.', 'e', 'E']);
-            match lexeme.parse::<i64>() {
-                Ok(i) if integral => {
-                    let _ = write!(out, "{i}");
-                }
-                _ => out.push_str(&php::float_to_string(
+            let digits = lexeme.strip_prefix('-').unwrap_or(lexeme);
+            let integral = digits.bytes().all(|b| b.is_ascii_digit());
+            if integral && digits.len() <= 18 {
+                // A JSON integer lexeme is already PHP's decimal form, but for "-0".
+                out.push_str(if lexeme == "-0" { "0" } else { lexeme });
+            } else if let (true, Ok(i)) = (integral, lexeme.parse::<i64>()) {
+                let _ = write!(out, "{i}");
+            } else {
+                out.push_str(&php::float_to_string(
                     lexeme.parse::<f64>().unwrap_or(f64::NAN),
-                )),
+                ));
             }
         }
         Value::Array(_) | Value::Object(_) => unreachable!("containers are flattened"),

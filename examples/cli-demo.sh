@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The polypay CLI on the gateways' documented examples: signatures, a Payment Page URL,
+# a Hosted Payment Page link and form, and verified callbacks. Usage: cli-demo.sh PATH/TO/polypay
+set -euo pipefail
+polypay=${1:-polypay}
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$1"; }
+ok() { printf '   -> %s\n' "$1"; }
+
+step "ecommpay: sign the documented purchase (secret \"secret\"), showing the string to sign"
+docs_params='{"project_id":12345,"payment_id":"X03936","payment_amount":3550,"payment_currency":"USD","payment_description":"Guyliner purchase","customer_first_name":"Jack","customer_last_name":"Sparrow","customer_phone":"02081234567"}'
+signature=$(printf '%s' "$docs_params" | "$polypay" ecommpay sign --secret secret --explain 2>/tmp/polypay-demo-explain)
+printf '   string to sign: %s\n' "$(cat /tmp/polypay-demo-explain)"
+ok "signature: $signature"
+[ "$signature" = "e+kuzNpbptuGG4G7WxjuT8EFh90v2eMCh2EQ4y+hq5XX/aptGzhpi7a0uk/c7HdXj7M2o33WLrMNLEKD8yl3Kg==" ] \
+  && ok "matches the signature published in ecommpay's documentation"
+
+step "ecommpay: the signed Payment Page URL (interface_type {\"id\": 99} as in the docs)"
+url_params='{"project_id":12345,"interface_type":"{\"id\": 99}","payment_id":"X03936","payment_amount":3550,"payment_currency":"USD","payment_description":"Guyliner purchase","customer_first_name":"Jack","customer_last_name":"Sparrow","customer_phone":"02081234567"}'
+ok "$(printf '%s' "$url_params" | "$polypay" ecommpay url --secret secret)"
+
+step "ecommpay: a callback, signed then verified (and a tampered copy rejected)"
+callback='{"project_id":12345,"payment":{"id":"X03936","type":"purchase","status":"success","sum":{"amount":3550,"currency":"USD"}},"operation":{"id":1000000000001,"type":"sale","status":"success"}}'
+cb_signature=$(printf '%s' "$callback" | "$polypay" ecommpay sign --secret secret)
+signed_callback="${callback%\}},\"signature\":\"$cb_signature\"}"
+ok "verified: $(printf '%s' "$signed_callback" | "$polypay" ecommpay verify --secret secret)"
+if printf '%s' "${signed_callback/3550/1}" | "$polypay" ecommpay verify --secret secret 2>/tmp/polypay-demo-err; then
+  echo "   !! a tampered callback verified" >&2; exit 1
+else
+  ok "tampered amount rejected: $(cat /tmp/polypay-demo-err)"
+fi
+
+step "PayCore: X-Signature of a callback body (secret sk_test_EXAMPLEKEY)"
+body='{"data":{"type":"payment-invoices","id":"cpi_TEST123","attributes":{"status":"processed","resolution":"ok","reference_id":"order-1","amount":100,"currency":"USD","test_mode":true}}}'
+x_signature=$(printf '%s' "$body" | "$polypay" paycore sign --secret sk_test_EXAMPLEKEY)
+ok "X-Signature: $x_signature"
+ok "verified: $(printf '%s' "$body" | "$polypay" paycore verify --secret sk_test_EXAMPLEKEY --signature "$x_signature")"
+if printf '%s' "$body" | "$polypay" paycore verify --secret sk_test_EXAMPLEKEY \
+     --signature 47b6b632e0b6130882d8c3c577ef0936fd33f63c 2>/tmp/polypay-demo-err; then
+  echo "   !! a hex signature verified" >&2; exit 1
+else
+  ok "hex digest instead of base64 explained: $(cat /tmp/polypay-demo-err)"
+fi
+
+step "PayCore: Hosted Payment Page link (Paymega) and the auto-redirect form"
+hpp='{"public_key":"pk_test_ClSQHi2T9WXuFa76WcwwBB6rspRpg6ANM69cS9zNOJy","amount":"123.45","currency":"USD","reference_id":"7135b08b-701b-4fbc-a7d2-b2763d96d415","description":"Invoice Example","customer":{"reference_id":"cust-1","email":"jane@example.com"},"return_url":"https://shop.example.com/orders/1"}'
+ok "$(printf '%s' "$hpp" | "$polypay" paycore hpp-url --env paymega)"
+printf '%s' "$hpp" | "$polypay" paycore hpp-form --env paymega | sed 's/^/   /'
+
+step "Bad input is refused before anything is sent"
+if printf '%s' '{"public_key":"pk_test_x","amount":"10.001","currency":"USD"}' | "$polypay" paycore hpp-url 2>/tmp/polypay-demo-err; then
+  echo "   !! bad amount accepted" >&2; exit 1
+else
+  ok "$(cat /tmp/polypay-demo-err)"
+fi
+rm -f /tmp/polypay-demo-explain /tmp/polypay-demo-err
+printf '\n\033[1mdemo finished: every result above was computed by polypay and checked\033[0m\n'
