@@ -3,6 +3,8 @@
 //! Exit codes: 0 success (or a valid signature), 1 a signature that does not verify,
 //! 2 unusable input (bad JSON, too large, too deep, bad secret, bad parameters).
 
+mod api;
+
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -93,6 +95,9 @@ enum FormFormat {
 
 #[derive(Subcommand)]
 enum PaycoreCommand {
+    /// Call the Commerce API (every Public and Private operation)
+    #[command(after_help = api::EXIT_CODES)]
+    Api(api::ApiArgs),
     /// Compute the X-Signature of the raw bytes on stdin
     Sign {
         /// The commerce account's secret key (sk_…)
@@ -142,6 +147,15 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Gateway::Paycore(PaycoreCommand::Api(args)) = cli.gateway {
+        return match api::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{}", api::error_json(&error));
+                ExitCode::from(api::exit_code(error.kind()))
+            }
+        };
+    }
     let outcome = read_stdin().and_then(|input| run(cli.gateway, &input));
     match outcome {
         Ok(output) => {
@@ -218,6 +232,7 @@ fn run_ecommpay(command: EcommpayCommand, input: &[u8]) -> Result<String, Failur
 
 fn run_paycore(command: PaycoreCommand, input: &[u8]) -> Result<String, Failure> {
     match command {
+        PaycoreCommand::Api(_) => unreachable!("handled before stdin is read"),
         PaycoreCommand::Sign { secret } => Ok(line(paycore::sign_callback(input, &secret)?)),
         PaycoreCommand::Verify { secret, signature } => {
             paycore::verify_callback(input, &signature, &secret)?;

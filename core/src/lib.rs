@@ -17,5 +17,5 @@ pub mod money;
 mod open_enum;
 pub mod paycore;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{ApiDetails, Error, ErrorKind, Result};
 pub use money::{Amount, Currency, Money};

@@ -2,12 +2,14 @@
 //! Hosted Payment Page links and forms, invoice models.
 
 pub mod callback;
+pub mod client;
 mod environment;
 pub mod hpp;
 pub mod model;
 pub mod signature;
 
 pub use callback::CallbackEvent;
+pub use client::{BlockingClient, Client, Config, ListOptions, Response};
 pub use environment::Environment;
 pub use hpp::{Address, Customer, HppForm, HppParams};
 pub use model::{

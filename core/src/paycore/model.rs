@@ -257,6 +257,187 @@ impl PayoutInvoice {
     }
 }
 
+/// A payment service configured on the account (`comcps_…`, private API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentService {
+    pub id: String,
+    /// The service code, e.g. `payment_card_usd_hpp`.
+    pub service: Option<String>,
+    pub method: Option<String>,
+    pub currency: Option<String>,
+    pub available: Option<bool>,
+    pub active: Option<bool>,
+    pub enabled: Option<bool>,
+    pub amount_min: Option<Decimal>,
+    pub amount_max: Option<Decimal>,
+    pub test_mode: Option<bool>,
+    pub raw: Value,
+}
+
+impl PaymentService {
+    pub fn from_resource(resource: &Value) -> Option<PaymentService> {
+        let (id, a) = id_and_attributes(resource)?;
+        Some(PaymentService {
+            id,
+            service: read::string(a, "service"),
+            method: read::string(a, "service_method"),
+            currency: read::string(a, "service_currency").or_else(|| read::string(a, "currency")),
+            available: read::boolean(a, "available"),
+            active: read::boolean(a, "active"),
+            enabled: read::boolean(a, "enabled"),
+            amount_min: read::decimal(a, "amount_min"),
+            amount_max: read::decimal(a, "amount_max"),
+            test_mode: read::boolean(a, "test_mode"),
+            raw: resource.clone(),
+        })
+    }
+}
+
+/// A refund of a payment invoice (`ref_…`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refund {
+    pub id: String,
+    pub status: Option<String>,
+    pub reference_id: Option<String>,
+    /// The refunded payment invoice.
+    pub original_id: Option<String>,
+    pub amount: Option<Decimal>,
+    pub fee: Option<Decimal>,
+    pub currency: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<DateTime<Utc>>,
+    pub raw: Value,
+}
+
+impl Refund {
+    pub fn from_resource(resource: &Value) -> Option<Refund> {
+        let (id, a) = id_and_attributes(resource)?;
+        Some(Refund {
+            id,
+            status: read::string(a, "status"),
+            reference_id: read::string(a, "reference_id"),
+            original_id: read::string(a, "original_id"),
+            amount: read::decimal(a, "amount"),
+            fee: read::decimal(a, "fee"),
+            currency: read::string(a, "currency"),
+            description: read::string(a, "description"),
+            created: read::timestamp(a, "created"),
+            raw: resource.clone(),
+        })
+    }
+}
+
+/// One currency account of the commerce account (balances come as decimal strings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrencyAccount {
+    pub currency: String,
+    pub account_id: Option<String>,
+    pub active_balance: Option<Decimal>,
+    pub pending_balance: Option<Decimal>,
+    pub reserved_balance: Option<Decimal>,
+    pub overdraft_limit: Option<Decimal>,
+    pub balance_lower_limit: Option<Decimal>,
+}
+
+/// `GET /api/account/balances`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Balances {
+    pub account_id: String,
+    pub currencies: Vec<CurrencyAccount>,
+    pub raw: Value,
+}
+
+impl Balances {
+    pub fn from_resource(resource: &Value) -> Option<Balances> {
+        let (account_id, a) = id_and_attributes(resource)?;
+        let currencies = read::object(a, "currency_accounts")
+            .map(|accounts| {
+                accounts
+                    .iter()
+                    .filter_map(|(currency, acc)| {
+                        let acc = acc.as_object()?;
+                        Some(CurrencyAccount {
+                            currency: currency.clone(),
+                            account_id: read::string(acc, "account_id"),
+                            active_balance: read::decimal(acc, "active_balance"),
+                            pending_balance: read::decimal(acc, "pending_balance"),
+                            reserved_balance: read::decimal(acc, "reserved_balance"),
+                            overdraft_limit: read::decimal(acc, "overdraft_limit"),
+                            balance_lower_limit: read::decimal(acc, "balance_lower_limit"),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Balances {
+            account_id,
+            currencies,
+            raw: resource.clone(),
+        })
+    }
+}
+
+/// One service offered by a pre-request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrerequestService {
+    pub code: String,
+    pub method: Option<String>,
+    pub flow: Option<String>,
+    pub currency: Option<String>,
+    pub amount_min: Option<Decimal>,
+    pub amount_max: Option<Decimal>,
+    /// The fields the service needs (`key`, `type`, `required`, `regexp`, labels...), as sent.
+    pub fields: Vec<Value>,
+}
+
+/// The answer of a payment or payout pre-request: services and methods for a currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prerequest {
+    pub currency: Option<String>,
+    pub test_mode: Option<bool>,
+    pub services: Vec<PrerequestService>,
+    pub methods: Map<String, Value>,
+    pub raw: Value,
+}
+
+impl Prerequest {
+    /// Reads the flat shape and the older `{type, attributes}` one.
+    pub fn from_data(data: &Value) -> Option<Prerequest> {
+        let obj = data.as_object()?;
+        let a = read::object(obj, "attributes").unwrap_or(obj);
+        let services = read::object(a, "services")
+            .map(|services| {
+                services
+                    .iter()
+                    .filter_map(|(code, service)| {
+                        let s = service.as_object()?;
+                        Some(PrerequestService {
+                            code: read::string(s, "code").unwrap_or_else(|| code.clone()),
+                            method: read::string(s, "method"),
+                            flow: read::string(s, "flow"),
+                            currency: read::string(s, "currency"),
+                            amount_min: read::decimal(s, "amount_min"),
+                            amount_max: read::decimal(s, "amount_max"),
+                            fields: s
+                                .get("fields")
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Prerequest {
+            currency: read::string(a, "currency"),
+            test_mode: read::boolean(a, "test_mode"),
+            services,
+            methods: read::map(a, "methods"),
+            raw: data.clone(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

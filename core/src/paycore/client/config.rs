@@ -1,0 +1,236 @@
+//! Client configuration: credentials, deployment, timeouts, retries. Secrets never print.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::policy::RetryPolicy;
+use crate::error::{Error, Result};
+use crate::paycore::Environment;
+
+/// A credential that never appears in `Debug`, `Display`, logs or errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+/// Whether operations are test or live, as the keys say (`pk_test_…` / `pk_live_…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Test,
+    Live,
+}
+
+impl Mode {
+    pub(crate) fn of_key(key: &str) -> Option<Mode> {
+        if key.starts_with("pk_test_") || key.starts_with("sk_test_") {
+            Some(Mode::Test)
+        } else if key.starts_with("pk_live_") || key.starts_with("sk_live_") {
+            Some(Mode::Live)
+        } else {
+            None
+        }
+    }
+}
+
+/// Everything a [`Client`](super::Client) needs. Start from [`Config::new`] and set fields.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `pk_test_…` / `pk_live_…`: the Public API (pre-requests, public invoices).
+    pub public_key: Option<String>,
+    /// Commerce account id (`coma_…`): the Basic-auth login of the Private API.
+    pub account_id: Option<String>,
+    /// The Basic-auth password of the Private API.
+    pub api_key: Option<Secret>,
+    /// `sk_test_…` / `sk_live_…`: checks callback signatures.
+    pub secret_key: Option<Secret>,
+    pub environment: Environment,
+    pub connect_timeout: Duration,
+    /// Limit for one HTTP attempt.
+    pub request_timeout: Duration,
+    /// Limit for a whole call, retries and reconciliation included.
+    pub deadline: Duration,
+    pub retry: RetryPolicy,
+    /// Appended to `User-Agent: polypay/<version>` (e.g. `myshop/1.2`).
+    pub user_agent_suffix: Option<String>,
+    /// e.g. `http://proxy.internal:3128`.
+    pub proxy: Option<String>,
+    /// Allow plain `http://` to a non-loopback host (never do this with live keys).
+    pub allow_insecure_http: bool,
+}
+
+impl Config {
+    pub fn new(environment: Environment) -> Config {
+        Config {
+            public_key: None,
+            account_id: None,
+            api_key: None,
+            secret_key: None,
+            environment,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            user_agent_suffix: None,
+            proxy: None,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The mode the keys imply, after checking that they agree and sit in the right places.
+    pub(crate) fn check(&self) -> Result<Option<Mode>> {
+        let public = self.public_key.as_deref();
+        let secret = self.secret_key.as_ref().map(Secret::expose);
+        for (name, value) in [
+            ("public_key", public),
+            ("account_id", self.account_id.as_deref()),
+            ("api_key", self.api_key.as_ref().map(Secret::expose)),
+            ("secret_key", secret),
+        ] {
+            if let Some(value) = value {
+                if value.is_empty() || value.trim() != value {
+                    return Err(Error::configuration(
+                        "whitespace",
+                        format!("{name} is empty or has leading/trailing whitespace"),
+                    )
+                    .with_argument(name));
+                }
+            }
+        }
+        if public.is_some_and(|k| k.starts_with("sk_")) {
+            return Err(Error::configuration(
+                "secret_key_as_public_key",
+                "public_key is a secret key (sk_…): it belongs in secret_key and must never reach a browser",
+            )
+            .with_argument("public_key"));
+        }
+        if secret.is_some_and(|k| k.starts_with("pk_")) {
+            return Err(Error::configuration(
+                "public_key_as_secret_key",
+                "secret_key is a public key (pk_…); callbacks are signed with the sk_… key",
+            )
+            .with_argument("secret_key"));
+        }
+        let modes = (public.and_then(Mode::of_key), secret.and_then(Mode::of_key));
+        if let (Some(p), Some(s)) = modes {
+            if p != s {
+                return Err(Error::configuration(
+                    "mixed_modes",
+                    format!("public_key is a {p:?} key but secret_key is a {s:?} key"),
+                ));
+            }
+        }
+        if self.account_id.is_some() != self.api_key.is_some() {
+            return Err(Error::configuration(
+                "incomplete_credentials",
+                "the Private API needs both account_id and api_key",
+            ));
+        }
+        let base = self.environment.base_url();
+        if base.starts_with("http://") && !self.allow_insecure_http && !is_loopback(base) {
+            return Err(Error::configuration(
+                "insecure_http",
+                format!(
+                    "{base} is plain http: use https, a loopback address, or allow_insecure_http"
+                ),
+            )
+            .with_argument("base_url"));
+        }
+        Ok(modes.0.or(modes.1))
+    }
+}
+
+fn is_loopback(base: &str) -> bool {
+    let host = base
+        .trim_start_matches("http://")
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(base: &str) -> Config {
+        Config::new(Environment::custom(base).unwrap())
+    }
+
+    #[test]
+    fn refuses_mixed_or_misplaced_keys_and_plain_http() {
+        let mut c = config("https://pay.example.com");
+        c.public_key = Some("sk_test_x".into());
+        assert_eq!(c.check().unwrap_err().code(), "secret_key_as_public_key");
+        c.public_key = Some("pk_live_x".into());
+        c.secret_key = Some("sk_test_y".into());
+        assert_eq!(c.check().unwrap_err().code(), "mixed_modes");
+        c.secret_key = Some("pk_live_y".into());
+        assert_eq!(c.check().unwrap_err().code(), "public_key_as_secret_key");
+        c.secret_key = Some("sk_live_y".into());
+        assert_eq!(c.check().unwrap(), Some(Mode::Live));
+        c.account_id = Some("coma_1".into());
+        assert_eq!(c.check().unwrap_err().code(), "incomplete_credentials");
+        c.api_key = Some(" key".into());
+        assert_eq!(c.check().unwrap_err().code(), "whitespace");
+
+        assert_eq!(
+            config("http://pay.example.com").check().unwrap_err().code(),
+            "insecure_http"
+        );
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9000",
+        ] {
+            assert!(config(ok).check().is_ok(), "{ok}");
+        }
+        let mut opted_in = config("http://pay.internal");
+        opted_in.allow_insecure_http = true;
+        assert!(opted_in.check().is_ok());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let mut c = config("https://pay.example.com");
+        c.api_key = Some("API_KEY_VALUE".into());
+        c.secret_key = Some("sk_test_SECRET_VALUE".into());
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("API_KEY_VALUE") && !shown.contains("SECRET_VALUE"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,644 @@
+//! One HTTP exchange, its translation into the crate's `Error`, and the loop that applies the
+//! retry/reconcile policy within a call's deadline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use serde_json::Value;
+
+use super::config::{Config, Mode};
+use super::policy::{self, Attempt, CallKind, Decision};
+use super::Response;
+use crate::error::{ApiDetails, Error, ErrorKind, Result};
+
+/// Responses larger than this are refused (a gateway answer is a few kilobytes).
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// How much of an error body is kept on the error.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// One API call: what to send and how the policy treats it.
+pub(crate) struct Call {
+    method: Method,
+    /// A path below the base URL, or an absolute URL on the same origin (pagination links).
+    target: String,
+    body: Option<Vec<u8>>,
+    kind: CallKind,
+    private: bool,
+    /// For creates: the `reference_id` and the list path that finds it.
+    reconcile: Option<(String, String)>,
+}
+
+impl Call {
+    pub fn get(target: String, private: bool) -> Call {
+        Call {
+            method: Method::GET,
+            target,
+            body: None,
+            kind: CallKind::Read,
+            private,
+            reconcile: None,
+        }
+    }
+
+    pub fn post(target: impl Into<String>, body: Vec<u8>, kind: CallKind) -> Call {
+        Call {
+            method: Method::POST,
+            target: target.into(),
+            body: Some(body),
+            kind,
+            private: false,
+            reconcile: None,
+        }
+    }
+
+    pub fn private(mut self) -> Call {
+        self.private = true;
+        self
+    }
+
+    pub fn reconciled_by(mut self, reference_id: String, lookup: String) -> Call {
+        self.reconcile = Some((reference_id, lookup));
+        self
+    }
+}
+
+/// The connection pool and credentials behind a `Client`.
+pub(crate) struct Transport {
+    pub config: Config,
+    pub mode: Option<Mode>,
+    http: reqwest::Client,
+    base: String,
+    auth: Option<HeaderValue>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Transport {
+    pub fn new(config: Config) -> Result<Transport> {
+        let mode = config.check()?;
+        let mut user_agent = format!("polypay/{} (rust)", env!("CARGO_PKG_VERSION"));
+        if let Some(suffix) = &config.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(suffix);
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(user_agent)
+            .pool_idle_timeout(Duration::from_secs(60));
+        if let Some(proxy) = &config.proxy {
+            let proxy = reqwest::Proxy::all(proxy).map_err(|_| {
+                Error::configuration("invalid_proxy", "proxy is not a valid proxy URL")
+                    .with_argument("proxy")
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let http = builder.build().map_err(|e| {
+            Error::configuration(
+                "http_client",
+                format!("cannot build the HTTP client: {}", e.without_url()),
+            )
+        })?;
+        let auth = match (&config.account_id, &config.api_key) {
+            (Some(account), Some(key)) => {
+                let token = STANDARD.encode(format!("{account}:{}", key.expose()));
+                let mut value = HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| {
+                    Error::configuration(
+                        "invalid_credentials",
+                        "account_id/api_key contain invalid characters",
+                    )
+                })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            _ => None,
+        };
+        Ok(Transport {
+            base: config.environment.base_url().to_owned(),
+            config,
+            mode,
+            http,
+            auth,
+        })
+    }
+
+    /// Runs a call under the policy until it succeeds, fails for good, or the deadline passes.
+    pub async fn run(&self, call: Call, deadline: Duration) -> Result<Response<Value>> {
+        self.run_until(call, Instant::now() + deadline).await
+    }
+
+    fn run_until<'a>(
+        &'a self,
+        call: Call,
+        deadline: Instant,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Value>>> + Send + 'a>> {
+        Box::pin(async move {
+            if call.private && self.auth.is_none() {
+                return Err(Error::configuration(
+                    "missing_credentials",
+                    "the Private API needs account_id and api_key",
+                ));
+            }
+            let mut failures = 0;
+            loop {
+                let (error, attempt) = match self.send(&call, deadline).await {
+                    Ok(response) => return Ok(response),
+                    Err(failure) => failure,
+                };
+                failures += 1;
+                let decision = policy::decide(call.kind, attempt, failures, &self.config.retry);
+                tracing::debug!(
+                    target: "polypay",
+                    method = %call.method, path = %strip_query(&call.target), kind = %error.kind(),
+                    status = ?error.http_status(), request_id = ?error.request_id(), failures, ?decision,
+                    "attempt failed"
+                );
+                match decision {
+                    Decision::Done => return Err(finish(error, call.kind, attempt)),
+                    Decision::Retry(delay) => {
+                        if !wait(delay, deadline).await {
+                            return Err(finish(error, call.kind, attempt));
+                        }
+                    }
+                    Decision::ReturnExisting => {
+                        let Some(existing) = error.existing().cloned() else {
+                            return Err(finish(error, call.kind, attempt));
+                        };
+                        return Ok(Response {
+                            data: serde_json::json!({ "data": existing }),
+                            http_status: 409,
+                            request_id: error.request_id().map(str::to_owned),
+                            reconciled: true,
+                        });
+                    }
+                    Decision::Reconcile { delay, resend } => {
+                        let (reference_id, lookup) =
+                            call.reconcile.clone().expect("creates carry a lookup");
+                        if !wait(delay, deadline).await {
+                            return Err(finish(error, call.kind, attempt));
+                        }
+                        tracing::info!(target: "polypay", %reference_id, "outcome unknown: reconciling by reference_id");
+                        match self.run_until(Call::get(lookup, true), deadline).await {
+                            Ok(found) => match first_with_reference(&found.data, &reference_id) {
+                                Some(resource) => {
+                                    tracing::info!(target: "polypay", %reference_id, "reconciled: it exists");
+                                    return Ok(Response {
+                                        data: serde_json::json!({ "data": resource }),
+                                        http_status: found.http_status,
+                                        request_id: found.request_id,
+                                        reconciled: true,
+                                    });
+                                }
+                                // Known not to exist: sending again cannot double it.
+                                None if resend => continue,
+                                None => {
+                                    return Err(error
+                                        .with_outcome_unknown(false)
+                                        .with_retryable(true));
+                                }
+                            },
+                            Err(_) => return Err(finish(error, call.kind, attempt)),
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    async fn send(
+        &self,
+        call: &Call,
+        deadline: Instant,
+    ) -> std::result::Result<Response<Value>, (Error, Attempt)> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err((
+                Error::new(
+                    ErrorKind::Timeout,
+                    "deadline",
+                    "the call's deadline passed before the request was sent",
+                ),
+                Attempt::NotSent,
+            ));
+        }
+        let url = if call.target.starts_with("https://") || call.target.starts_with("http://") {
+            call.target.clone()
+        } else {
+            format!("{}{}", self.base, call.target)
+        };
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .timeout(remaining.min(self.config.request_timeout))
+            .header(ACCEPT, "application/json");
+        if call.private {
+            request = request.header(AUTHORIZATION, self.auth.clone().expect("checked"));
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let started = Instant::now();
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let request_id = request_id(&headers);
+        let body = read_body(response).await.map_err(transport_error)?;
+        tracing::debug!(
+            target: "polypay",
+            method = %call.method, path = %strip_query(&call.target), status, request_id = ?request_id,
+            elapsed_ms = started.elapsed().as_millis() as u64, "response"
+        );
+        if (200..300).contains(&status) {
+            return match serde_json::from_slice::<Value>(&body) {
+                Ok(data) => Ok(Response {
+                    data,
+                    http_status: status,
+                    request_id,
+                    reconciled: false,
+                }),
+                // For a write this is "it may have happened, but we cannot tell".
+                Err(_) => Err((
+                    Error::new(
+                        ErrorKind::Decode,
+                        "invalid_json",
+                        format!("HTTP {status} with a body that is not JSON"),
+                    )
+                    .with_api(details(status, request_id, &body)),
+                    Attempt::Lost,
+                )),
+            };
+        }
+        let retry_after = retry_after(&headers);
+        Err((
+            status_error(status, request_id, retry_after, &body),
+            Attempt::Status {
+                status,
+                retry_after,
+            },
+        ))
+    }
+}
+
+async fn read_body(response: reqwest::Response) -> reqwest::Result<Vec<u8>> {
+    let mut response = response;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_RESPONSE_BYTES {
+            body.truncate(MAX_RESPONSE_BYTES);
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// Sets the error's `outcome_unknown` and `retryable` from how the last attempt ended.
+fn finish(error: Error, kind: CallKind, attempt: Attempt) -> Error {
+    let transient = match attempt {
+        Attempt::Status { status, .. } => status == 429 || status >= 500,
+        Attempt::NotSent | Attempt::Lost => true,
+        Attempt::Success => false,
+    };
+    let retryable = match kind {
+        // A create is looked up by reference_id before it is sent again: calling again is safe.
+        CallKind::Read | CallKind::Create => transient,
+        CallKind::Write => attempt == Attempt::NotSent,
+    };
+    error
+        .with_outcome_unknown(attempt.outcome_unknown(kind))
+        .with_retryable(retryable)
+}
+
+/// Sleeps unless that would pass the deadline.
+async fn wait(delay: Duration, deadline: Instant) -> bool {
+    if Instant::now() + delay >= deadline {
+        return false;
+    }
+    tokio::time::sleep(delay).await;
+    true
+}
+
+fn transport_error(error: reqwest::Error) -> (Error, Attempt) {
+    let error = error.without_url();
+    // A failure to connect means the request never left: nothing can have happened.
+    let attempt = if error.is_connect() {
+        Attempt::NotSent
+    } else {
+        Attempt::Lost
+    };
+    let mut cause = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        cause.push_str(": ");
+        cause.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let error = if error.is_timeout() {
+        Error::new(
+            ErrorKind::Timeout,
+            "timeout",
+            format!("no answer in time ({cause})"),
+        )
+    } else {
+        Error::new(
+            ErrorKind::Connection,
+            "connection",
+            format!("connection failed ({cause})"),
+        )
+    };
+    (error, attempt)
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id", "x-correlation-id"]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `Retry-After`: delta seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let seconds = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(seconds as u64))
+}
+
+fn details(status: u16, request_id: Option<String>, body: &[u8]) -> ApiDetails {
+    let shown = &body[..body.len().min(MAX_ERROR_BODY)];
+    ApiDetails {
+        http_status: Some(status),
+        request_id,
+        body: Some(String::from_utf8_lossy(shown).into_owned()),
+        ..ApiDetails::default()
+    }
+}
+
+/// Maps an HTTP error status and its documented body shapes onto the crate's `Error`.
+pub(crate) fn status_error(
+    status: u16,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Error {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let errors = json.as_ref().and_then(|j| j.get("errors"));
+    let mut info = details(status, request_id, body);
+    info.retry_after = retry_after;
+    // 422 as a field map: {"errors": {"amount": "This value should be greater than 0."}}
+    if let Some(Value::Object(map)) = errors {
+        flatten_fields("", map, &mut info.fields);
+    }
+    // The alternative shape: {"request_id", "error_type", "error_codes": [...]}
+    if let Some(codes) = json
+        .as_ref()
+        .and_then(|j| j.get("error_codes"))
+        .and_then(Value::as_array)
+    {
+        for code in codes {
+            match code {
+                Value::String(s) => info.fields.push((s.clone(), s.clone())),
+                Value::Object(o) => info.fields.push((
+                    o.get("field")
+                        .or_else(|| o.get("code"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
+                    o.get("message")
+                        .or_else(|| o.get("title"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
+                )),
+                _ => {}
+            }
+        }
+        if info.request_id.is_none() {
+            info.request_id = json
+                .as_ref()
+                .and_then(|j| j["request_id"].as_str())
+                .map(str::to_owned);
+        }
+    }
+    if status == 409 {
+        info.existing = json
+            .as_ref()
+            .and_then(|j| j.get("data"))
+            .filter(|d| d.is_object())
+            .cloned();
+    }
+    // {"errors": [{"status": "Unauthorized", "code": "401", "title"?, "detail"?}]}
+    let said = match errors {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(|e| {
+                ["detail", "title", "status"]
+                    .iter()
+                    .find_map(|k| e.get(*k).and_then(Value::as_str))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => info
+            .fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let (kind, code, hint) = match status {
+        401 => (
+            ErrorKind::Authentication,
+            "unauthorized",
+            "check account_id/api_key (private) or public_key (public)",
+        ),
+        403 => (
+            ErrorKind::Permission,
+            "forbidden",
+            "these credentials may not call this method (IP allow-list?)",
+        ),
+        404 => (
+            ErrorKind::NotFound,
+            "not_found",
+            "no such resource or method",
+        ),
+        405 => (
+            ErrorKind::MethodNotAllowed,
+            "method_not_allowed",
+            "wrong HTTP method",
+        ),
+        409 => (
+            ErrorKind::Conflict,
+            "conflict",
+            "an entity with this reference_id already exists",
+        ),
+        400 | 422 => (
+            ErrorKind::Validation,
+            "invalid_data",
+            "the gateway refused the data or account settings",
+        ),
+        429 => (ErrorKind::RateLimited, "rate_limited", "too many requests"),
+        500..=599 => (ErrorKind::Server, "server_error", "the gateway failed"),
+        400..=499 => (
+            ErrorKind::Validation,
+            "client_error",
+            "the gateway refused the request",
+        ),
+        _ => (
+            ErrorKind::Decode,
+            "unexpected_status",
+            "unexpected HTTP status",
+        ),
+    };
+    let message = if said.is_empty() {
+        format!("HTTP {status}: {hint}")
+    } else {
+        format!("HTTP {status}: {said} ({hint})")
+    };
+    Error::new(kind, code, message).with_api(info)
+}
+
+fn flatten_fields(
+    prefix: &str,
+    map: &serde_json::Map<String, Value>,
+    out: &mut Vec<(String, String)>,
+) {
+    for (key, value) in map {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            Value::String(message) => out.push((name, message.clone())),
+            Value::Array(messages) => {
+                for message in messages {
+                    out.push((
+                        name.clone(),
+                        message
+                            .as_str()
+                            .map_or_else(|| message.to_string(), str::to_owned),
+                    ));
+                }
+            }
+            Value::Object(inner) => flatten_fields(&name, inner, out),
+            other => out.push((name, other.to_string())),
+        }
+    }
+}
+
+/// The entity with this reference in a list answer (the filter is trusted, then checked).
+pub(crate) fn first_with_reference(document: &Value, reference_id: &str) -> Option<Value> {
+    document["data"]
+        .as_array()?
+        .iter()
+        .find(|item| {
+            let attributes = item.get("attributes").unwrap_or(item);
+            attributes["reference_id"].as_str() == Some(reference_id)
+        })
+        .cloned()
+}
+
+pub(crate) fn decode_error(response: &Response<Value>, why: &str) -> Error {
+    Error::new(ErrorKind::Decode, "unexpected_shape", why.to_owned()).with_api(ApiDetails {
+        http_status: Some(response.http_status),
+        request_id: response.request_id.clone(),
+        body: Some(response.data.to_string()),
+        ..ApiDetails::default()
+    })
+}
+
+fn strip_query(target: &str) -> &str {
+    target.split('?').next().unwrap_or(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_error_bodies_map_to_kinds_and_fields() {
+        let e = status_error(
+            401,
+            Some("r1".into()),
+            None,
+            br#"{"errors":[{"status":"Unauthorized","code":"401"}]}"#,
+        );
+        assert_eq!(
+            (e.kind(), e.http_status(), e.request_id()),
+            (ErrorKind::Authentication, Some(401), Some("r1"))
+        );
+        assert!(e.message().contains("Unauthorized"));
+
+        let e = status_error(422, None, None, br#"{"errors":{"amount":"This value should be greater than 0.","customer":{"reference_id":"required"}}}"#);
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        assert_eq!(
+            e.fields(),
+            &[
+                (
+                    "amount".to_owned(),
+                    "This value should be greater than 0.".to_owned()
+                ),
+                ("customer.reference_id".to_owned(), "required".to_owned())
+            ]
+        );
+
+        let e = status_error(422, None, None, br#"{"request_id":"abc","error_type":"validation","error_codes":[{"field":"amount","message":"too small"}]}"#);
+        assert_eq!((e.request_id(), e.fields().len()), (Some("abc"), 1));
+
+        let e = status_error(409, None, None, br#"{"errors":[{"status":"Conflict","code":"409"}],"data":{"type":"payment-invoices","id":"cpi_1"}}"#);
+        assert_eq!(
+            (e.kind(), e.existing().unwrap()["id"].as_str()),
+            (ErrorKind::Conflict, Some("cpi_1"))
+        );
+
+        let e = status_error(429, None, Some(Duration::from_secs(2)), b"");
+        assert_eq!(
+            (e.kind(), e.retry_after()),
+            (ErrorKind::RateLimited, Some(Duration::from_secs(2)))
+        );
+
+        let e = status_error(503, None, None, b"<html>busy</html>");
+        assert_eq!(
+            (e.kind(), e.body()),
+            (ErrorKind::Server, Some("<html>busy</html>"))
+        );
+        for (status, kind) in [
+            (403, ErrorKind::Permission),
+            (404, ErrorKind::NotFound),
+            (405, ErrorKind::MethodNotAllowed),
+            (400, ErrorKind::Validation),
+        ] {
+            assert_eq!(status_error(status, None, None, b"{}").kind(), kind);
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
+        let parsed = retry_after(&headers).unwrap();
+        assert!(
+            parsed >= Duration::from_secs(28) && parsed <= Duration::from_secs(30),
+            "{parsed:?}"
+        );
+    }
+}
