@@ -25,7 +25,7 @@ test-rust: rust-toolchain
 
 # Criterion benchmarks; writes the figures, machine, command and date into bench/RESULTS.md.
 bench: rust-toolchain
-	$(CARGO) bench --locked -p polypay-bench --bench core
+	$(CARGO) bench --locked -p polypay-bench --bench core --bench client
 	python3 bench/report.py
 
 # Regenerates tests/vectors/*.json from the PHP and Python oracles (needs php-cli).

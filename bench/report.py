@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRITERION = os.path.join(ROOT, "target", "criterion")
 RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 SECTION = "core"
-COMMAND = "make bench  (cargo bench -p polypay-bench --bench core; python3 bench/report.py)"
+COMMAND = "make bench  (cargo bench -p polypay-bench --bench core --bench client; python3 bench/report.py)"
 
 # (criterion id, what it measures)
 ROWS = [
@@ -99,6 +99,28 @@ def main():
     ]
     lines += ["", "| target | measured | met |", "| --- | ---: | --- |"]
     lines += ["| %s | %s | %s |" % (t, m, "yes" if ok else "**no**") for t, m, ok in targets]
+
+    client = os.path.join(ROOT, "target", "bench", "client.json")
+    if os.path.exists(client):
+        rows = json.load(open(client))
+        lines += [
+            "",
+            "## API client (issue 3): overhead over a bare HTTP call",
+            "",
+            "`get_payment_invoice` (request, retries armed, typed model with `raw`) against a loopback",
+            "axum server returning the 3 KB reference invoice with keep-alive, next to a bare",
+            "`reqwest` GET + `serde_json` parse of the same response. The two alternate in %d rounds"
+            % rows[0]["rounds"],
+            "in one process (`cargo bench -p polypay-bench --bench client`); the ratio is the median",
+            "of the per-round ratios.",
+            "",
+            "| case | SDK µs/call | bare µs/call | SDK / bare | target ≤ 1.10 |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for row in rows:
+            lines.append("| %s | %.1f | %.1f | %.3f | %s |" % (
+                row["case"], row["sdk_us_per_call"], row["bare_us_per_call"], row["overhead_ratio"],
+                "yes" if row["overhead_ratio"] <= 1.10 else "**no**"))
 
     begin, end = "<!-- %s:begin -->" % SECTION, "<!-- %s:end -->" % SECTION
     block = "%s\n%s\n%s" % (begin, "\n".join(lines), end)

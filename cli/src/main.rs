@@ -37,6 +37,8 @@ enum Gateway {
     /// PayCore.io / Paymega: X-Signature callbacks, Hosted Payment Page links and forms
     #[command(subcommand)]
     Paycore(PaycoreCommand),
+    /// Run the local PayCore/Paymega gateway and ecommpay Payment Page (see sandbox/README.md)
+    Sandbox(polypay_sandbox::SandboxCli),
 }
 
 #[derive(Args)]
@@ -147,6 +149,9 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Gateway::Sandbox(sandbox) = cli.gateway {
+        return run_sandbox(sandbox);
+    }
     if let Gateway::Paycore(PaycoreCommand::Api(args)) = cli.gateway {
         return match api::run(args) {
             Ok(()) => ExitCode::SUCCESS,
@@ -177,6 +182,26 @@ fn main() -> ExitCode {
     }
 }
 
+fn run_sandbox(sandbox: polypay_sandbox::SandboxCli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("polypay: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(polypay_sandbox::run_cli(sandbox)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("polypay sandbox: {reason}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn read_stdin() -> Result<Vec<u8>, Failure> {
     let mut input = Vec::new();
     std::io::stdin()
@@ -197,6 +222,7 @@ fn run(gateway: Gateway, input: &[u8]) -> Result<String, Failure> {
     match gateway {
         Gateway::Ecommpay(command) => run_ecommpay(command, input),
         Gateway::Paycore(command) => run_paycore(command, input),
+        Gateway::Sandbox(_) => unreachable!("handled before stdin is read"),
     }
 }
 

@@ -211,3 +211,248 @@ fn unusable_input_exits_2_with_one_line() {
         Some(0)
     );
 }
+
+/// A `polypay sandbox --port 0 --print-config` process, stopped on drop.
+struct SandboxProcess {
+    child: std::process::Child,
+    config: serde_json::Value,
+}
+
+impl SandboxProcess {
+    fn start() -> SandboxProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_polypay"))
+            .args(["sandbox", "--port", "0", "--print-config"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let config: serde_json::Value =
+            serde_json::from_str(&line).expect("one JSON line once listening");
+        SandboxProcess { child, config }
+    }
+
+    fn api(&self, args: &[&str]) -> Output {
+        let paycore = &self.config["paycore"];
+        Command::new(env!("CARGO_BIN_EXE_polypay"))
+            .args(["paycore", "api"])
+            .args(args)
+            .env(
+                "POLYPAY_BASE_URL",
+                self.config["base_url"].as_str().unwrap(),
+            )
+            .env(
+                "POLYPAY_PUBLIC_KEY",
+                paycore["public_key_test"].as_str().unwrap(),
+            )
+            .env(
+                "POLYPAY_ACCOUNT_ID",
+                paycore["account_id"].as_str().unwrap(),
+            )
+            .env("POLYPAY_API_KEY", paycore["api_key"].as_str().unwrap())
+            .env(
+                "POLYPAY_SECRET_KEY",
+                paycore["secret_key_test"].as_str().unwrap(),
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn json_out(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("stdout: {} stderr: {}", stdout(output), stderr(output)))
+}
+
+fn json_err(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stderr).unwrap_or_else(|_| panic!("stderr: {}", stderr(output)))
+}
+
+#[test]
+fn sandbox_print_config_has_every_credential() {
+    let sandbox = SandboxProcess::start();
+    let c = &sandbox.config;
+    assert!(c["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    for key in [
+        "account_id",
+        "api_key",
+        "public_key_test",
+        "secret_key_test",
+        "public_key_live",
+        "secret_key_live",
+    ] {
+        assert!(c["paycore"][key].is_string(), "{key}");
+    }
+    for key in ["project_id", "secret_key", "payment_page_base_url"] {
+        assert!(!c["ecommpay"][key].is_null(), "{key}");
+    }
+}
+
+#[test]
+fn paycore_api_operations_against_the_sandbox() {
+    let sandbox = SandboxProcess::start();
+    let create = sandbox.api(&[
+        "create-payment-invoice",
+        "--json",
+        r#"{"reference_id": "cli-1", "amount": "100.55", "currency": "USD", "service": "test_usd_test", "service_fields": {"status": "success"}}"#,
+    ]);
+    assert_eq!(create.status.code(), Some(0), "{}", stderr(&create));
+    let invoice = json_out(&create);
+    assert_eq!(
+        (invoice["status"].as_str(), invoice["reference_id"].as_str()),
+        (Some("processed"), Some("cli-1"))
+    );
+    assert_eq!(invoice["amount"].to_string(), "100.55");
+    let id = invoice["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(
+        json_out(&sandbox.api(&["get-payment-invoice", "--id", &id]))["id"],
+        id.as_str()
+    );
+    assert_eq!(
+        json_out(&sandbox.api(&["find-payment-invoice", "--reference-id", "cli-1"]))["id"],
+        id.as_str()
+    );
+    assert_eq!(
+        json_out(&sandbox.api(&["find-payment-invoice", "--reference-id", "none"])),
+        serde_json::Value::Null
+    );
+    for i in 2..=4 {
+        let body = format!(
+            r#"{{"reference_id": "cli-{i}", "amount": 5, "currency": "USD", "service": "test_usd_test", "service_fields": {{"status": "pending"}}}}"#
+        );
+        assert_eq!(
+            sandbox
+                .api(&["create-payment-invoice", "--json", &body])
+                .status
+                .code(),
+            Some(0)
+        );
+    }
+    let all = json_out(&sandbox.api(&["list-payment-invoices", "--page-size", "2"]));
+    assert_eq!(all.as_array().unwrap().len(), 4, "every item across pages");
+    let limited =
+        json_out(&sandbox.api(&["list-payment-invoices", "--page-size", "2", "--limit", "3"]));
+    assert_eq!(limited.as_array().unwrap().len(), 3);
+    let refund = json_out(&sandbox.api(&[
+        "refund-payment-invoice",
+        "--id",
+        &id,
+        "--json",
+        r#"{"amount": "10"}"#,
+    ]));
+    assert_eq!(refund["original_id"], id.as_str());
+    let payout = json_out(&sandbox.api(&[
+        "create-payout-invoice",
+        "--json",
+        r#"{"amount": "7.50", "currency": "USD", "service": "test_usd", "fields": {"account": "12345"}}"#,
+    ]));
+    assert_eq!(payout["status"], "processed");
+    assert!(json_out(&sandbox.api(&["balances"]))["currency_accounts"]["USD"].is_object());
+    assert!(
+        json_out(&sandbox.api(&["list-payment-services"]))
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+    let pre = json_out(&sandbox.api(&["payment-prerequest", "--json", r#"{"currency": "USD"}"#]));
+    assert!(pre["services"]["test_usd_test"].is_object());
+
+    // Failures: one JSON object on stderr, an exit code per kind.
+    let cases: Vec<(Vec<&str>, u8, &str)> = vec![
+        (
+            vec!["get-payment-invoice", "--id", "cpi_nothing"],
+            6,
+            "not_found",
+        ),
+        (
+            vec![
+                "create-payment-invoice",
+                "--json",
+                r#"{"amount": "1.001", "currency": "USD", "service": "test_usd_test"}"#,
+            ],
+            2,
+            "invalid_input",
+        ),
+        (
+            vec![
+                "create-payment-invoice",
+                "--json",
+                r#"{"amount": "99999999", "currency": "USD", "service": "test_usd_test"}"#,
+            ],
+            9,
+            "validation",
+        ),
+        (vec!["get-payment-invoice"], 2, "invalid_input"),
+        (
+            vec![
+                "refund-payment-invoice",
+                "--id",
+                &id,
+                "--json",
+                r#"{"amount": "1000"}"#,
+            ],
+            9,
+            "validation",
+        ),
+    ];
+    for (args, code, kind) in cases {
+        let out = sandbox.api(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(code as i32),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        let error = json_err(&out);
+        assert_eq!(error["kind"], kind, "{error}");
+        for field in ["http_status", "request_id", "outcome_unknown", "message"] {
+            assert!(error.get(field).is_some(), "{field} in {error}");
+        }
+    }
+    let mut wrong = Command::new(env!("CARGO_BIN_EXE_polypay"));
+    wrong
+        .args(["paycore", "api", "balances"])
+        .env(
+            "POLYPAY_BASE_URL",
+            sandbox.config["base_url"].as_str().unwrap(),
+        )
+        .env("POLYPAY_ACCOUNT_ID", "coma_sandbox")
+        .env("POLYPAY_API_KEY", "wrong-key");
+    let out = wrong.output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        !stderr(&out).contains("wrong-key"),
+        "the API key never appears"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_polypay"))
+        .args(["paycore", "api", "balances"])
+        .env(
+            "POLYPAY_BASE_URL",
+            sandbox.config["base_url"].as_str().unwrap(),
+        )
+        .env_remove("POLYPAY_ACCOUNT_ID")
+        .env_remove("POLYPAY_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), json_err(&out)["kind"].as_str()),
+        (Some(3), Some("configuration"))
+    );
+}

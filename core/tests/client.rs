@@ -988,3 +988,24 @@ fn blocking_client_works_and_refuses_async_contexts() {
     let inside = runtime.block_on(async { blocking.get_payment_invoice("cpi_1").map(|_| ()) });
     assert_eq!(inside.unwrap_err().code(), "blocking_in_async");
 }
+
+#[tokio::test]
+async fn verify_callback_uses_the_configured_secret() {
+    let server = MockServer::start().await;
+    let body = br#"{"data":{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"processed","amount":"1.00"}}}"#;
+    let signature = polypay::paycore::sign_callback(body, SECRET).unwrap();
+    let c = client(&server);
+    assert!(c.verify_callback(body, &signature).unwrap().is_success());
+    let err = c.verify_callback(&body[1..], &signature).unwrap_err();
+    assert_eq!((err.kind(), err.code()), (ErrorKind::Signature, "mismatch"));
+    let mut no_secret = config(&server.uri());
+    no_secret.secret_key = None;
+    let err = Client::new(no_secret)
+        .unwrap()
+        .verify_callback(body, &signature)
+        .unwrap_err();
+    assert_eq!(
+        (err.kind(), err.code()),
+        (ErrorKind::Configuration, "missing_secret_key")
+    );
+}

@@ -57,11 +57,11 @@ impl CallbackEvent {
         }
         Ok(match event_type.as_str() {
             "payment-invoices" | "payment-invoice" => CallbackEvent::PaymentInvoice {
-                invoice: PaymentInvoice::from_resource(data).ok_or_else(missing_id)?,
+                invoice: PaymentInvoice::from_resource(data.clone()).ok_or_else(missing_id)?,
                 raw: document,
             },
             "payout-invoices" | "payout-invoice" => CallbackEvent::PayoutInvoice {
-                invoice: PayoutInvoice::from_resource(data).ok_or_else(missing_id)?,
+                invoice: PayoutInvoice::from_resource(data.clone()).ok_or_else(missing_id)?,
                 raw: document,
             },
             _ => CallbackEvent::Other {

@@ -193,12 +193,13 @@ fn status_text(attributes: &Map<String, Value>) -> String {
 }
 
 impl PaymentInvoice {
-    /// Reads a JSON:API resource or a flat public-API object; `None` if it has no `id`.
-    pub fn from_resource(resource: &Value) -> Option<PaymentInvoice> {
-        let (id, a) = id_and_attributes(resource)?;
+    /// Reads a JSON:API resource or a flat public-API object (kept whole in `raw`); `None` if
+    /// it has no `id`.
+    pub fn from_resource(resource: Value) -> Option<PaymentInvoice> {
+        let (id, a) = id_and_attributes(&resource)?;
         let flow = read::object(a, "flow_data")
             .or_else(|| read::object(a, "active_payment").and_then(|p| read::object(p, "payload")));
-        Some(PaymentInvoice {
+        let mut item = PaymentInvoice {
             id,
             status: PaymentInvoiceStatus::parse(&status_text(a)),
             resolution: read::string(a, "resolution").map(|r| Resolution::parse(&r)),
@@ -215,8 +216,10 @@ impl PaymentInvoice {
             flow_data: FlowData::read(flow),
             created: read::timestamp(a, "created"),
             updated: read::timestamp(a, "updated"),
-            raw: resource.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = resource;
+        Some(item)
     }
 
     pub fn is_final(&self) -> bool {
@@ -229,9 +232,10 @@ impl PaymentInvoice {
 }
 
 impl PayoutInvoice {
-    pub fn from_resource(resource: &Value) -> Option<PayoutInvoice> {
-        let (id, a) = id_and_attributes(resource)?;
-        Some(PayoutInvoice {
+    /// Reads a resource (JSON:API or flat), keeping it whole in `raw`.
+    pub fn from_resource(resource: Value) -> Option<PayoutInvoice> {
+        let (id, a) = id_and_attributes(&resource)?;
+        let mut item = PayoutInvoice {
             id,
             status: PayoutInvoiceStatus::parse(&status_text(a)),
             resolution: read::string(a, "resolution").map(|r| Resolution::parse(&r)),
@@ -244,8 +248,10 @@ impl PayoutInvoice {
             metadata: read::map(a, "metadata"),
             created: read::timestamp(a, "created"),
             updated: read::timestamp(a, "updated"),
-            raw: resource.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = resource;
+        Some(item)
     }
 
     pub fn is_final(&self) -> bool {
@@ -275,9 +281,10 @@ pub struct PaymentService {
 }
 
 impl PaymentService {
-    pub fn from_resource(resource: &Value) -> Option<PaymentService> {
-        let (id, a) = id_and_attributes(resource)?;
-        Some(PaymentService {
+    /// Reads a resource (JSON:API or flat), keeping it whole in `raw`.
+    pub fn from_resource(resource: Value) -> Option<PaymentService> {
+        let (id, a) = id_and_attributes(&resource)?;
+        let mut item = PaymentService {
             id,
             service: read::string(a, "service"),
             method: read::string(a, "service_method"),
@@ -288,8 +295,10 @@ impl PaymentService {
             amount_min: read::decimal(a, "amount_min"),
             amount_max: read::decimal(a, "amount_max"),
             test_mode: read::boolean(a, "test_mode"),
-            raw: resource.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = resource;
+        Some(item)
     }
 }
 
@@ -310,9 +319,10 @@ pub struct Refund {
 }
 
 impl Refund {
-    pub fn from_resource(resource: &Value) -> Option<Refund> {
-        let (id, a) = id_and_attributes(resource)?;
-        Some(Refund {
+    /// Reads a resource (JSON:API or flat), keeping it whole in `raw`.
+    pub fn from_resource(resource: Value) -> Option<Refund> {
+        let (id, a) = id_and_attributes(&resource)?;
+        let mut item = Refund {
             id,
             status: read::string(a, "status"),
             reference_id: read::string(a, "reference_id"),
@@ -322,8 +332,10 @@ impl Refund {
             currency: read::string(a, "currency"),
             description: read::string(a, "description"),
             created: read::timestamp(a, "created"),
-            raw: resource.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = resource;
+        Some(item)
     }
 }
 
@@ -348,8 +360,8 @@ pub struct Balances {
 }
 
 impl Balances {
-    pub fn from_resource(resource: &Value) -> Option<Balances> {
-        let (account_id, a) = id_and_attributes(resource)?;
+    pub fn from_resource(resource: Value) -> Option<Balances> {
+        let (account_id, a) = id_and_attributes(&resource)?;
         let currencies = read::object(a, "currency_accounts")
             .map(|accounts| {
                 accounts
@@ -369,11 +381,13 @@ impl Balances {
                     .collect()
             })
             .unwrap_or_default();
-        Some(Balances {
+        let mut item = Balances {
             account_id,
             currencies,
-            raw: resource.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = resource;
+        Some(item)
     }
 }
 
@@ -402,7 +416,7 @@ pub struct Prerequest {
 
 impl Prerequest {
     /// Reads the flat shape and the older `{type, attributes}` one.
-    pub fn from_data(data: &Value) -> Option<Prerequest> {
+    pub fn from_data(data: Value) -> Option<Prerequest> {
         let obj = data.as_object()?;
         let a = read::object(obj, "attributes").unwrap_or(obj);
         let services = read::object(a, "services")
@@ -428,13 +442,15 @@ impl Prerequest {
                     .collect()
             })
             .unwrap_or_default();
-        Some(Prerequest {
+        let mut item = Prerequest {
             currency: read::string(a, "currency"),
             test_mode: read::boolean(a, "test_mode"),
             services,
             methods: read::map(a, "methods"),
-            raw: data.clone(),
-        })
+            raw: Value::Null,
+        };
+        item.raw = data;
+        Some(item)
     }
 }
 
@@ -471,7 +487,7 @@ mod tests {
             "test_mode":true,"brand_new_field":{"x":1}}}"#,
         )
         .unwrap();
-        let invoice = PaymentInvoice::from_resource(&private).unwrap();
+        let invoice = PaymentInvoice::from_resource(private).unwrap();
         assert_eq!(invoice.amount, Some(Decimal::new(1005, 1)));
         assert!(invoice.metadata.is_empty());
         assert_eq!(invoice.created.unwrap().timestamp(), 1597833098);
@@ -483,7 +499,7 @@ mod tests {
             "active_payment":{"payload":{"action":"https://cardgate/x","method":"GET","params":[]}}}"#,
         )
         .unwrap();
-        let invoice = PaymentInvoice::from_resource(&public).unwrap();
+        let invoice = PaymentInvoice::from_resource(public).unwrap();
         assert_eq!(invoice.status, PaymentInvoiceStatus::ProcessPending);
         assert_eq!(invoice.resolution, Some(Resolution::Ok));
         assert_eq!(invoice.amount.unwrap().to_string(), "123.45");

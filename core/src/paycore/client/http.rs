@@ -252,8 +252,8 @@ impl Transport {
         let started = Instant::now();
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let request_id = request_id(&headers);
+        let request_id = request_id(response.headers());
+        let retry_after = retry_after(response.headers());
         let body = read_body(response).await.map_err(transport_error)?;
         tracing::debug!(
             target: "polypay",
@@ -280,7 +280,6 @@ impl Transport {
                 )),
             };
         }
-        let retry_after = retry_after(&headers);
         Err((
             status_error(status, request_id, retry_after, &body),
             Attempt::Status {
@@ -291,8 +290,14 @@ impl Transport {
     }
 }
 
-async fn read_body(response: reqwest::Response) -> reqwest::Result<Vec<u8>> {
-    let mut response = response;
+/// The body, or its first [`MAX_RESPONSE_BYTES`] when the gateway sends more.
+async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::Bytes> {
+    if response
+        .content_length()
+        .is_some_and(|n| n <= MAX_RESPONSE_BYTES as u64)
+    {
+        return response.bytes().await;
+    }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
@@ -301,7 +306,7 @@ async fn read_body(response: reqwest::Response) -> reqwest::Result<Vec<u8>> {
             break;
         }
     }
-    Ok(body)
+    Ok(body.into())
 }
 
 /// Sets the error's `outcome_unknown` and `retryable` from how the last attempt ended.

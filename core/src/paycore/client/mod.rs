@@ -152,7 +152,7 @@ impl Client {
         let body = self.public_body(&request.0)?;
         // A pre-request changes nothing: it is as safe to repeat as a read.
         let response = self.run(Call::post(path, body, CallKind::Read)).await?;
-        decode(response, |doc| Prerequest::from_data(&doc["data"]))
+        decode(response, Prerequest::from_data)
     }
 
     /// Creates a payment invoice with the public key (`POST /public-api/payment-invoices`).
@@ -174,21 +174,21 @@ impl Client {
             .run(call)
             .await
             .map_err(|e| with_reference(e, &reference_id))?;
-        decode(response, |doc| PaymentInvoice::from_resource(&doc["data"]))
+        decode(response, PaymentInvoice::from_resource)
     }
 
     /// A payment invoice by id, through the Public API (flat shape).
     pub async fn get_payment_invoice_public(&self, id: &str) -> Result<Response<PaymentInvoice>> {
         let path = format!("/public-api/payment-invoices/{}", path_segment(id)?);
         let response = self.run(Call::get(path, false)).await?;
-        decode(response, |doc| PaymentInvoice::from_resource(&doc["data"]))
+        decode(response, PaymentInvoice::from_resource)
     }
 
     /// A payout invoice by id, through the Public API (flat shape).
     pub async fn get_payout_invoice_public(&self, id: &str) -> Result<Response<PayoutInvoice>> {
         let path = format!("/public-api/payout-invoices/{}", path_segment(id)?);
         let response = self.run(Call::get(path, false)).await?;
-        decode(response, |doc| PayoutInvoice::from_resource(&doc["data"]))
+        decode(response, PayoutInvoice::from_resource)
     }
 
     // ---------------------------------------------------------------- Private API
@@ -207,19 +207,19 @@ impl Client {
         let response = self
             .create(Resource::PaymentInvoices, "payment-invoices", request.0)
             .await?;
-        decode(response, |doc| PaymentInvoice::from_resource(&doc["data"]))
+        decode(response, PaymentInvoice::from_resource)
     }
 
     pub async fn get_payment_invoice(&self, id: &str) -> Result<Response<PaymentInvoice>> {
         let path = format!("/api/payment-invoices/{}", path_segment(id)?);
         let response = self.run(Call::get(path, true)).await?;
-        decode(response, |doc| PaymentInvoice::from_resource(&doc["data"]))
+        decode(response, PaymentInvoice::from_resource)
     }
 
     /// The payment invoice with this `reference_id`, if there is one.
     pub async fn find_payment_invoice(&self, reference_id: &str) -> Result<Option<PaymentInvoice>> {
         let found = self.find(Resource::PaymentInvoices, reference_id).await?;
-        Ok(found.and_then(|resource| PaymentInvoice::from_resource(&resource)))
+        Ok(found.and_then(PaymentInvoice::from_resource))
     }
 
     /// Every payment invoice, newest first, fetched page by page as the pager is read.
@@ -248,7 +248,7 @@ impl Client {
             .run(Call::post(path, body, CallKind::Write).private())
             .await
             .map_err(|e| with_reference(e, &reference_id))?;
-        decode(response, |doc| Refund::from_resource(&doc["data"]))
+        decode(response, Refund::from_resource)
     }
 
     /// Creates a payout invoice (`POST /api/payout-invoices`), reconciled like payments.
@@ -263,18 +263,18 @@ impl Client {
         let response = self
             .create(Resource::PayoutInvoices, "payout-invoices", request.0)
             .await?;
-        decode(response, |doc| PayoutInvoice::from_resource(&doc["data"]))
+        decode(response, PayoutInvoice::from_resource)
     }
 
     pub async fn get_payout_invoice(&self, id: &str) -> Result<Response<PayoutInvoice>> {
         let path = format!("/api/payout-invoices/{}", path_segment(id)?);
         let response = self.run(Call::get(path, true)).await?;
-        decode(response, |doc| PayoutInvoice::from_resource(&doc["data"]))
+        decode(response, PayoutInvoice::from_resource)
     }
 
     pub async fn find_payout_invoice(&self, reference_id: &str) -> Result<Option<PayoutInvoice>> {
         let found = self.find(Resource::PayoutInvoices, reference_id).await?;
-        Ok(found.and_then(|resource| PayoutInvoice::from_resource(&resource)))
+        Ok(found.and_then(PayoutInvoice::from_resource))
     }
 
     pub fn list_payout_invoices(&self, options: &ListOptions) -> Pager<PayoutInvoice> {
@@ -301,7 +301,7 @@ impl Client {
     pub async fn get_payment_service(&self, id: &str) -> Result<Response<PaymentService>> {
         let path = format!("/api/payment-services/{}", path_segment(id)?);
         let response = self.run(Call::get(path, true)).await?;
-        decode(response, |doc| PaymentService::from_resource(&doc["data"]))
+        decode(response, PaymentService::from_resource)
     }
 
     /// Balances per currency account (`GET /api/account/balances`).
@@ -309,7 +309,7 @@ impl Client {
         let response = self
             .run(Call::get("/api/account/balances".into(), true))
             .await?;
-        decode(response, |doc| Balances::from_resource(&doc["data"]))
+        decode(response, Balances::from_resource)
     }
 
     /// Verifies a callback with the configured `secret_key` (see [`crate::paycore::callback`]).
@@ -466,10 +466,12 @@ fn with_reference(mut error: Error, reference_id: &str) -> Error {
 
 /// Reads the typed model out of a response document.
 fn decode<T>(
-    response: Response<Value>,
-    read: impl FnOnce(&Value) -> Option<T>,
+    mut response: Response<Value>,
+    read: impl FnOnce(Value) -> Option<T>,
 ) -> Result<Response<T>> {
-    match read(&response.data) {
+    // The data is moved out of the document, not copied.
+    let data = response.data.get_mut("data").map(Value::take);
+    match data.and_then(read) {
         Some(data) => Ok(response.map(|_| data)),
         None => Err(http::decode_error(
             &response,

@@ -15,7 +15,7 @@ pub struct Pager<T> {
     client: Client,
     next: Option<String>,
     buffer: VecDeque<T>,
-    read: fn(&Value) -> Option<T>,
+    read: fn(Value) -> Option<T>,
 }
 
 impl<T> std::fmt::Debug for Pager<T> {
@@ -25,7 +25,7 @@ impl<T> std::fmt::Debug for Pager<T> {
 }
 
 impl<T: Send + 'static> Pager<T> {
-    pub(crate) fn new(client: Client, first: String, read: fn(&Value) -> Option<T>) -> Pager<T> {
+    pub(crate) fn new(client: Client, first: String, read: fn(Value) -> Option<T>) -> Pager<T> {
         Pager {
             client,
             next: Some(first),
@@ -43,17 +43,19 @@ impl<T: Send + 'static> Pager<T> {
             let Some(target) = self.next.take() else {
                 return Ok(None);
             };
-            let page = self.client.run(Call::get(target.clone(), true)).await?;
-            let items = page.data["data"]
-                .as_array()
-                .ok_or_else(|| http::decode_error(&page, "a list answer has no data array"))?;
+            let mut page = self.client.run(Call::get(target.clone(), true)).await?;
+            let items = match page.data.get_mut("data").map(Value::take) {
+                Some(Value::Array(items)) => items,
+                _ => return Err(http::decode_error(&page, "a list answer has no data array")),
+            };
+            let empty = items.is_empty();
             for item in items {
                 let parsed = (self.read)(item)
                     .ok_or_else(|| http::decode_error(&page, "a list item has no id"))?;
                 self.buffer.push_back(parsed);
             }
             self.next = match page.data["links"]["next"].as_str() {
-                Some(link) if !link.is_empty() && !items.is_empty() => {
+                Some(link) if !link.is_empty() && !empty => {
                     let next = self.resolve(link)?;
                     (next != target).then_some(next)
                 }

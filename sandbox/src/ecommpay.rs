@@ -1,0 +1,446 @@
+//! The ecommpay Payment Page: `GET {payment_page_base_url}/payment?…&signature=…` checks the
+//! signature with the core, shows the card form, and on payment POSTs a signed callback
+//! (docs §3 shape) to the project's callback URL.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as Ax};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use crate::callbacks::{Job, Payload};
+use crate::cards;
+use crate::config::EcommpayProjectConfig;
+use crate::http::{html, redirect};
+use crate::pages::{error_page, layout};
+use crate::state::State;
+use crate::util::{esc, nest_pairs, parse_pairs, str_of};
+
+type St = Ax<Arc<State>>;
+
+/// Payment Page sessions kept (the oldest go first).
+pub const MAX_SESSIONS: usize = 10_000;
+
+#[derive(Clone)]
+pub struct Session {
+    pub id: String,
+    pub project_id: i64,
+    pub params: Map<String, Value>,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub pending_card: Option<cards_pending::Pending>,
+    pub result: Option<Value>,
+}
+
+pub mod cards_pending {
+    use serde_json::Value;
+
+    #[derive(Clone)]
+    pub struct Pending {
+        pub success: bool,
+        pub account: Value,
+    }
+}
+
+#[derive(Default)]
+pub struct EcommpayStore {
+    sessions: HashMap<String, Session>,
+    order: VecDeque<String>,
+}
+
+impl EcommpayStore {
+    fn insert(&mut self, session: Session) {
+        self.order.push_back(session.id.clone());
+        self.sessions.insert(session.id.clone(), session);
+        while self.order.len() > MAX_SESSIONS {
+            if let Some(old) = self.order.pop_front() {
+                self.sessions.remove(&old);
+            }
+        }
+    }
+
+    /// Finished payments, newest first (admin).
+    pub fn payments(&self, limit: usize) -> Vec<Value> {
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|id| self.sessions.get(id))
+            .filter_map(|s| s.result.clone())
+            .take(limit)
+            .collect()
+    }
+}
+
+fn project<'a>(st: &'a State, params: &Map<String, Value>) -> Option<&'a EcommpayProjectConfig> {
+    let id: i64 = match params.get("project_id")? {
+        Value::String(s) => s.trim().parse().ok()?,
+        Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    st.config.ecommpay.iter().find(|p| p.project_id == id)
+}
+
+fn bad_request(title: &str, message: &str, string_to_sign: Option<&str>) -> Response {
+    let mut body = format!(
+        "<h1 id=\"error-title\">{}</h1><div class=\"errors\" id=\"errors\">{}</div>",
+        esc(title),
+        esc(message)
+    );
+    if let Some(s) = string_to_sign {
+        body.push_str(&format!(
+            "<p>The sandbox signed this string (parameters without <code>signature</code>, flattened, \
+natural-sorted, joined with <code>;</code>; <code>frame_mode</code> is never signed) with the project's \
+secret key, HMAC-SHA512, base64:</p><pre id=\"string-to-sign\">{}</pre>",
+            esc(s)
+        ));
+    }
+    html(StatusCode::BAD_REQUEST, layout(title, &body))
+}
+
+/// Minor units → major units text with the currency's digits (`3550 USD` → `35.50`).
+fn major(amount: i64, currency: &str) -> String {
+    let exponent = polypay::Currency::parse(currency)
+        .ok()
+        .and_then(|c| c.exponent())
+        .unwrap_or(2);
+    let d = rust_decimal::Decimal::new(amount, exponent);
+    format!("{:.*}", exponent as usize, d)
+}
+
+fn minor_amount(params: &Map<String, Value>) -> Option<i64> {
+    match params.get("payment_amount")? {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+    .filter(|a| *a > 0)
+}
+
+fn card_page(session: &Session, error: Option<&str>) -> Response {
+    let p = &session.params;
+    let currency = str_of(p, "payment_currency").unwrap_or("");
+    let amount = minor_amount(p).unwrap_or(0);
+    let description = str_of(p, "payment_description").filter(|d| !d.is_empty());
+    let errors = error
+        .map(|e| format!("<div class=\"errors\" id=\"errors\">{}</div>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>ecommpay Payment Page</h1><p class=\"muted\">Project <code id=\"project-id\">{}</code> · payment \
+<code id=\"payment-id\">{}</code></p><div class=\"amount\" id=\"amount\">{} {}</div>{}{errors}\
+<form method=\"post\" action=\"/ecommpay/pay/{}\" id=\"card-form\">{}</form>{}",
+        session.project_id,
+        esc(str_of(p, "payment_id").unwrap_or("")),
+        esc(&major(amount, currency)),
+        esc(currency),
+        description.map(|d| format!("<p id=\"description\">{}</p>", esc(d))).unwrap_or_default(),
+        esc(&session.id),
+        cards::form_fields("pay"),
+        cards::help(),
+    );
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(status, layout("ecommpay Payment Page", &body))
+}
+
+/// `GET /ecommpay/payment`.
+pub async fn payment_get(Ax(st): St, RawQuery(query): RawQuery) -> Response {
+    let pairs = parse_pairs(query.as_deref().unwrap_or("").as_bytes());
+    let mut params = nest_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let signature = params.shift_remove("signature");
+    let expected = polypay::ecommpay::string_to_sign(&params).unwrap_or_default();
+    let Some(project) = project(&st, &params) else {
+        return bad_request(
+            "Unknown project",
+            "project_id is missing or names no project of this sandbox.",
+            None,
+        );
+    };
+    let signature = match signature {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        _ => {
+            return bad_request(
+                "Signature missing",
+                "The signature parameter is missing.",
+                Some(&expected),
+            )
+        }
+    };
+    let computed = polypay::ecommpay::sign(&params, &project.secret_key).unwrap_or_default();
+    if computed != signature {
+        return bad_request(
+            "Signature mismatch",
+            "The signature does not match the parameters. Check the project's secret key and that the URL carries exactly the signed parameters.",
+            Some(&expected),
+        );
+    }
+    let mut problems = Vec::new();
+    if str_of(&params, "payment_id").is_none_or(str::is_empty) {
+        problems.push(("payment_id".to_owned(), "is required".to_owned()));
+    }
+    if minor_amount(&params).is_none() {
+        problems.push((
+            "payment_amount".to_owned(),
+            "must be a positive integer (minor units)".to_owned(),
+        ));
+    }
+    match str_of(&params, "payment_currency").map(polypay::Currency::parse) {
+        Some(Ok(_)) => {}
+        _ => problems.push((
+            "payment_currency".to_owned(),
+            "must be an ISO 4217 code".to_owned(),
+        )),
+    }
+    if !problems.is_empty() {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid payment parameters",
+            &problems,
+        );
+    }
+    let session = Session {
+        id: st.ids.id("eps_"),
+        project_id: project.project_id,
+        params,
+        created: chrono::Utc::now(),
+        pending_card: None,
+        result: None,
+    };
+    let page = card_page(&session, None);
+    st.ecommpay.lock().unwrap().insert(session);
+    page
+}
+
+fn session(st: &State, id: &str) -> Option<Session> {
+    st.ecommpay.lock().unwrap().sessions.get(id).cloned()
+}
+
+fn session_missing() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Payment not found",
+        &[(
+            String::new(),
+            "This payment session does not exist (or was forgotten).".into(),
+        )],
+    )
+}
+
+/// `POST /ecommpay/pay/{session}`: the card form.
+pub async fn pay_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(s) = session(&st, &id) else {
+        return session_missing();
+    };
+    if s.result.is_some() {
+        return finish(&st, &s);
+    }
+    let pairs = parse_pairs(&body);
+    let form = nest_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    match cards::evaluate(&form) {
+        Err(message) => card_page(&s, Some(&message)),
+        Ok(decision) => {
+            let pending = cards_pending::Pending {
+                success: decision.payment.success,
+                account: decision.account,
+            };
+            if decision.three_ds {
+                if let Some(s) = st.ecommpay.lock().unwrap().sessions.get_mut(&id) {
+                    s.pending_card = Some(pending);
+                }
+                redirect(&format!("/ecommpay/3ds/{id}"))
+            } else {
+                complete(&st, &id, pending)
+            }
+        }
+    }
+}
+
+pub async fn pay_get(Ax(st): St, Path(id): Path<String>) -> Response {
+    match session(&st, &id) {
+        Some(s) if s.result.is_some() => finish(&st, &s),
+        Some(s) => card_page(&s, None),
+        None => session_missing(),
+    }
+}
+
+pub async fn three_ds_get(Ax(st): St, Path(id): Path<String>) -> Response {
+    let Some(s) = session(&st, &id) else {
+        return session_missing();
+    };
+    if s.result.is_some() || s.pending_card.is_none() {
+        return pay_get(Ax(st), Path(id)).await;
+    }
+    let body = format!(
+        "<h1>3-D Secure</h1><p>Confirm the payment (sandbox stand-in for the issuer's page).</p>\
+<form method=\"post\" action=\"/ecommpay/3ds/{}\" id=\"three-ds-form\">\
+<button type=\"submit\" name=\"action\" value=\"confirm\" id=\"confirm\">Confirm</button> \
+<button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\" class=\"secondary\">Cancel</button></form>",
+        esc(&id)
+    );
+    html(StatusCode::OK, layout("3-D Secure", &body))
+}
+
+pub async fn three_ds_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(s) = session(&st, &id) else {
+        return session_missing();
+    };
+    let Some(mut pending) = s.pending_card.clone() else {
+        return pay_get(Ax(st), Path(id)).await;
+    };
+    if s.result.is_some() {
+        return finish(&st, &s);
+    }
+    if parse_pairs(&body)
+        .iter()
+        .any(|(k, v)| k == "action" && v == "cancel")
+    {
+        pending.success = false;
+    }
+    complete(&st, &id, pending)
+}
+
+pub async fn result_get(Ax(st): St, Path(id): Path<String>) -> Response {
+    let Some(s) = session(&st, &id) else {
+        return session_missing();
+    };
+    let Some(result) = &s.result else {
+        return card_page(&s, None);
+    };
+    let success = result["payment"]["status"] == "success";
+    let word = if success { "Paid" } else { "Declined" };
+    let body = format!(
+        "<h1 id=\"result\" class=\"{}\">{word}</h1><p class=\"muted\">Payment <code id=\"payment-id\">{}</code> · status \
+<code id=\"payment-status\">{}</code></p>",
+        if success { "status-processed" } else { "status-failed" },
+        esc(result["payment"]["id"].as_str().unwrap_or("")),
+        esc(result["payment"]["status"].as_str().unwrap_or("")),
+    );
+    html(StatusCode::OK, layout(word, &body))
+}
+
+/// After the payment: 303 to the merchant's success/fail URL when given, else the result page.
+fn finish(_st: &State, s: &Session) -> Response {
+    let success = s
+        .result
+        .as_ref()
+        .is_some_and(|r| r["payment"]["status"] == "success");
+    let keys: &[&str] = if success {
+        &["merchant_success_url", "redirect_success_url"]
+    } else {
+        &["merchant_fail_url", "redirect_fail_url"]
+    };
+    let target = keys
+        .iter()
+        .find_map(|k| str_of(&s.params, k).filter(|u| crate::util::is_http_url(u)));
+    match target {
+        Some(url) => redirect(url),
+        None => redirect(&format!("/ecommpay/result/{}", s.id)),
+    }
+}
+
+fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%z").to_string()
+}
+
+/// Builds, signs and sends the callback, then records the result on the session.
+fn complete(st: &Arc<State>, id: &str, pending: cards_pending::Pending) -> Response {
+    let Some(s) = session(st, id) else {
+        return session_missing();
+    };
+    let Some(project) = st
+        .config
+        .ecommpay
+        .iter()
+        .find(|p| p.project_id == s.project_id)
+    else {
+        return session_missing();
+    };
+    let p = &s.params;
+    let now = chrono::Utc::now();
+    let status = if pending.success {
+        "success"
+    } else {
+        "decline"
+    };
+    let currency = str_of(p, "payment_currency").unwrap_or("").to_owned();
+    let sum = json!({"amount": minor_amount(p).unwrap_or(0), "currency": currency});
+    let operation_id = 1_000_000_000_000u64 + st.ids.number() % 1_000_000_000_000;
+    let mut body = Map::new();
+    body.insert("project_id".into(), json!(s.project_id));
+    body.insert(
+        "payment".into(),
+        json!({
+            "id": str_of(p, "payment_id").unwrap_or(""),
+            "type": "purchase",
+            "status": status,
+            "date": date(now),
+            "method": "card",
+            "sum": sum,
+            "description": str_of(p, "payment_description").unwrap_or(""),
+        }),
+    );
+    body.insert("account".into(), pending.account.clone());
+    if let Some(customer) = str_of(p, "customer_id").filter(|c| !c.is_empty()) {
+        body.insert("customer".into(), json!({"id": customer}));
+    }
+    body.insert(
+        "operation".into(),
+        json!({
+            "id": operation_id,
+            "type": "sale",
+            "status": status,
+            "date": date(now),
+            "created_date": date(s.created),
+            "request_id": format!("{}-00001", st.ids.token("", 40).to_ascii_lowercase()),
+            "sum_initial": sum,
+            "sum_converted": sum,
+            "code": if pending.success { "0" } else { "20000" },
+            "message": if pending.success { "Success" } else { "General decline" },
+            "provider": {
+                "id": 1234,
+                "payment_id": format!("{}", st.ids.number() % 100_000_000_000),
+                "auth_code": if pending.success { format!("{:06}", st.ids.number() % 1_000_000) } else { String::new() },
+                "endpoint_id": 1234,
+                "date": date(now),
+            },
+        }),
+    );
+    let signature = polypay::ecommpay::sign(&body, &project.secret_key).unwrap_or_default();
+    body.insert("signature".into(), json!(signature));
+    let document = Value::Object(body);
+    let url = str_of(p, "merchant_callback_url")
+        .filter(|u| crate::util::is_http_url(u))
+        .map(str::to_owned)
+        .or_else(|| project.callback_url.clone())
+        .or_else(|| st.config.callback_url.clone());
+    if let Some(url) = url {
+        st.deliverer.enqueue(
+            st,
+            Job {
+                queue_key: format!("ecommpay:{id}"),
+                invoice_id: str_of(p, "payment_id").unwrap_or("").to_owned(),
+                url,
+                payload: Payload::Ecommpay {
+                    body: serde_json::to_vec(&document).expect("JSON"),
+                    transaction_status: status.into(),
+                },
+            },
+        );
+    }
+    let updated = {
+        let mut store = st.ecommpay.lock().unwrap();
+        match store.sessions.get_mut(id) {
+            Some(s) => {
+                s.pending_card = None;
+                s.result = Some(document);
+                s.clone()
+            }
+            None => return session_missing(),
+        }
+    };
+    finish(st, &updated)
+}

@@ -1,0 +1,283 @@
+//! # polypay-sandbox
+//!
+//! A local, faithful PayCore.io/Paymega "Commerce" gateway and ecommpay Payment Page, for tests,
+//! demos and merchants' development machines:
+//!
+//! - the public (`/public-api`) and private (`/api`, Basic auth, JSON:API) Commerce APIs with
+//!   the documented shapes, errors, validation and pagination;
+//! - a state machine per invoice with signed callbacks (`X-Signature`), retried on the
+//!   documented linear schedule (scaled by `time_scale`);
+//! - the Hosted Payment Page and card step (test cards, 3-D Secure confirmation);
+//! - the ecommpay Payment Page with signature checking and signed callbacks;
+//! - fault injection and an admin API under `/__sandbox/`.
+//!
+//! In-process use (tests):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), String> {
+//! use polypay_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! println!("{}", sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+// Handlers return axum `Response`s as errors (early returns with the documented bodies).
+#![allow(clippy::result_large_err)]
+
+mod admin;
+mod api;
+pub mod callbacks;
+mod cards;
+pub mod config;
+mod ecommpay;
+pub mod faults;
+mod http;
+pub mod model;
+mod pages;
+mod server;
+pub mod services;
+pub mod state;
+mod util;
+mod validate;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub use config::{
+    AccountConfig, EcommpayProjectConfig, SandboxArgs, SandboxConfig, ServiceConfig, DEFAULT_PORT,
+};
+pub use server::{RunningSandbox, Sandbox};
+pub use state::State;
+
+/// Runs `polypay sandbox` until Ctrl-C or SIGTERM. With `--print-config`, prints exactly one
+/// JSON line on stdout once listening; everything else goes to stderr.
+pub async fn run(args: SandboxArgs) -> Result<(), String> {
+    let config = args.to_config()?;
+    let sandbox = Sandbox::start(config).await?;
+    if args.print_config {
+        use std::io::Write;
+        let line = serde_json::to_string(&sandbox.config_json()).map_err(|e| e.to_string())?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let c = sandbox.config_json();
+    eprintln!(
+        "polypay sandbox listening on {} (account {}, Basic auth {}:{}, keys {} / {}; ecommpay project {} at {})",
+        sandbox.base_url(),
+        c["paycore"]["account_id"].as_str().unwrap_or(""),
+        c["paycore"]["account_id"].as_str().unwrap_or(""),
+        c["paycore"]["api_key"].as_str().unwrap_or(""),
+        c["paycore"]["public_key_test"].as_str().unwrap_or(""),
+        c["paycore"]["public_key_live"].as_str().unwrap_or(""),
+        c["ecommpay"]["project_id"],
+        c["ecommpay"]["payment_page_base_url"].as_str().unwrap_or(""),
+    );
+    wait_for_signal().await;
+    eprintln!("polypay sandbox: shutting down");
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `polypay sandbox trigger <invoice-id> <status>`: forces a status on a running sandbox
+/// (admin API) and returns the invoice's JSON:API resource after the change.
+pub async fn trigger(base_url: &str, invoice_id: &str, status: &str) -> Result<Value, String> {
+    trigger_with(base_url, invoice_id, status, None).await
+}
+
+/// [`trigger`] with an explicit resolution.
+pub async fn trigger_with(
+    base_url: &str,
+    invoice_id: &str,
+    status: &str,
+    resolution: Option<&str>,
+) -> Result<Value, String> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!(
+        "{}/__sandbox/invoices/{}/status",
+        base_url.trim_end_matches('/'),
+        util::qenc(invoice_id)
+    );
+    let mut body = json!({ "status": status });
+    if let Some(r) = resolution {
+        body["resolution"] = json!(r);
+    }
+    let response = client
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the sandbox at {base_url}: {e}"))?;
+    let code = response.status();
+    let doc: Value = response
+        .json()
+        .await
+        .map_err(|e| format!("unreadable answer from {url}: {e}"))?;
+    if code.is_success() {
+        Ok(doc)
+    } else {
+        Err(format!(
+            "{}: {}",
+            code,
+            doc.get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("request failed")
+        ))
+    }
+}
+
+/// Flags of `polypay sandbox trigger` (for the CLI to flatten, if it likes).
+#[derive(clap::Args, Debug, Clone)]
+pub struct TriggerArgs {
+    /// The invoice id (cpi_… or cpoi_…)
+    pub invoice_id: String,
+    /// The status to force, e.g. processed, process_failed, expired
+    pub status: String,
+    /// Resolution to set (default: ok, or general_decline / expired for failures)
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// The running sandbox
+    #[arg(long, default_value = "http://127.0.0.1:12380")]
+    pub base_url: String,
+}
+
+/// Runs [`TriggerArgs`]: prints the invoice resource as one JSON line.
+pub async fn run_trigger(args: TriggerArgs) -> Result<(), String> {
+    let doc = trigger_with(
+        &args.base_url,
+        &args.invoice_id,
+        &args.status,
+        args.resolution.as_deref(),
+    )
+    .await?;
+    println!(
+        "{}",
+        serde_json::to_string(&doc).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// `polypay sandbox [flags]` and `polypay sandbox trigger <invoice-id> <status>`, ready to be
+/// one variant of the CLI's subcommands: `Sandbox(polypay_sandbox::SandboxCli)`, then
+/// `polypay_sandbox::run_cli(cli).await`.
+#[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SandboxCli {
+    #[command(subcommand)]
+    pub command: Option<SandboxCommand>,
+    #[command(flatten)]
+    pub args: SandboxArgs,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum SandboxCommand {
+    /// Force a status on an invoice of a running sandbox (and send its callback)
+    Trigger(TriggerArgs),
+}
+
+/// Runs the sandbox, or the `trigger` subcommand.
+pub async fn run_cli(cli: SandboxCli) -> Result<(), String> {
+    match cli.command {
+        Some(SandboxCommand::Trigger(args)) => run_trigger(args).await,
+        None => run(cli.args).await,
+    }
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Top {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(clap::Subcommand)]
+    enum Command {
+        Sandbox(super::SandboxCli),
+    }
+
+    fn parse(args: &[&str]) -> super::SandboxCli {
+        let Command::Sandbox(cli) = Top::try_parse_from(args).unwrap().command;
+        cli
+    }
+
+    #[test]
+    fn flags_and_trigger_parse() {
+        let cli = parse(&[
+            "polypay",
+            "sandbox",
+            "--port",
+            "0",
+            "--print-config",
+            "--seed",
+            "7",
+            "--time-scale",
+            "0.001",
+            "--callback-url",
+            "http://127.0.0.1:3000/cb",
+            "--fault",
+            "{\"effect\":\"reset\"}",
+            "--fault",
+            "{\"effect\":\"malformed_json\"}",
+        ]);
+        assert!(cli.command.is_none());
+        let a = cli.args;
+        assert_eq!(
+            (a.port, a.seed, a.time_scale, a.print_config),
+            (Some(0), Some(7), Some(0.001), true)
+        );
+        assert_eq!(a.faults.len(), 2);
+        let cli = parse(&[
+            "polypay",
+            "sandbox",
+            "trigger",
+            "cpi_1",
+            "processed",
+            "--base-url",
+            "http://127.0.0.1:1",
+        ]);
+        match cli.command {
+            Some(super::SandboxCommand::Trigger(t)) => {
+                assert_eq!(
+                    (
+                        t.invoice_id.as_str(),
+                        t.status.as_str(),
+                        t.base_url.as_str()
+                    ),
+                    ("cpi_1", "processed", "http://127.0.0.1:1")
+                );
+            }
+            None => panic!("trigger expected"),
+        }
+    }
+}
