@@ -311,9 +311,21 @@ async fn hosted_page_payment_with_verified_callbacks_then_reconciled() {
         );
 
         // The merchant's side: verify every callback with the configured secret.
-        let callbacks = rx
-            .wait_where(2, |r| r.json()["data"]["id"] == invoice.id.as_str())
-            .await;
+        let final_status = if paid { "processed" } else { "process_failed" };
+        rx.wait_where(1, |r| {
+            r.json()["data"]["id"] == invoice.id.as_str() && r.status() == final_status
+        })
+        .await;
+        let callbacks: Vec<_> = rx
+            .received()
+            .into_iter()
+            .filter(|r| r.json()["data"]["id"] == invoice.id.as_str())
+            .collect();
+        assert!(
+            callbacks.len() >= 2,
+            "{reference}: {} callbacks",
+            callbacks.len()
+        );
         let events: Vec<CallbackEvent> = callbacks
             .iter()
             .map(|r| {
