@@ -109,8 +109,8 @@ def main():
             "",
             "`get_payment_invoice` (request, retries armed, typed model with `raw`) against a loopback",
             "axum server returning the 3 KB reference invoice with keep-alive, next to a bare",
-            "`reqwest` GET + `serde_json` parse of the same response. The two alternate in %d rounds"
-            % rows[0]["rounds"],
+            "`reqwest` GET + `serde_json` parse of the same response. The two alternate (ABBA) in %d"
+            " rounds" % rows[0]["rounds"],
             "in one process (`cargo bench -p polypay-bench --bench client`); the ratio is the median",
             "of the per-round ratios.",
             "",

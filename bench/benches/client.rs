@@ -1,7 +1,7 @@
 //! Client overhead (issue 3): `get_payment_invoice` against a loopback server with keep-alive,
 //! next to a bare reqwest GET + JSON parse of the same response. The two run in alternating
-//! rounds in one process, so machine drift hits both alike; the figure is the median of the
-//! per-round ratios. Writes target/bench/client.json for bench/report.py.
+//! rounds in one process (ABBA order), so machine drift hits both alike; the figure is the
+//! median of the per-round ratios. Writes target/bench/client.json for bench/report.py.
 
 use std::time::Instant;
 
@@ -12,7 +12,7 @@ use std::hint::black_box;
 
 /// A private-API invoice as the reference guide shows it (about 3 KB).
 const INVOICE: &str = include_str!("invoice.json");
-const ROUNDS: usize = 15;
+const ROUNDS: usize = 24;
 
 async fn server() -> String {
     let app = axum::Router::new().route(
@@ -86,9 +86,15 @@ fn main() {
         let mut out = Vec::new();
         for (label, concurrency, calls) in [("1 task", 1, 400), ("64 concurrent tasks", 64, 3200)] {
             let (mut sdk_us, mut bare_us, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-            for _ in 0..ROUNDS {
-                let s = per_call(calls, concurrency, sdk_call).await;
-                let b = per_call(calls, concurrency, bare_call).await;
+            for round in 0..ROUNDS {
+                // Alternate which goes first, so neither profits from the order.
+                let (s, b) = if round % 2 == 0 {
+                    let s = per_call(calls, concurrency, sdk_call).await;
+                    (s, per_call(calls, concurrency, bare_call).await)
+                } else {
+                    let b = per_call(calls, concurrency, bare_call).await;
+                    (per_call(calls, concurrency, sdk_call).await, b)
+                };
                 sdk_us.push(s);
                 bare_us.push(b);
                 ratios.push(s / b);
