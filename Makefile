@@ -4,13 +4,18 @@
 CARGO ?= cargo
 POLYPAY := target/debug/polypay
 
+# Each binding adds its own test target (test-python, test-node, ...) from bindings-*/test.mk:
+#   TEST_TARGETS += test-python
+TEST_TARGETS :=
+-include $(wildcard bindings-*/test.mk)
+
 .PHONY: demo test test-rust rust-toolchain bench vectors
 
 demo: rust-toolchain
 	$(CARGO) build --quiet --locked -p polypay-cli
 	./examples/cli-demo.sh $(POLYPAY)
 
-test: test-rust
+test: test-rust $(TEST_TARGETS)
 
 rust-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
