@@ -11,27 +11,11 @@ use serde_json::{json, Value};
 use crate::http::plain_json;
 use crate::services::Kind;
 use crate::state::State;
-use crate::util::parse_pairs;
 
 type St = Ax<Arc<State>>;
 
 fn error(status: StatusCode, message: &str) -> Response {
     plain_json(status, &json!({ "error": message }))
-}
-
-fn query(q: &Option<String>) -> Vec<(String, String)> {
-    q.as_deref()
-        .map(|q| parse_pairs(q.as_bytes()))
-        .unwrap_or_default()
-}
-
-fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
 }
 
 /// The `--print-config` document.
@@ -116,15 +100,15 @@ fn invoice_entry(st: &State, inv: &crate::model::Invoice) -> Value {
 }
 
 pub async fn invoices(Ax(st): St, RawQuery(q): RawQuery) -> Response {
-    let pairs = query(&q);
-    let account = match param(&pairs, "account_id") {
+    let pairs = crate::util::query_pairs(q.as_deref());
+    let account = match crate::util::query_param(&pairs, "account_id") {
         Some(id) => match st.accounts.iter().position(|a| a.cfg.account_id == id) {
             Some(i) => Some(i),
             None => return error(StatusCode::NOT_FOUND, "no such account"),
         },
         None => None,
     };
-    let kind = match param(&pairs, "type") {
+    let kind = match crate::util::query_param(&pairs, "type") {
         None => None,
         Some("payment" | "payment-invoices") => Some(Kind::Payment),
         Some("payout" | "payout-invoices") => Some(Kind::Payout),
@@ -135,11 +119,16 @@ pub async fn invoices(Ax(st): St, RawQuery(q): RawQuery) -> Response {
             )
         }
     };
-    let limit = param(&pairs, "limit")
+    let limit = crate::util::query_param(&pairs, "limit")
         .and_then(|l| l.parse().ok())
         .unwrap_or(100usize);
     let list: Vec<Value> = st
-        .all_invoices(param(&pairs, "reference_id"), account, kind, limit)
+        .all_invoices(
+            crate::util::query_param(&pairs, "reference_id"),
+            account,
+            kind,
+            limit,
+        )
         .iter()
         .map(|i| invoice_entry(&st, i))
         .collect();
@@ -189,11 +178,13 @@ pub async fn resend(Ax(st): St, Path(id): Path<String>) -> Response {
 }
 
 pub async fn callbacks(Ax(st): St, RawQuery(q): RawQuery) -> Response {
-    let pairs = query(&q);
-    let limit = param(&pairs, "limit")
+    let pairs = crate::util::query_pairs(q.as_deref());
+    let limit = crate::util::query_param(&pairs, "limit")
         .and_then(|l| l.parse().ok())
         .unwrap_or(1000usize);
-    let log = st.deliverer.log(param(&pairs, "invoice_id"), limit);
+    let log = st
+        .deliverer
+        .log(crate::util::query_param(&pairs, "invoice_id"), limit);
     plain_json(StatusCode::OK, &json!({ "count": log.len(), "data": log }))
 }
 

@@ -168,24 +168,8 @@ pub async fn get_payout(Ax(st): St, headers: HeaderMap, Path(id): Path<String>) 
     get_private(st, headers, id, Kind::Payout).await
 }
 
-/// Query pairs of a listing (`filter[reference_id]`, `page[size]`, `page[after]`, ...).
-fn query_map(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .map(|q| crate::util::parse_pairs(q.as_bytes()))
-        .unwrap_or_default()
-}
-
-fn query_get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
-
 fn page_size(pairs: &[(String, String)], errors: &mut Errors) -> usize {
-    match query_get(pairs, "page[size]") {
+    match crate::util::query_param(pairs, "page[size]") {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if n >= 1 => n.min(MAX_PAGE_SIZE),
@@ -207,14 +191,14 @@ async fn list_private(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let pairs = query_map(query.as_deref());
+    let pairs = crate::util::query_pairs(query.as_deref());
     let mut errors = Errors::default();
     let size = page_size(&pairs, &mut errors);
     if !errors.is_empty() {
         return validation(&errors);
     }
     let path = format!("/api/{}", kind.resource_type());
-    let reference = query_get(&pairs, "filter[reference_id]");
+    let reference = crate::util::query_param(&pairs, "filter[reference_id]");
     let filter = reference
         .map(|r| format!("filter[reference_id]={}&", qenc(r)))
         .unwrap_or_default();
@@ -227,8 +211,8 @@ async fn list_private(
             (found, false, false)
         }
         None => {
-            let after = query_get(&pairs, "page[after]");
-            let before = query_get(&pairs, "page[before]");
+            let after = crate::util::query_param(&pairs, "page[after]");
+            let before = crate::util::query_param(&pairs, "page[before]");
             match st.list(account.index, kind, size, after, before) {
                 Ok(page) => (page.items, page.has_more, page.has_newer),
                 Err(_) => {
@@ -325,10 +309,10 @@ async fn list_services(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let pairs = query_map(query.as_deref());
+    let pairs = crate::util::query_pairs(query.as_deref());
     let mut errors = Errors::default();
     let size = page_size(&pairs, &mut errors);
-    let number = match query_get(&pairs, "page[number]") {
+    let number = match crate::util::query_param(&pairs, "page[number]") {
         None => 1,
         Some(t) => match t.parse::<usize>() {
             Ok(n) if n >= 1 => n,

@@ -297,6 +297,21 @@ pub fn with_query(url: &str, name: &str, value: &str) -> String {
     format!("{base}{sep}{}={}{fragment}", qenc(name), qenc(value))
 }
 
+/// The pairs of a query string (`filter[reference_id]`, `page[size]`, `limit`, ...).
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query.map(|q| parse_pairs(q.as_bytes())).unwrap_or_default()
+}
+
+/// The last non-empty value of `key` in query pairs.
+pub fn query_param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
