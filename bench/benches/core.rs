@@ -7,14 +7,11 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use hmac::{Hmac, KeyInit, Mac};
 use polypay::ecommpay::{self, Gate, Signer};
 use polypay::paycore::{self, Environment, HppParams};
-use polypay_bench::TYPICAL10;
+use polypay_bench::{CALLBACK, TYPICAL10};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 use sha2::Sha512;
 use std::hint::black_box;
-
-/// The `cb-success` callback shape of docs/ecommpay.md §3 (34 leaves, 3 levels), unsigned.
-const CALLBACK: &str = r#"{"project_id":12345,"payment":{"id":"ORDER-2024-000123","type":"purchase","status":"success","date":"2024-05-14T10:22:41+0000","method":"card","sum":{"amount":125000,"currency":"EUR"},"description":"Order #123: 2 items"},"account":{"number":"400000******0002","token":"7f1e4c3b2a","type":"visa","card_holder":"JANE DOE","expiry_month":"05","expiry_year":"2027"},"customer":{"id":"cust_8842"},"operation":{"id":1000000000001,"type":"sale","status":"success","date":"2024-05-14T10:22:41+0000","created_date":"2024-05-14T10:21:03+0000","request_id":"a3d2c0827e1b4f5d-00001","sum_initial":{"amount":125000,"currency":"EUR"},"sum_converted":{"amount":125000,"currency":"EUR"},"code":"0","message":"Success","eci":"05","provider":{"id":1234,"payment_id":"15982550844","auth_code":"563253","endpoint_id":1234,"date":"2024-05-14T10:22:40+0000"}}}"#;
 
 const SECRET: &str = "secret";
 

@@ -818,8 +818,9 @@ async fn the_deadline_bounds_the_whole_call() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
+    // Ten retries would take ~25 s; the 1 s deadline stops it (slack for a loaded machine).
     assert!(
-        started.elapsed() < Duration::from_millis(1200),
+        started.elapsed() < Duration::from_millis(1800),
         "{:?}",
         started.elapsed()
     );
