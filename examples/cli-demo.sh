@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The polypay CLI on the gateways' documented examples: signatures, a Payment Page URL,
-# a Hosted Payment Page link and form, and verified callbacks. Usage: cli-demo.sh PATH/TO/polypay
+# The polypay CLI on the gateways' documented examples (signatures, a Payment Page URL, a
+# Hosted Payment Page link and form, verified callbacks), then Commerce API calls against a
+# local sandbox. Usage: cli-demo.sh PATH/TO/polypay
 set -euo pipefail
 polypay=${1:-polypay}
 
@@ -53,5 +54,39 @@ if printf '%s' '{"public_key":"pk_test_x","amount":"10.001","currency":"USD"}' |
 else
   ok "$(cat /tmp/polypay-demo-err)"
 fi
+step "The Commerce API against the local sandbox (polypay sandbox --port 0 --print-config)"
+config_file=$(mktemp)
+"$polypay" sandbox --port 0 --print-config >"$config_file" 2>/dev/null &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true; rm -f "$config_file"' EXIT
+for _ in $(seq 50); do [ -s "$config_file" ] && break; sleep 0.1; done
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$config_file" "$1"; }
+export POLYPAY_BASE_URL=$(field "['base_url']")
+export POLYPAY_ACCOUNT_ID=$(field "['paycore']['account_id']")
+export POLYPAY_API_KEY=$(field "['paycore']['api_key']")
+export POLYPAY_PUBLIC_KEY=$(field "['paycore']['public_key_test']")
+ok "sandbox at $POLYPAY_BASE_URL"
+jget() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+reference="demo-$(date +%s)"
+invoice=$("$polypay" paycore api create-payment-invoice --json "{\"reference_id\": \"$reference\", \"amount\": \"100.55\", \"currency\": \"USD\", \"service\": \"test_usd_test\", \"service_fields\": {\"status\": \"success\"}}")
+id=$(printf '%s' "$invoice" | jget "['id']")
+ok "created $id for $reference: status $(printf '%s' "$invoice" | jget "['status']"), amount $(printf '%s' "$invoice" | jget "['amount']") USD"
+ok "get: $("$polypay" paycore api get-payment-invoice --id "$id" | jget "['status']")"
+refund=$("$polypay" paycore api refund-payment-invoice --id "$id" --json '{"amount": "40.55"}')
+ok "refund $(printf '%s' "$refund" | jget "['id']") of 40.55; invoice now $("$polypay" paycore api get-payment-invoice --id "$id" | jget "['status']")"
+again=$("$polypay" paycore api create-payment-invoice --json "{\"reference_id\": \"$reference\", \"amount\": \"100.55\", \"currency\": \"USD\", \"service\": \"test_usd_test\"}")
+if [ "$(printf '%s' "$again" | jget "['id']")" = "$id" ]; then
+  ok "the same reference_id again returns the existing invoice (409 reconciled), nothing doubled"
+else
+  echo "   !! a second invoice was created for $reference" >&2; exit 1
+fi
+payout=$("$polypay" paycore api create-payout-invoice --json '{"amount": "25", "currency": "USD", "service": "test_usd", "fields": {"account": "12345"}}')
+ok "payout $(printf '%s' "$payout" | jget "['id']"): $(printf '%s' "$payout" | jget "['status']")"
+if "$polypay" paycore api get-payment-invoice --id cpi_does_not_exist 2>/tmp/polypay-demo-err; then
+  echo "   !! a missing invoice was found" >&2; exit 1
+else
+  ok "a missing invoice is a typed error (exit $?): $(cat /tmp/polypay-demo-err)"
+fi
+
 rm -f /tmp/polypay-demo-explain /tmp/polypay-demo-err
 printf '\n\033[1mdemo finished: every result above was computed by polypay and checked\033[0m\n'
