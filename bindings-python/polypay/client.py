@@ -1,0 +1,439 @@
+"""The PayCore Commerce API clients: :class:`PayCoreClient` (blocking, releases the GIL while
+it waits) and :class:`AsyncPayCoreClient` (asyncio). Both run on one Rust runtime per process,
+which survives ``fork()`` (gunicorn ``--preload``, Celery prefork).
+
+Nothing lost, nothing doubled: creates carry a ``reference_id`` (generated when omitted) and are
+reconciled by it after an unknown outcome; reads are retried on 429/5xx/timeouts within the
+call's ``timeout`` (the whole deadline, retries included)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Dict,
+    Iterator,
+    Mapping,
+    Optional,
+    TypeVar,
+    Union,
+)
+
+from . import _native
+from .models import (
+    Balances,
+    CallbackEvent,
+    PaymentInvoice,
+    PaymentService,
+    PayoutInvoice,
+    Prerequest,
+    Refund,
+    _build,
+    _callback,
+)
+
+__all__ = ["PayCoreClient", "AsyncPayCoreClient", "Amount"]
+
+Amount = Union[Decimal, int, str]
+Body = Union[bytes, bytearray, memoryview, str]
+T = TypeVar("T")
+
+logger = logging.getLogger("polypay")
+
+
+def _fields(
+    request: Optional[Mapping[str, Any]], reference_id: Optional[str], extra: Dict[str, Any]
+) -> Dict[str, Any]:
+    if request is not None and not isinstance(request, Mapping):
+        from .errors import InvalidArgumentTypeError
+
+        raise InvalidArgumentTypeError(
+            f"request must be a mapping (dict), not {type(request).__name__}",
+            code="python_type",
+            argument="request",
+        )
+    out: Dict[str, Any] = dict(request or {})
+    out.update(extra)
+    if reference_id is not None:
+        out["reference_id"] = reference_id
+    return out
+
+
+def _drop_none(**values: Any) -> Dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class _Base:
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        *,
+        public_key: Optional[str] = None,
+        account_id: Optional[str] = None,
+        api_key: Optional[str] = None,
+        secret_key: Optional[str] = None,
+        env: str = "paycore",
+        base_url: Optional[str] = None,
+        timeout: float = 60.0,
+        request_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        user_agent: Optional[str] = None,
+    ) -> None:
+        """``public_key`` (pk_…) for the Public API and HPP, ``account_id`` + ``api_key`` for the
+        Private API, ``secret_key`` (sk_…) for callbacks. ``env`` is ``"paycore"`` or
+        ``"paymega"``; ``base_url`` (a custom deployment or the sandbox) wins over it.
+        ``timeout`` is the whole budget of a call in seconds, retries included."""
+        _native.set_log_level(logger.getEffectiveLevel())
+        self._native = _native.NativeClient(
+            public_key=public_key,
+            account_id=account_id,
+            api_key=api_key,
+            secret_key=secret_key,
+            env=env,
+            base_url=base_url,
+            timeout=timeout,
+            request_timeout=request_timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            user_agent=user_agent,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    @property
+    def mode(self) -> Optional[str]:
+        """``"test"`` or ``"live"`` from the keys (None when they do not say)."""
+        return self._native.mode
+
+    def verify_callback(
+        self, body: Body, signature: str
+    ) -> Union[PaymentInvoice, PayoutInvoice, CallbackEvent]:
+        """Verifies a callback's ``X-Signature`` over the raw body with the configured
+        ``secret_key`` (see :func:`polypay.paycore.verify_callback`)."""
+        return _callback(self._native.verify_callback(body, signature))
+
+    def __repr__(self) -> str:
+        return repr(self._native).replace("PayCoreClient", type(self).__name__, 1)
+
+
+def _log_done(op: str, started: float, result: Any) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s -> %s request_id=%s reconciled=%s in %.1f ms",
+            op,
+            getattr(result, "http_status", None),
+            getattr(result, "request_id", None),
+            getattr(result, "reconciled", False),
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _log_failed(op: str, started: float, error: BaseException) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "%s failed: %s (%s) status=%s request_id=%s in %.1f ms",
+            op,
+            type(error).__name__,
+            getattr(error, "code", None),
+            getattr(error, "http_status", None),
+            getattr(error, "request_id", None),
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class PayCoreClient(_Base):
+    """Blocking client. Thread-safe: share one instance between threads."""
+
+    __slots__ = ()
+
+    def _call(
+        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
+    ) -> Any:
+        started = time.perf_counter()
+        try:
+            result = _build(self._native.call(op, arg, extra, timeout))
+        except Exception as error:
+            _log_failed(op, started, error)
+            raise
+        _log_done(op, started, result)
+        return result
+
+    # Public API (public_key)
+    def payment_prerequest(
+        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+    ) -> Prerequest:
+        fields = _drop_none(currency=currency, amount=amount)
+        return self._call("payment_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+
+    def payout_prerequest(
+        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+    ) -> Prerequest:
+        fields = _drop_none(currency=currency, amount=amount)
+        return self._call("payout_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+
+    def create_payment_invoice_public(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PaymentInvoice:
+        body = _fields(request, reference_id, kwargs)
+        return self._call("create_payment_invoice_public", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    def get_payment_invoice_public(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PaymentInvoice:
+        return self._call("get_payment_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def get_payout_invoice_public(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PayoutInvoice:
+        return self._call("get_payout_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    # Private API (account_id + api_key)
+    def create_payment_invoice(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PaymentInvoice:
+        """Creates a payment invoice (``service``, ``amount``, ``currency`` and optional fields,
+        as a ``request`` mapping and/or keyword arguments). Safe to call again with the same
+        ``reference_id``: an existing invoice is returned, never a second one."""
+        body = _fields(request, reference_id, kwargs)
+        return self._call("create_payment_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    def get_payment_invoice(self, id: str, *, timeout: Optional[float] = None) -> PaymentInvoice:
+        return self._call("get_payment_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def find_payment_invoice(
+        self, reference_id: str, *, timeout: Optional[float] = None
+    ) -> Optional[PaymentInvoice]:
+        return self._call("find_payment_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def list_payment_invoices(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[PaymentInvoice]:
+        """Newest first; pages are fetched lazily as you iterate."""
+        return _iterate(self._native.list("payment_invoices", reference_id, page_size, timeout))
+
+    def refund_payment_invoice(
+        self,
+        id: str,
+        *,
+        amount: Amount,
+        reference_id: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> Refund:
+        fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
+        return self._call("refund_payment_invoice", id, fields, timeout)  # type: ignore[no-any-return]
+
+    def create_payout_invoice(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PayoutInvoice:
+        body = _fields(request, reference_id, kwargs)
+        return self._call("create_payout_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    def get_payout_invoice(self, id: str, *, timeout: Optional[float] = None) -> PayoutInvoice:
+        return self._call("get_payout_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def find_payout_invoice(
+        self, reference_id: str, *, timeout: Optional[float] = None
+    ) -> Optional[PayoutInvoice]:
+        return self._call("find_payout_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def list_payout_invoices(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[PayoutInvoice]:
+        return _iterate(self._native.list("payout_invoices", reference_id, page_size, timeout))
+
+    def list_payment_services(
+        self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
+    ) -> Iterator[PaymentService]:
+        return _iterate(self._native.list("payment_services", None, page_size, timeout))
+
+    def get_payment_service(self, id: str, *, timeout: Optional[float] = None) -> PaymentService:
+        return self._call("get_payment_service", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def balances(self, *, timeout: Optional[float] = None) -> Balances:
+        return self._call("balances", None, timeout=timeout)  # type: ignore[no-any-return]
+
+
+def _iterate(pager: Any) -> Iterator[Any]:
+    while True:
+        item = pager.next()
+        if item is None:
+            return
+        yield _build(item)
+
+
+async def _aiterate(pager: Any) -> AsyncIterator[Any]:
+    while True:
+        item = await pager.next_async()
+        if item is None:
+            return
+        yield _build(item)
+
+
+class AsyncPayCoreClient(_Base):
+    """The same operations as awaitables, for asyncio (FastAPI, async Django, aiohttp).
+    The work runs on the shared Rust runtime; your event loop is never blocked."""
+
+    __slots__ = ()
+
+    async def _call(
+        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
+    ) -> Any:
+        started = time.perf_counter()
+        try:
+            future: Awaitable[Any] = self._native.call_async(op, arg, extra, timeout)
+            result = _build(await future)
+        except Exception as error:
+            _log_failed(op, started, error)
+            raise
+        _log_done(op, started, result)
+        return result
+
+    async def payment_prerequest(
+        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+    ) -> Prerequest:
+        fields = _drop_none(currency=currency, amount=amount)
+        return await self._call("payment_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def payout_prerequest(
+        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+    ) -> Prerequest:
+        fields = _drop_none(currency=currency, amount=amount)
+        return await self._call("payout_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def create_payment_invoice_public(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PaymentInvoice:
+        body = _fields(request, reference_id, kwargs)
+        return await self._call("create_payment_invoice_public", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def get_payment_invoice_public(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PaymentInvoice:
+        return await self._call("get_payment_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def get_payout_invoice_public(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PayoutInvoice:
+        return await self._call("get_payout_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def create_payment_invoice(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PaymentInvoice:
+        body = _fields(request, reference_id, kwargs)
+        return await self._call("create_payment_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def get_payment_invoice(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PaymentInvoice:
+        return await self._call("get_payment_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def find_payment_invoice(
+        self, reference_id: str, *, timeout: Optional[float] = None
+    ) -> Optional[PaymentInvoice]:
+        return await self._call("find_payment_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def list_payment_invoices(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[PaymentInvoice]:
+        return _aiterate(self._native.list("payment_invoices", reference_id, page_size, timeout))
+
+    async def refund_payment_invoice(
+        self,
+        id: str,
+        *,
+        amount: Amount,
+        reference_id: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> Refund:
+        fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
+        return await self._call("refund_payment_invoice", id, fields, timeout)  # type: ignore[no-any-return]
+
+    async def create_payout_invoice(
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        reference_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+        **kwargs: Any,
+    ) -> PayoutInvoice:
+        body = _fields(request, reference_id, kwargs)
+        return await self._call("create_payout_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def get_payout_invoice(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PayoutInvoice:
+        return await self._call("get_payout_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def find_payout_invoice(
+        self, reference_id: str, *, timeout: Optional[float] = None
+    ) -> Optional[PayoutInvoice]:
+        return await self._call("find_payout_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+
+    def list_payout_invoices(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[PayoutInvoice]:
+        return _aiterate(self._native.list("payout_invoices", reference_id, page_size, timeout))
+
+    def list_payment_services(
+        self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
+    ) -> AsyncIterator[PaymentService]:
+        return _aiterate(self._native.list("payment_services", None, page_size, timeout))
+
+    async def get_payment_service(
+        self, id: str, *, timeout: Optional[float] = None
+    ) -> PaymentService:
+        return await self._call("get_payment_service", id, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def balances(self, *, timeout: Optional[float] = None) -> Balances:
+        return await self._call("balances", None, timeout=timeout)  # type: ignore[no-any-return]

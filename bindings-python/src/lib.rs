@@ -1,0 +1,261 @@
+//! `polypay._native`: the thin pyo3 layer over the polypay core. Conversion and idiom only;
+//! every rule lives in the core. The public API is the pure-Python package around it.
+
+use polypay::ecommpay;
+use polypay::paycore::{self, Environment, HppParams};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+mod client;
+mod convert;
+mod errors;
+mod logging;
+mod models;
+mod runtime;
+
+use convert::{body_bytes, to_object, Floats};
+use errors::IntoPyResult;
+
+// ---- ecommpay -------------------------------------------------------------------------------
+
+#[pyfunction]
+fn ecommpay_sign(py: Python<'_>, params: &Bound<'_, PyAny>, secret: &str) -> PyResult<String> {
+    let params = to_object(params, "params", Floats::Allow)?;
+    ecommpay::sign(&params, secret).py_err(py)
+}
+
+#[pyfunction]
+fn ecommpay_string_to_sign(py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
+    let params = to_object(params, "params", Floats::Allow)?;
+    ecommpay::string_to_sign(&params).py_err(py)
+}
+
+#[pyfunction]
+#[pyo3(signature = (params, secret, base_url=None))]
+fn ecommpay_payment_page_url(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    secret: &str,
+    base_url: Option<&str>,
+) -> PyResult<String> {
+    let params = to_object(params, "params", Floats::Allow)?;
+    ecommpay::payment_page_url(&params, secret, base_url).py_err(py)
+}
+
+#[pyfunction]
+fn ecommpay_verify_callback<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    secret: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let body = body_bytes(body, "body")?;
+    let callback = ecommpay::verify_callback(&body, secret).py_err(py)?;
+    models::ecommpay_callback(py, &callback)
+}
+
+/// PHP `strnatcmp` as used to order signed paths: -1, 0 or 1.
+#[pyfunction]
+fn ecommpay_natcmp(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let a = body_bytes(a, "a")?;
+    let b = body_bytes(b, "b")?;
+    Ok(ecommpay::php::natcmp(&a, &b) as i32)
+}
+
+/// PHP `(string)$float` (precision 14), as floats are signed.
+#[pyfunction]
+fn ecommpay_php_float(value: f64) -> String {
+    ecommpay::php::float_to_string(value)
+}
+
+#[pyclass(module = "polypay._native", frozen)]
+struct EcommpayGate {
+    gate: ecommpay::Gate,
+}
+
+#[pymethods]
+impl EcommpayGate {
+    #[new]
+    #[pyo3(signature = (project_id, secret_key, base_url=None))]
+    fn new(
+        py: Python<'_>,
+        project_id: i64,
+        secret_key: &str,
+        base_url: Option<&str>,
+    ) -> PyResult<Self> {
+        let gate = ecommpay::Gate::new(project_id, secret_key, base_url).py_err(py)?;
+        Ok(EcommpayGate { gate })
+    }
+
+    #[getter]
+    fn project_id(&self) -> i64 {
+        self.gate.project_id()
+    }
+
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.gate.base_url()
+    }
+
+    /// The signed URL of a payment built from `fields` (`project_id` first, then
+    /// `interface_type`, `payment_id`, then the rest in order; `booking_info` as a dict).
+    fn payment_page_url(&self, py: Python<'_>, fields: &Bound<'_, PyAny>) -> PyResult<String> {
+        let fields = to_object(fields, "payment", Floats::Allow)?;
+        let mut payment = self.gate.payment();
+        for (key, value) in fields {
+            payment = match key.as_str() {
+                "payment_id" => match value {
+                    serde_json::Value::String(s) => payment.payment_id(s),
+                    other => payment.payment_id(other.to_string()),
+                },
+                "interface_type" => match value {
+                    serde_json::Value::String(s) => payment.interface_type(s),
+                    other => payment.interface_type(other.to_string()),
+                },
+                "booking_info" => payment.booking_info(&value).py_err(py)?,
+                "project_id" => {
+                    return Err(crate::errors::type_error(
+                        "project_id: it comes from the gate, do not pass it".into(),
+                    ))
+                }
+                _ => payment.set(&key, value),
+            };
+        }
+        self.gate.payment_page_url(&payment).py_err(py)
+    }
+
+    /// The signed URL for raw parameters (nothing added).
+    fn params_url(&self, py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
+        let params = to_object(params, "params", Floats::Allow)?;
+        self.gate.params_url(&params).py_err(py)
+    }
+
+    fn sign(&self, py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
+        let params = to_object(params, "params", Floats::Allow)?;
+        self.gate.sign(&params).py_err(py)
+    }
+
+    fn verify_callback<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let body = body_bytes(body, "body")?;
+        let callback = self.gate.verify_callback(&body).py_err(py)?;
+        models::ecommpay_callback(py, &callback)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EcommpayGate(project_id={}, secret_key=<redacted>, base_url={:?})",
+            self.gate.project_id(),
+            self.gate.base_url()
+        )
+    }
+}
+
+// ---- PayCore --------------------------------------------------------------------------------
+
+#[pyfunction]
+fn paycore_sign_callback(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    secret: &str,
+) -> PyResult<String> {
+    let body = body_bytes(body, "body")?;
+    paycore::sign_callback(&body, secret).py_err(py)
+}
+
+/// Checks the X-Signature only (raises SignatureVerificationError).
+#[pyfunction]
+fn paycore_verify_signature(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    signature: &str,
+    secret: &str,
+) -> PyResult<()> {
+    let body = body_bytes(body, "body")?;
+    paycore::verify_callback(&body, signature, secret).py_err(py)
+}
+
+#[pyfunction]
+fn paycore_verify_callback<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    signature: &str,
+    secret: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let body = body_bytes(body, "body")?;
+    let event = paycore::callback::verify(&body, signature, secret).py_err(py)?;
+    models::callback_event(py, &event)
+}
+
+fn hpp(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    env: Option<&str>,
+    base_url: Option<&str>,
+) -> PyResult<(HppParams, Environment)> {
+    let params = to_object(params, "params", Floats::Refuse)?;
+    let env = Environment::resolve(env, base_url).py_err(py)?;
+    let params = HppParams::from_json(&params).py_err(py)?;
+    Ok((params, env))
+}
+
+#[pyfunction]
+#[pyo3(signature = (params, env=None, base_url=None))]
+fn paycore_hpp_url(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    env: Option<&str>,
+    base_url: Option<&str>,
+) -> PyResult<String> {
+    let (params, env) = hpp(py, params, env, base_url)?;
+    params.url(&env).py_err(py)
+}
+
+/// `{"action", "method", "fields": [(name, value), ...], "html"}`.
+#[pyfunction]
+#[pyo3(signature = (params, env=None, base_url=None, button_label="Pay"))]
+fn paycore_hpp_form<'py>(
+    py: Python<'py>,
+    params: &Bound<'py, PyAny>,
+    env: Option<&str>,
+    base_url: Option<&str>,
+    button_label: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (params, env) = hpp(py, params, env, base_url)?;
+    let form = params.form(&env).py_err(py)?;
+    let d = PyDict::new(py);
+    d.set_item("action", &form.action)?;
+    d.set_item("method", form.method)?;
+    let fields = PyList::empty(py);
+    for (k, v) in &form.fields {
+        fields.append((k, v))?;
+    }
+    d.set_item("fields", fields)?;
+    d.set_item("html", form.to_html(button_label))?;
+    Ok(d)
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::install_fork_handler();
+    logging::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(ecommpay_sign, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_string_to_sign, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_payment_page_url, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_verify_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_natcmp, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_php_float, m)?)?;
+    m.add_class::<EcommpayGate>()?;
+    m.add_function(wrap_pyfunction!(paycore_sign_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(paycore_verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(paycore_verify_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(paycore_hpp_url, m)?)?;
+    m.add_function(wrap_pyfunction!(paycore_hpp_form, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativePager>()?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+# Python binding: `make test-python` (part of `make test`). Installs what it needs into
+# target/venv-python (idempotent; quick when already there), builds the sandbox binary and the
+# extension (maturin develop: debug profile, the shared target/), then runs pytest (vectors,
+# sandbox, threads, asyncio, fork, Django), mypy.stubtest on the native module, and ruff.
+TEST_TARGETS += test-python
+
+PY_VENV := target/venv-python
+PY := $(CURDIR)/$(PY_VENV)/bin/python
+PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff
+
+.PHONY: test-python python-venv
+
+$(PY_VENV)/.deps-ok:
+	@test -x $(PY) || python3 -m venv $(PY_VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_DEPS)
+	touch $@
+
+python-venv: $(PY_VENV)/.deps-ok
+
+test-python: python-venv
+	$(CARGO) build --quiet --locked -p polypay-cli
+	cd bindings-python && VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH \
+		$(PY) -m maturin develop --quiet --locked
+	cd bindings-python && POLYPAY_BIN=$(CURDIR)/$(POLYPAY) $(PY) -m pytest -q tests
+	cd bindings-python && $(PY) -m mypy.stubtest polypay._native --allowlist stubtest-allowlist.txt
+	cd bindings-python && $(PY) -m mypy --ignore-missing-imports polypay
+	cd bindings-python && $(PY) -m ruff check polypay tests bench.py

@@ -1,0 +1,169 @@
+"""Every case of tests/vectors/*.json through the public Python API."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from typing import Any, Dict
+
+import pytest
+
+import polypay
+from polypay import ecommpay, paycore
+
+from .conftest import load_vectors
+
+
+def exact(text: str) -> Any:
+    """params_json with exact lexemes and order: ints stay ints, other numbers Decimal."""
+    return json.loads(text, parse_float=Decimal)
+
+
+SIGN = load_vectors("ecommpay_sign.json")["cases"]
+URL = load_vectors("ecommpay_url.json")["cases"]
+ECB = load_vectors("ecommpay_callback.json")["cases"]
+NAT = load_vectors("ecommpay_natsort.json")["cases"]
+FLOAT = load_vectors("php_float.json")["cases"]
+PSIG = load_vectors("paycore_signature.json")
+PCB = load_vectors("paycore_callback.json")["cases"]
+HPP = load_vectors("paycore_hpp.json")
+
+
+@pytest.mark.parametrize("case", SIGN, ids=[c["id"] for c in SIGN])
+def test_ecommpay_sign(case: Dict[str, Any]) -> None:
+    params = exact(case["params_json"])
+    assert ecommpay.string_to_sign(params) == case["string_to_sign"]
+    assert ecommpay.sign(params, case["secret"]) == case["signature"]
+
+
+@pytest.mark.parametrize("case", URL, ids=[c["id"] for c in URL])
+def test_ecommpay_url(case: Dict[str, Any]) -> None:
+    params = exact(case["params_json"])
+    url = ecommpay.payment_page_url(params, case["secret"], case["base_url"])
+    assert url == case["url"]
+
+
+@pytest.mark.parametrize("case", ECB, ids=[c["id"] for c in ECB])
+def test_ecommpay_callback(case: Dict[str, Any]) -> None:
+    body = case["body"].encode("utf-8")
+    if case["error"] is None:
+        cb = ecommpay.verify_callback(body, case["secret"])
+        assert cb.payment_id == case["payment_id"]
+        if isinstance(case["payment_status"], str):
+            assert cb.payment_status == case["payment_status"] or (
+                cb.payment_status is not None
+                and cb.payment_status.lower() in ("canceled", "cancelled")
+            )
+        assert "signature" not in cb.raw
+        assert cb.is_success == (case["payment_status"] == "success")
+    elif case["error"] == "signature":
+        with pytest.raises(polypay.SignatureVerificationError):
+            ecommpay.verify_callback(body, case["secret"])
+    else:
+        with pytest.raises(polypay.InvalidArgumentError) as info:
+            ecommpay.verify_callback(body, case["secret"])
+        assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("case", NAT, ids=[c["id"] for c in NAT])
+def test_natcmp(case: Dict[str, Any]) -> None:
+    assert ecommpay.natcmp(case["a"], case["b"]) == case["cmp"]
+
+
+@pytest.mark.parametrize("case", FLOAT, ids=[c["id"] for c in FLOAT])
+def test_php_float(case: Dict[str, Any]) -> None:
+    assert ecommpay.php_float(float(case["json_lexeme"])) == case["php_string"]
+    # The same value signed as a parameter (floats are PHP floats to ecommpay).
+    params = json.loads('{"f":%s}' % case["json_lexeme"], parse_float=Decimal, parse_int=Decimal)
+    assert ecommpay.string_to_sign(params) == "f:" + case["php_string"]
+
+
+def _body(case: Dict[str, Any]) -> bytes:
+    if "body_base64" in case and case["body_base64"] is not None:
+        return base64.b64decode(case["body_base64"])
+    return case["body"].encode("utf-8")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("case", PSIG["cases"], ids=[c["id"] for c in PSIG["cases"]])
+def test_paycore_signature(case: Dict[str, Any]) -> None:
+    body = _body(case)
+    assert paycore.sign_callback(body, case["secret"]) == case["signature"]
+    for check in case["verify"]:
+        if check["valid"]:
+            paycore.verify_signature(body, check["signature"], case["secret"])
+        else:
+            with pytest.raises(polypay.SignatureVerificationError) as info:
+                paycore.verify_signature(body, check["signature"], case["secret"])
+            assert info.value.code == check["error"]
+
+
+@pytest.mark.parametrize("case", PSIG["secret_errors"], ids=lambda c: repr(c["secret"]))
+def test_paycore_secret_errors(case: Dict[str, Any]) -> None:
+    with pytest.raises(polypay.PolypayError) as info:
+        paycore.sign_callback(b"{}", case["secret"])
+    assert info.value.code == case["error"]
+
+
+@pytest.mark.parametrize("case", PCB, ids=[c["id"] for c in PCB])
+def test_paycore_callback(case: Dict[str, Any]) -> None:
+    body = case["body"].encode("utf-8")
+    if case["error"] == "signature":
+        with pytest.raises(polypay.SignatureVerificationError):
+            paycore.verify_callback(body, case["signature"], case["secret"])
+        return
+    if case["error"] == "invalid_input":
+        with pytest.raises(polypay.InvalidArgumentError):
+            paycore.verify_callback(body, case["signature"], case["secret"])
+        return
+    event = paycore.verify_callback(body, case["signature"], case["secret"])
+    expected = case["expected"]
+    assert event.id == expected["id"]
+    assert event.status == expected["status"]
+    assert event.is_final == expected["is_final"]
+    assert event.is_success == expected["is_success"]
+    assert event.raw == json.loads(case["body"], parse_float=Decimal)
+    if isinstance(event, polypay.CallbackEvent):
+        assert event.event_type == expected["type"]
+        return
+    assert event.raw["data"]["type"] == expected["type"]
+    if expected["resolution"] is None:
+        assert event.resolution is None
+    else:
+        assert event.resolution is not None
+        assert event.resolution.lower() == expected["resolution"].lower()
+    if expected["amount"] is None:
+        assert event.amount is None
+    else:
+        assert event.amount == Decimal(expected["amount"])
+        assert isinstance(event.amount, Decimal)
+    assert event.currency == expected["currency"]
+    assert event.reference_id == expected["reference_id"]
+    assert event.test_mode == expected["test_mode"]
+    # The client uses its configured secret for the same check.
+    client = polypay.PayCoreClient(
+        secret_key=case["secret"], base_url="http://127.0.0.1:9"
+    )
+    assert client.verify_callback(body, case["signature"]).id == expected["id"]
+
+
+@pytest.mark.parametrize("case", HPP["cases"], ids=[c["id"] for c in HPP["cases"]])
+def test_hpp(case: Dict[str, Any]) -> None:
+    params = exact(case["params_json"])
+    kwargs: Dict[str, Any] = {"env": case["env"] or "paycore", "base_url": case["base_url"]}
+    assert paycore.hpp_url(params, **kwargs) == case["url"]
+    form = paycore.hpp_form(params, **kwargs)
+    assert form.action == case["form"]["action"]
+    assert form.method == case["form"]["method"]
+    assert [list(f) for f in form.fields] == case["form"]["fields"]
+    assert form.html.startswith("<") and case["form"]["action"] in form.html
+
+
+@pytest.mark.parametrize("case", HPP["errors"], ids=[c["id"] for c in HPP["errors"]])
+def test_hpp_errors(case: Dict[str, Any]) -> None:
+    params = exact(case["params_json"])
+    with pytest.raises(polypay.InvalidArgumentError) as info:
+        paycore.hpp_url(params, env=case["env"] or "paycore")
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(polypay.InvalidArgumentError):
+        paycore.hpp_form(params, env=case["env"] or "paycore")
