@@ -146,9 +146,10 @@ def main() -> None:
         "<!-- python:begin -->",
         "## Python binding",
         "",
-        f"`target/venv-python/bin/python bindings-python/bench.py`, {date}, Python {platform.python_version()}, "
-        f"{platform.machine()}, {os.cpu_count()} cores; extension built by `maturin develop` "
-        "(debug profile unless a release build was installed), sandbox from `target/debug`.",
+        "Command: `cd bindings-python && maturin develop --release`, then "
+        f"`POLYPAY_BIN={os.path.relpath(binary, ROOT)} target/venv-python/bin/python bindings-python/bench.py`; "
+        f"{date}, Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores. "
+        "All ratios are measured in this one process against the named peer.",
         "",
         "| benchmark | polypay | reference | ratio | target |",
         "| --- | --- | --- | --- | --- |",

@@ -1,0 +1,4 @@
+import cjs from '../dist/express.js';
+
+export const { paycoreCallback, ecommpayCallback, PARSED_BODY_MESSAGE } = cjs;
+export default cjs;

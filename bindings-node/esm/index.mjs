@@ -1,0 +1,10 @@
+// ESM entry point: the CommonJS build re-exported (one copy of the addon and the classes).
+import cjs from '../dist/index.js';
+
+export const {
+  ecommpay, EcommpayGate, paycore, PayCoreClient,
+  PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
+  ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
+  SignatureVerificationError, ConfigurationError, InvalidInputError, _internals,
+} = cjs;
+export default cjs;

@@ -1,0 +1,4 @@
+import cjs from '../dist/testing.js';
+
+export const { paycoreCallback, ecommpayCallback, signPaycoreBody } = cjs;
+export default cjs;

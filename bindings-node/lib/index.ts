@@ -1,0 +1,556 @@
+// polypay for Node.js: a thin layer over the Rust core (see README.md).
+import { native } from './native';
+import type { NativeClient, NativePager } from '../native';
+import { call, fromNative } from './errors';
+import {
+  paramsJson, rawBody, requireString, optionalString, nonEmptyString, toJson, describe,
+  type RawBody,
+} from './convert';
+
+export {
+  PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
+  ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
+  SignatureVerificationError, ConfigurationError, InvalidInputError,
+  type ErrorKind, type PolypayErrorFields,
+} from './errors';
+export type { RawBody } from './convert';
+
+/** Parameters: a plain object, a `Map` (keeps integer-like keys in your order) or JSON text
+ * (keeps key order and exact number lexemes). */
+export type Params = Record<string, unknown> | Map<string, unknown> | string;
+
+// ------------------------------------------------------------------------------------ ecommpay
+
+/** Adds `raw` (the body parsed with JSON.parse, on first access) to a verified callback. */
+function withRaw<T extends object>(typed: T, body: Buffer | string): T & { raw: Record<string, unknown> } {
+  let cache: Record<string, unknown> | undefined;
+  const raw = () => (cache ??= JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as Record<string, unknown>);
+  Object.defineProperty(typed, 'raw', { enumerable: true, configurable: true, get: raw });
+  const invoice = (typed as { invoice?: unknown }).invoice;
+  if (invoice && typeof invoice === 'object') {
+    Object.defineProperty(invoice, 'raw', {
+      enumerable: true, configurable: true, get: () => (raw().data ?? null) as Record<string, unknown>,
+    });
+  }
+  return typed as T & { raw: Record<string, unknown> };
+}
+
+/** Sum in minor units (`payment.sum`, `operation.sum_initial`, …). */
+export interface EcommpaySum { amount: number; currency: string }
+
+/** A verified ecommpay callback: typed accessors and the whole body in `raw`. */
+export interface EcommpayCallback {
+  projectId: number | null;
+  paymentId: string | null;
+  paymentType: string | null;
+  paymentStatus: string | null;
+  paymentSum: EcommpaySum | null;
+  operation: {
+    id: string | null; type: string | null; status: string | null; requestId: string | null;
+    code: string | null; message: string | null;
+    sumInitial: EcommpaySum | null; sumConverted: EcommpaySum | null;
+  } | null;
+  /** `payment.status === "success"`. */
+  isSuccess: boolean;
+  raw: Record<string, unknown>;
+}
+
+export interface PaymentPageOptions {
+  /** Payment Page base URL (default `https://paymentpage.ecommpay.com`). */
+  baseUrl?: string;
+}
+
+export const ecommpay = {
+  /** The ecommpay signature (base64 HMAC-SHA512) of `params`. Pass a `Map` or JSON text when
+   * the order of integer-like keys matters (JS objects list them first). */
+  sign(params: Params, secret: string): string {
+    const json = paramsJson(params, 'params');
+    requireString(secret, 'secret');
+    return call(() => native.ecommpaySign(json, secret));
+  },
+  /** The `;`-joined string that is signed (for diagnosis). */
+  stringToSign(params: Params): string {
+    const json = paramsJson(params, 'params');
+    return call(() => native.ecommpayStringToSign(json));
+  },
+  /** The signed Payment Page URL. */
+  paymentPageUrl(params: Params, secret: string, options: PaymentPageOptions = {}): string {
+    const json = paramsJson(params, 'params');
+    requireString(secret, 'secret');
+    const baseUrl = optionalString(options?.baseUrl, 'options.baseUrl');
+    return call(() => native.ecommpayPaymentPageUrl(json, secret, baseUrl));
+  },
+  /** Verifies a callback from its raw body; throws `SignatureVerificationError`. */
+  verifyCallback(body: RawBody, secret: string): EcommpayCallback {
+    const raw = rawBody(body);
+    requireString(secret, 'secret');
+    return withRaw(JSON.parse(call(() => native.ecommpayVerifyCallback(raw, secret))) as EcommpayCallback, raw);
+  },
+};
+
+export interface EcommpayGateOptions {
+  projectId: number;
+  secretKey: string;
+  /** Payment Page base URL (default `https://paymentpage.ecommpay.com`). */
+  baseUrl?: string;
+}
+
+/** An ecommpay project: its id, a prepared signer and the Payment Page base URL. */
+export class EcommpayGate {
+  readonly #gate: InstanceType<typeof native.NativeGate>;
+
+  constructor(options: EcommpayGateOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    const { projectId, secretKey, baseUrl } = options;
+    if (typeof projectId !== 'number' || !Number.isSafeInteger(projectId)) {
+      throw new TypeError(`options.projectId must be an integer, got ${describe(projectId)}`);
+    }
+    requireString(secretKey, 'options.secretKey');
+    const base = optionalString(baseUrl, 'options.baseUrl');
+    this.#gate = call(() => new native.NativeGate(projectId, secretKey, base));
+  }
+
+  get projectId(): number { return this.#gate.projectId; }
+  get baseUrl(): string { return this.#gate.baseUrl; }
+
+  sign(params: Params): string {
+    const json = paramsJson(params, 'params');
+    return call(() => this.#gate.sign(json));
+  }
+
+  /** The signed Payment Page URL; `project_id` is put first when `params` lacks it. */
+  paymentPageUrl(params: Params): string {
+    const json = paramsJson(params, 'params');
+    return call(() => this.#gate.paymentPageUrl(json));
+  }
+
+  verifyCallback(body: RawBody): EcommpayCallback {
+    const raw = rawBody(body);
+    return withRaw(JSON.parse(call(() => this.#gate.verifyCallback(raw))) as EcommpayCallback, raw);
+  }
+
+  /** Never shows the secret. */
+  toJSON(): object { return { projectId: this.projectId, baseUrl: this.baseUrl }; }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EcommpayGate { projectId: ${this.projectId}, baseUrl: '${this.baseUrl}' }`;
+  }
+}
+
+// ------------------------------------------------------------------------------------ PayCore
+
+/** A decimal amount, exact, as a string (`"100.55"`). */
+export type Decimal = string;
+
+export interface FlowData { action: string; method: string; params: Record<string, unknown> }
+
+export interface PaymentInvoice {
+  type: 'payment-invoices';
+  id: string;
+  status: string;
+  resolution: string | null;
+  isFinal: boolean;
+  isSuccess: boolean;
+  referenceId: string | null;
+  amount: Decimal | null;
+  currency: string | null;
+  paymentAmount: Decimal | null;
+  processedAmount: Decimal | null;
+  refundedAmount: Decimal | null;
+  service: string | null;
+  testMode: boolean | null;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  flowData: FlowData | null;
+  /** ISO 8601 (UTC). */
+  created: string | null;
+  updated: string | null;
+  /** The resource exactly as received (numbers as JS numbers: read money from the typed fields). */
+  raw: Record<string, unknown>;
+}
+
+export interface PayoutInvoice {
+  type: 'payout-invoices';
+  id: string;
+  status: string;
+  resolution: string | null;
+  isFinal: boolean;
+  isSuccess: boolean;
+  referenceId: string | null;
+  amount: Decimal | null;
+  currency: string | null;
+  service: string | null;
+  testMode: boolean | null;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  created: string | null;
+  updated: string | null;
+  raw: Record<string, unknown>;
+}
+
+export interface PaymentService {
+  id: string; service: string | null; method: string | null; currency: string | null;
+  available: boolean | null; active: boolean | null; enabled: boolean | null;
+  amountMin: Decimal | null; amountMax: Decimal | null; testMode: boolean | null;
+  raw: Record<string, unknown>;
+}
+
+export interface Refund {
+  id: string; status: string | null; referenceId: string | null; originalId: string | null;
+  amount: Decimal | null; fee: Decimal | null; currency: string | null;
+  description: string | null; created: string | null; raw: Record<string, unknown>;
+}
+
+export interface CurrencyAccount {
+  currency: string; accountId: string | null; activeBalance: Decimal | null;
+  pendingBalance: Decimal | null; reservedBalance: Decimal | null;
+  overdraftLimit: Decimal | null; balanceLowerLimit: Decimal | null;
+}
+export interface Balances { accountId: string; currencies: CurrencyAccount[]; raw: Record<string, unknown> }
+
+export interface PrerequestService {
+  code: string; method: string | null; flow: string | null; currency: string | null;
+  amountMin: Decimal | null; amountMax: Decimal | null; fields: unknown[];
+}
+export interface Prerequest {
+  currency: string | null; testMode: boolean | null; services: PrerequestService[];
+  methods: Record<string, unknown>; raw: Record<string, unknown>;
+}
+
+/** What the HTTP exchange said about a result. */
+export interface ResponseInfo {
+  httpStatus: number;
+  requestId: string | null;
+  /** Found by `reference_id` after an attempt whose outcome was unknown (or a 409). */
+  reconciled: boolean;
+}
+export type WithResponse<T> = T & { response: ResponseInfo };
+
+/** A verified PayCore callback. */
+export interface CallbackEvent {
+  type: string;
+  id: string;
+  status: string;
+  isFinal: boolean;
+  isSuccess: boolean;
+  /** The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise). */
+  invoice: PaymentInvoice | PayoutInvoice | null;
+  raw: Record<string, unknown>;
+}
+
+export interface HppOptions {
+  /** `paycore` (default) or `paymega`. */
+  env?: 'paycore' | 'paymega';
+  /** A custom base URL (wins over `env`). */
+  baseUrl?: string;
+}
+export interface HppForm {
+  action: string;
+  method: 'POST';
+  fields: [string, string][];
+  /** The auto-submitting form as HTML, every value escaped. */
+  html: string;
+}
+
+function hppArgs(options: HppOptions | undefined): [string | undefined, string | undefined] {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  return [optionalString(options?.env, 'options.env'), optionalString(options?.baseUrl, 'options.baseUrl')];
+}
+
+export const paycore = {
+  /** The `X-Signature` of a raw body: base64(sha1(secret ‖ body ‖ secret)). */
+  signCallback(body: RawBody, secret: string): string {
+    const raw = rawBody(body);
+    requireString(secret, 'secret');
+    return call(() => native.paycoreSignCallback(raw, secret));
+  },
+  /** Verifies `X-Signature` over the exact body bytes, then reads the event. Throws
+   * `SignatureVerificationError` (bad signature) or `InvalidInputError` (not an invoice document). */
+  verifyCallback(body: RawBody, signature: string, secret: string): CallbackEvent {
+    const raw = rawBody(body);
+    requireString(signature, 'signature');
+    requireString(secret, 'secret');
+    return withRaw(JSON.parse(call(() => native.paycoreVerifyCallback(raw, signature, secret))) as CallbackEvent, raw);
+  },
+  /** Checks the signature only. */
+  verifySignature(body: RawBody, signature: string, secret: string): void {
+    const raw = rawBody(body);
+    requireString(signature, 'signature');
+    requireString(secret, 'secret');
+    call(() => native.paycoreVerifySignature(raw, signature, secret));
+  },
+  /** The Hosted Payment Page link. */
+  hppUrl(params: Params, options?: HppOptions): string {
+    const json = paramsJson(params, 'params');
+    const [env, baseUrl] = hppArgs(options);
+    return call(() => native.paycoreHppUrl(json, env, baseUrl));
+  },
+  /** The auto-redirect form (data and HTML). */
+  hppForm(params: Params, options?: HppOptions & { buttonLabel?: string }): HppForm {
+    const json = paramsJson(params, 'params');
+    const [env, baseUrl] = hppArgs(options);
+    const label = optionalString(options?.buttonLabel, 'options.buttonLabel');
+    return JSON.parse(call(() => native.paycoreHppForm(json, env, baseUrl, label))) as HppForm;
+  },
+};
+
+// ------------------------------------------------------------------------------------ client
+
+export interface PayCoreClientOptions {
+  /** `paycore` (default) or `paymega`. */
+  env?: 'paycore' | 'paymega';
+  /** A custom base URL, e.g. the sandbox's (wins over `env`). */
+  baseUrl?: string;
+  publicKey?: string;
+  accountId?: string;
+  apiKey?: string;
+  /** For `verifyCallback`. */
+  secretKey?: string;
+  /** Overall deadline of each call, retries included, in ms. */
+  timeout?: number;
+  connectTimeout?: number;
+  requestTimeout?: number;
+  /** Retries of reads and reconciled creates (0–10). */
+  maxRetries?: number;
+  proxy?: string;
+  userAgentSuffix?: string;
+  allowInsecureHttp?: boolean;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Overall deadline of this call in ms (retries included). */
+  timeout?: number;
+  /** Aborts the call: the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+export interface ListOptions extends RequestOptions {
+  referenceId?: string;
+  /** Items per page request. */
+  pageSize?: number;
+}
+
+/** Request bodies use the gateway's field names (`service`, `amount`, `currency`,
+ * `reference_id`, `service_fields`…). Amounts: strings (`"100.55"`) or numbers; a number that
+ * is not exact at the currency's precision is refused. */
+export type RequestBody = Record<string, unknown> | Map<string, unknown>;
+
+let nextCancelId = 1;
+
+function checkOptions(options: RequestOptions | undefined): { timeout?: number; signal?: AbortSignal } {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  const { timeout, signal } = options;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw new TypeError(`options.timeout must be a number of milliseconds, got ${describe(timeout)}`);
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 2 ** 32 - 1) {
+      throw new RangeError(`options.timeout must be a positive number of milliseconds, got ${timeout}`);
+    }
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return { timeout: timeout === undefined ? undefined : Math.ceil(timeout), signal };
+}
+
+/** Runs an async native call with an optional AbortSignal. */
+async function withSignal<T>(signal: AbortSignal | undefined, run: (cancelId: number | undefined) => Promise<T>): Promise<T> {
+  if (!signal) {
+    try { return await run(undefined); } catch (error) { throw fromNative(error); }
+  }
+  signal.throwIfAborted();
+  const id = nextCancelId++ >>> 0;
+  if (nextCancelId > 0xfffffff0) nextCancelId = 1;
+  const onAbort = () => native.abortCall(id);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await run(id);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw fromNative(error);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    native.releaseCall(id);
+  }
+}
+
+function requestJson(request: unknown, argument = 'request'): string {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new TypeError(`${argument} must be an object, got ${describe(request)}`);
+  }
+  return toJson(request, argument);
+}
+
+/** The PayCore / Corefy / Paymega Commerce API client. Every call returns a Promise; lists are
+ * async iterables fetched page by page. Share one instance (one connection pool). */
+export class PayCoreClient {
+  readonly #native: NativeClient;
+
+  constructor(options: PayCoreClientOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    for (const key of ['env', 'baseUrl', 'publicKey', 'accountId', 'apiKey', 'secretKey', 'proxy', 'userAgentSuffix'] as const) {
+      optionalString(options[key], `options.${key}`);
+    }
+    for (const key of ['timeout', 'connectTimeout', 'requestTimeout', 'maxRetries'] as const) {
+      const v = options[key];
+      if (v !== undefined && typeof v !== 'number') throw new TypeError(`options.${key} must be a number, got ${describe(v)}`);
+    }
+    const json = toJson(options, 'options');
+    this.#native = call(() => new native.NativeClient(json));
+  }
+
+  /** `"test"` or `"live"` when the keys say, else null. */
+  get mode(): 'test' | 'live' | null { return this.#native.mode as 'test' | 'live' | null; }
+
+  #call<T>(operation: string, args: string, options: RequestOptions | undefined): Promise<T> {
+    let checked: { timeout?: number; signal?: AbortSignal };
+    try {
+      checked = checkOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return withSignal(checked.signal, (cancelId) =>
+      this.#native.call(operation, args, checked.timeout, cancelId)).then((text) => JSON.parse(text) as T);
+  }
+
+  #withId<T>(operation: string, id: unknown, argument: string, options?: RequestOptions): Promise<T> {
+    try {
+      nonEmptyString(id, argument);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#call<T>(operation, JSON.stringify({ [argument === 'referenceId' ? 'referenceId' : 'id']: id }), options);
+  }
+
+  #withRequest<T>(operation: string, request: unknown, options?: RequestOptions, id?: unknown, hasId = false): Promise<T> {
+    let args: string;
+    try {
+      if (hasId) nonEmptyString(id, 'id');
+      args = !hasId
+        ? `{"request":${requestJson(request)}}`
+        : `{"id":${JSON.stringify(id)},"request":${requestJson(request)}}`;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#call<T>(operation, args, options);
+  }
+
+  // Public API (public key)
+  paymentPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
+    return this.#withRequest('paymentPrerequest', request, options);
+  }
+  payoutPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
+    return this.#withRequest('payoutPrerequest', request, options);
+  }
+  createPaymentInvoicePublic(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#withRequest('createPaymentInvoicePublic', request, options);
+  }
+  getPaymentInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#withId('getPaymentInvoicePublic', id, 'id', options);
+  }
+  getPayoutInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#withId('getPayoutInvoicePublic', id, 'id', options);
+  }
+
+  // Private API (account id + API key)
+  /** Never doubled: a `reference_id` is generated when missing and an unknown outcome is
+   * reconciled by it before anything is sent again. */
+  createPaymentInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#withRequest('createPaymentInvoice', request, options);
+  }
+  getPaymentInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#withId('getPaymentInvoice', id, 'id', options);
+  }
+  /** The payment invoice with this `reference_id`, or null. */
+  findPaymentInvoice(referenceId: string, options?: RequestOptions): Promise<PaymentInvoice | null> {
+    return this.#withId('findPaymentInvoice', referenceId, 'referenceId', options);
+  }
+  /** Never re-sent once it may have arrived: an unknown outcome throws with `outcomeUnknown`. */
+  refundPaymentInvoice(id: string, request: RequestBody = {}, options?: RequestOptions): Promise<WithResponse<Refund>> {
+    return this.#withRequest('refundPaymentInvoice', request, options, id, true);
+  }
+  createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#withRequest('createPayoutInvoice', request, options);
+  }
+  getPayoutInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#withId('getPayoutInvoice', id, 'id', options);
+  }
+  findPayoutInvoice(referenceId: string, options?: RequestOptions): Promise<PayoutInvoice | null> {
+    return this.#withId('findPayoutInvoice', referenceId, 'referenceId', options);
+  }
+  getPaymentService(id: string, options?: RequestOptions): Promise<WithResponse<PaymentService>> {
+    return this.#withId('getPaymentService', id, 'id', options);
+  }
+  balances(options?: RequestOptions): Promise<WithResponse<Balances>> {
+    return this.#call('balances', '{}', options);
+  }
+
+  /** Every payment invoice, newest first, fetched lazily: `for await (const i of …)`. */
+  listPaymentInvoices(options?: ListOptions): AsyncIterableIterator<PaymentInvoice> {
+    return this.#list<PaymentInvoice>('paymentInvoices', options);
+  }
+  listPayoutInvoices(options?: ListOptions): AsyncIterableIterator<PayoutInvoice> {
+    return this.#list<PayoutInvoice>('payoutInvoices', options);
+  }
+  listPaymentServices(options?: Omit<ListOptions, 'referenceId'>): AsyncIterableIterator<PaymentService> {
+    return this.#list<PaymentService>('paymentServices', options);
+  }
+
+  #list<T>(what: string, options: ListOptions | undefined): AsyncIterableIterator<T> {
+    const checked = checkOptions(options);
+    const referenceId = optionalString(options?.referenceId, 'options.referenceId');
+    const pageSize = options?.pageSize;
+    if (pageSize !== undefined && (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
+      throw new RangeError(`options.pageSize must be an integer 1..1000, got ${String(pageSize)}`);
+    }
+    const json = JSON.stringify({ referenceId, pageSize });
+    const client = this.#native;
+    let pager: NativePager | undefined;
+    let done = false;
+    const iterator: AsyncIterableIterator<T> = {
+      async next(): Promise<IteratorResult<T>> {
+        if (done) return { done: true, value: undefined };
+        pager ??= call(() => client.list(what, json, checked.timeout));
+        const p = pager;
+        const text = await withSignal(checked.signal, (cancelId) => p.next(cancelId));
+        if (text === null) {
+          done = true;
+          return { done: true, value: undefined };
+        }
+        return { done: false, value: JSON.parse(text) as T };
+      },
+      async return(): Promise<IteratorResult<T>> {
+        done = true;
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() { return iterator; },
+    };
+    return iterator;
+  }
+
+  /** Verifies a callback with the configured `secretKey`. */
+  verifyCallback(body: RawBody, signature: string): CallbackEvent {
+    const raw = rawBody(body);
+    requireString(signature, 'signature');
+    return withRaw(JSON.parse(call(() => this.#native.verifyCallback(raw, signature))) as CallbackEvent, raw);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `PayCoreClient { mode: ${this.mode} }`;
+  }
+}
+
+/** Internals for the conformance vectors (PHP natural compare and float formatting). */
+export const _internals = {
+  natcmp: (a: string, b: string): number => native.ecommpayNatcmp(a, b),
+  phpFloat: (value: number): string => native.ecommpayPhpFloat(value),
+};
+

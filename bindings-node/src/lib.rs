@@ -1,0 +1,875 @@
+//! The native half of the Node package `polypay`: conversion and idiom only.
+//!
+//! Values cross the boundary as JSON text on purpose: the TypeScript layer turns JS values
+//! into JSON with one small recursive converter (key order kept, non-finite numbers refused,
+//! depth ≤ 64), and the core parses that text with its guarded parser, which keeps key order
+//! and exact number lexemes (`serde_json` with `preserve_order` + `arbitrary_precision`).
+//! Results come back as JSON text too: money and decimal fields as strings (exact), `raw`
+//! exactly as received (the JS side parses numbers in it as JS numbers).
+//!
+//! Every core error is mapped once, by [`to_napi`], to an error whose message is a JSON record
+//! of the error (kind, code, message, argument, HTTP details) after a marker; the TS layer
+//! turns it into the matching `PolypayError` subclass.
+
+#![allow(clippy::needless_pass_by_value)]
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::{Error as NapiError, Status};
+use napi_derive::napi;
+use polypay::ecommpay::{self, EcommpayCallback};
+use polypay::paycore::client::{
+    Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest,
+    RetryPolicy, Secret,
+};
+use polypay::paycore::model::{
+    Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
+};
+use polypay::paycore::{
+    self, CallbackEvent, Client, Environment, HppParams, ListOptions, Response,
+};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+
+/// Prefix of every message produced by [`to_napi`]; the TS layer looks for it.
+const MARKER: &str = "\u{1}polypay:";
+
+/// The one mapping of a core error to a JS error (see the module docs).
+fn to_napi(e: polypay::Error) -> NapiError {
+    let fields: Map<String, Value> = e
+        .fields()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let record = json!({
+        "kind": e.kind().as_str(),
+        "code": e.code(),
+        "message": e.message(),
+        "argument": e.argument(),
+        "httpStatus": e.http_status(),
+        "requestId": e.request_id(),
+        "body": e.body(),
+        "retryAfter": e.retry_after().map(|d| d.as_secs_f64()),
+        "fields": fields,
+        "existing": e.existing(),
+        "referenceId": e.reference_id(),
+        "retryable": e.retryable(),
+        "outcomeUnknown": e.outcome_unknown(),
+    });
+    NapiError::new(Status::GenericFailure, format!("{MARKER}{record}"))
+}
+
+fn core<T>(result: polypay::Result<T>) -> napi::Result<T> {
+    result.map_err(to_napi)
+}
+
+fn invalid(argument: &str, code: &'static str, message: String) -> NapiError {
+    to_napi(polypay::Error::invalid(argument, code, message))
+}
+
+fn parse_object(text: &str, argument: &str) -> napi::Result<Map<String, Value>> {
+    core(polypay::json::parse_object(text.as_bytes(), argument))
+}
+
+fn body_bytes(body: &Either<Buffer, String>) -> &[u8] {
+    match body {
+        Either::A(buffer) => buffer.as_ref(),
+        Either::B(text) => text.as_bytes(),
+    }
+}
+
+// ------------------------------------------------------------------------------ values → JSON
+
+fn dec(value: Option<Decimal>) -> Value {
+    value.map_or(Value::Null, |d| Value::String(d.normalize().to_string()))
+}
+
+fn time(value: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    value.map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    })
+}
+
+fn payment_invoice(i: &PaymentInvoice) -> Value {
+    json!({
+        "type": "payment-invoices",
+        "id": i.id,
+        "status": i.status.as_str(),
+        "resolution": i.resolution.as_ref().map(|r| r.as_str()),
+        "isFinal": i.is_final(),
+        "isSuccess": i.is_success(),
+        "referenceId": i.reference_id,
+        "amount": dec(i.amount),
+        "currency": i.currency,
+        "paymentAmount": dec(i.payment_amount),
+        "processedAmount": dec(i.processed_amount),
+        "refundedAmount": dec(i.refunded_amount),
+        "service": i.service,
+        "testMode": i.test_mode,
+        "description": i.description,
+        "metadata": i.metadata,
+        "flowData": i.flow_data.as_ref().map(|f| json!({
+            "action": f.action, "method": f.method, "params": f.params,
+        })),
+        "created": time(i.created),
+        "updated": time(i.updated),
+        "raw": i.raw,
+    })
+}
+
+fn payout_invoice(i: &PayoutInvoice) -> Value {
+    json!({
+        "type": "payout-invoices",
+        "id": i.id,
+        "status": i.status.as_str(),
+        "resolution": i.resolution.as_ref().map(|r| r.as_str()),
+        "isFinal": i.is_final(),
+        "isSuccess": i.is_success(),
+        "referenceId": i.reference_id,
+        "amount": dec(i.amount),
+        "currency": i.currency,
+        "service": i.service,
+        "testMode": i.test_mode,
+        "description": i.description,
+        "metadata": i.metadata,
+        "created": time(i.created),
+        "updated": time(i.updated),
+        "raw": i.raw,
+    })
+}
+
+fn payment_service(s: &PaymentService) -> Value {
+    json!({
+        "id": s.id,
+        "service": s.service,
+        "method": s.method,
+        "currency": s.currency,
+        "available": s.available,
+        "active": s.active,
+        "enabled": s.enabled,
+        "amountMin": dec(s.amount_min),
+        "amountMax": dec(s.amount_max),
+        "testMode": s.test_mode,
+        "raw": s.raw,
+    })
+}
+
+fn refund(r: &Refund) -> Value {
+    json!({
+        "id": r.id,
+        "status": r.status,
+        "referenceId": r.reference_id,
+        "originalId": r.original_id,
+        "amount": dec(r.amount),
+        "fee": dec(r.fee),
+        "currency": r.currency,
+        "description": r.description,
+        "created": time(r.created),
+        "raw": r.raw,
+    })
+}
+
+fn balances(b: &Balances) -> Value {
+    let currencies: Vec<Value> = b
+        .currencies
+        .iter()
+        .map(|c| {
+            json!({
+                "currency": c.currency,
+                "accountId": c.account_id,
+                "activeBalance": dec(c.active_balance),
+                "pendingBalance": dec(c.pending_balance),
+                "reservedBalance": dec(c.reserved_balance),
+                "overdraftLimit": dec(c.overdraft_limit),
+                "balanceLowerLimit": dec(c.balance_lower_limit),
+            })
+        })
+        .collect();
+    json!({ "accountId": b.account_id, "currencies": currencies, "raw": b.raw })
+}
+
+fn prerequest(p: &Prerequest) -> Value {
+    let services: Vec<Value> = p
+        .services
+        .iter()
+        .map(|s| {
+            json!({
+                "code": s.code,
+                "method": s.method,
+                "flow": s.flow,
+                "currency": s.currency,
+                "amountMin": dec(s.amount_min),
+                "amountMax": dec(s.amount_max),
+                "fields": s.fields,
+            })
+        })
+        .collect();
+    json!({
+        "currency": p.currency,
+        "testMode": p.test_mode,
+        "services": services,
+        "methods": p.methods,
+        "raw": p.raw,
+    })
+}
+
+fn response<T>(r: Response<T>, data: impl Fn(&T) -> Value) -> Value {
+    let mut value = data(&r.data);
+    if let Value::Object(map) = &mut value {
+        map.insert(
+            "response".into(),
+            json!({
+                "httpStatus": r.http_status,
+                "requestId": r.request_id,
+                "reconciled": r.reconciled,
+            }),
+        );
+    }
+    value
+}
+
+/// The event without `raw` (the JS side reads `raw` lazily from the body it already holds).
+fn callback_event(event: &CallbackEvent) -> Value {
+    let mut invoice = match event {
+        CallbackEvent::PaymentInvoice { invoice, .. } => payment_invoice(invoice),
+        CallbackEvent::PayoutInvoice { invoice, .. } => payout_invoice(invoice),
+        _ => Value::Null,
+    };
+    if let Value::Object(map) = &mut invoice {
+        map.remove("raw");
+    }
+    json!({
+        "type": event.event_type(),
+        "id": event.id(),
+        "status": event.status(),
+        "isFinal": event.is_final(),
+        "isSuccess": event.is_success(),
+        "invoice": invoice,
+    })
+}
+
+/// The callback without `raw` (read lazily on the JS side from the body).
+fn ecommpay_callback(cb: &EcommpayCallback) -> Value {
+    let sum =
+        |s: Option<ecommpay::Sum>| s.map(|s| json!({ "amount": s.amount, "currency": s.currency }));
+    let operation = cb.operation().map(|op| {
+        json!({
+            "id": op.id,
+            "type": op.operation_type,
+            "status": op.status.as_ref().map(|s| s.as_str().to_owned()),
+            "requestId": op.request_id,
+            "code": op.code,
+            "message": op.message,
+            "sumInitial": sum(op.sum_initial),
+            "sumConverted": sum(op.sum_converted),
+        })
+    });
+    json!({
+        "projectId": cb.project_id(),
+        "paymentId": cb.payment_id(),
+        "paymentType": cb.payment_type(),
+        "paymentStatus": cb.payment_status().map(|s| s.as_str().to_owned()),
+        "paymentSum": sum(cb.payment_sum()),
+        "operation": operation,
+        "isSuccess": cb.is_success(),
+    })
+}
+
+// ------------------------------------------------------------------------------ ecommpay
+
+/// The ecommpay signature of a JSON object given as text (order and lexemes kept).
+#[napi]
+pub fn ecommpay_sign(params_json: String, secret: String) -> napi::Result<String> {
+    let params = parse_object(&params_json, "params")?;
+    core(ecommpay::sign(&params, &secret))
+}
+
+#[napi]
+pub fn ecommpay_string_to_sign(params_json: String) -> napi::Result<String> {
+    let params = parse_object(&params_json, "params")?;
+    core(ecommpay::string_to_sign(&params))
+}
+
+#[napi]
+pub fn ecommpay_payment_page_url(
+    params_json: String,
+    secret: String,
+    base_url: Option<String>,
+) -> napi::Result<String> {
+    let params = parse_object(&params_json, "params")?;
+    core(ecommpay::payment_page_url(
+        &params,
+        &secret,
+        base_url.as_deref(),
+    ))
+}
+
+/// Verifies a raw callback body; the verified callback as JSON text.
+#[napi]
+pub fn ecommpay_verify_callback(
+    body: Either<Buffer, String>,
+    secret: String,
+) -> napi::Result<String> {
+    let callback = core(ecommpay::verify_callback(body_bytes(&body), &secret))?;
+    Ok(ecommpay_callback(&callback).to_string())
+}
+
+/// PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors).
+#[napi]
+pub fn ecommpay_natcmp(a: String, b: String) -> i32 {
+    ecommpay::php::natcmp(a.as_bytes(), b.as_bytes()) as i32
+}
+
+/// PHP `(string)$float` with precision=14 (for the vectors).
+#[napi]
+pub fn ecommpay_php_float(value: f64) -> String {
+    ecommpay::php::float_to_string(value)
+}
+
+/// A project: its id, a prepared signer and the Payment Page base URL.
+#[napi]
+pub struct NativeGate {
+    gate: ecommpay::Gate,
+}
+
+#[napi]
+impl NativeGate {
+    #[napi(constructor)]
+    pub fn new(
+        project_id: i64,
+        secret_key: String,
+        base_url: Option<String>,
+    ) -> napi::Result<Self> {
+        let gate = core(ecommpay::Gate::new(
+            project_id,
+            &secret_key,
+            base_url.as_deref(),
+        ))?;
+        Ok(NativeGate { gate })
+    }
+
+    #[napi(getter)]
+    pub fn project_id(&self) -> i64 {
+        self.gate.project_id()
+    }
+
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.gate.base_url().to_owned()
+    }
+
+    #[napi]
+    pub fn sign(&self, params_json: String) -> napi::Result<String> {
+        let params = parse_object(&params_json, "params")?;
+        core(self.gate.sign(&params))
+    }
+
+    /// The signed URL; `project_id` is added first when the parameters lack it.
+    #[napi]
+    pub fn payment_page_url(&self, params_json: String) -> napi::Result<String> {
+        let mut params = parse_object(&params_json, "params")?;
+        if !params.contains_key("project_id") {
+            let mut with_id = Map::new();
+            with_id.insert("project_id".into(), Value::from(self.gate.project_id()));
+            with_id.extend(params);
+            params = with_id;
+        }
+        core(self.gate.params_url(&params))
+    }
+
+    #[napi]
+    pub fn verify_callback(&self, body: Either<Buffer, String>) -> napi::Result<String> {
+        let callback = core(self.gate.verify_callback(body_bytes(&body)))?;
+        Ok(ecommpay_callback(&callback).to_string())
+    }
+}
+
+// ------------------------------------------------------------------------------ PayCore
+
+#[napi]
+pub fn paycore_sign_callback(body: Either<Buffer, String>, secret: String) -> napi::Result<String> {
+    core(paycore::sign_callback(body_bytes(&body), &secret))
+}
+
+/// Checks the `X-Signature` only (throws a `signature` error when it does not match).
+#[napi]
+pub fn paycore_verify_signature(
+    body: Either<Buffer, String>,
+    signature: String,
+    secret: String,
+) -> napi::Result<()> {
+    core(paycore::verify_callback(
+        body_bytes(&body),
+        &signature,
+        &secret,
+    ))
+}
+
+/// Verifies the signature over the exact bytes, then reads the event (JSON text).
+#[napi]
+pub fn paycore_verify_callback(
+    body: Either<Buffer, String>,
+    signature: String,
+    secret: String,
+) -> napi::Result<String> {
+    let event = core(paycore::callback::verify(
+        body_bytes(&body),
+        &signature,
+        &secret,
+    ))?;
+    Ok(callback_event(&event).to_string())
+}
+
+fn hpp(
+    params_json: &str,
+    env: Option<String>,
+    base_url: Option<String>,
+) -> napi::Result<(HppParams, Environment)> {
+    let environment = core(Environment::resolve(env.as_deref(), base_url.as_deref()))?;
+    let params = parse_object(params_json, "params")?;
+    Ok((core(HppParams::from_json(&params))?, environment))
+}
+
+#[napi]
+pub fn paycore_hpp_url(
+    params_json: String,
+    env: Option<String>,
+    base_url: Option<String>,
+) -> napi::Result<String> {
+    let (params, environment) = hpp(&params_json, env, base_url)?;
+    core(params.url(&environment))
+}
+
+/// The auto-redirect form as JSON text: `{action, method, fields: [[name, value]…], html}`.
+#[napi]
+pub fn paycore_hpp_form(
+    params_json: String,
+    env: Option<String>,
+    base_url: Option<String>,
+    button_label: Option<String>,
+) -> napi::Result<String> {
+    let (params, environment) = hpp(&params_json, env, base_url)?;
+    let form = core(params.form(&environment))?;
+    let html = form.to_html(button_label.as_deref().unwrap_or("Pay"));
+    Ok(json!({
+        "action": form.action,
+        "method": form.method,
+        "fields": form.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "html": html,
+    })
+    .to_string())
+}
+
+// ------------------------------------------------------------------------------ cancellation
+
+/// Calls that may be aborted from JS (`AbortSignal`), by id. An abort that arrives before the
+/// call started leaves a permit in its `Notify`, so it is never lost.
+fn cancels() -> &'static Mutex<HashMap<u32, Arc<tokio::sync::Notify>>> {
+    static CANCELS: OnceLock<Mutex<HashMap<u32, Arc<tokio::sync::Notify>>>> = OnceLock::new();
+    CANCELS.get_or_init(Default::default)
+}
+
+fn cancel_handle(id: u32) -> Arc<tokio::sync::Notify> {
+    let mut map = cancels().lock().unwrap_or_else(|e| e.into_inner());
+    Arc::clone(map.entry(id).or_default())
+}
+
+/// Aborts the call registered under `id` (no effect once it has finished).
+#[napi]
+pub fn abort_call(id: u32) {
+    cancel_handle(id).notify_one();
+}
+
+/// Forgets `id` (the JS side calls it when a call ends).
+#[napi]
+pub fn release_call(id: u32) {
+    cancels()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
+}
+
+async fn cancellable<T>(
+    cancel_id: Option<u32>,
+    future: impl std::future::Future<Output = napi::Result<T>>,
+) -> napi::Result<T> {
+    match cancel_id {
+        None => future.await,
+        Some(id) => {
+            let handle = cancel_handle(id);
+            let result = tokio::select! {
+                result = future => result,
+                () = handle.notified() => Err(to_napi(polypay::Error::new(
+                    polypay::ErrorKind::Timeout,
+                    "aborted",
+                    "the call was aborted by its AbortSignal",
+                ))),
+            };
+            release_call(id);
+            result
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------ client
+
+fn config_from(options: &Map<String, Value>) -> polypay::Result<Config> {
+    let text = |key: &str| -> polypay::Result<Option<String>> {
+        match options.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(polypay::Error::invalid(
+                key,
+                "not_a_string",
+                format!("{key} must be a string"),
+            )),
+        }
+    };
+    let millis = |key: &str| -> polypay::Result<Option<Duration>> {
+        match options.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 => {
+                    Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+                }
+                _ => Err(polypay::Error::invalid(
+                    key,
+                    "bad_duration",
+                    format!("{key} must be a positive number of milliseconds"),
+                )),
+            },
+        }
+    };
+    let base_url = text("baseUrl")?;
+    let env = text("env")?;
+    let mut config = Config::new(Environment::resolve(env.as_deref(), base_url.as_deref())?);
+    config.public_key = text("publicKey")?;
+    config.account_id = text("accountId")?;
+    config.api_key = text("apiKey")?.map(Secret::new);
+    config.secret_key = text("secretKey")?.map(Secret::new);
+    if let Some(d) = millis("timeout")? {
+        config.deadline = d;
+    }
+    if let Some(d) = millis("connectTimeout")? {
+        config.connect_timeout = d;
+    }
+    if let Some(d) = millis("requestTimeout")? {
+        config.request_timeout = d;
+    }
+    if let Some(v) = options.get("maxRetries").filter(|v| !v.is_null()) {
+        let retries = v.as_u64().filter(|n| *n <= 10).ok_or_else(|| {
+            polypay::Error::invalid(
+                "maxRetries",
+                "bad_retries",
+                "maxRetries must be an integer 0..=10",
+            )
+        })?;
+        config.retry = if retries == 0 {
+            RetryPolicy::none()
+        } else {
+            RetryPolicy {
+                max_retries: retries as u32,
+                ..RetryPolicy::default()
+            }
+        };
+    }
+    config.proxy = text("proxy")?;
+    config.user_agent_suffix = text("userAgentSuffix")?;
+    if let Some(v) = options.get("allowInsecureHttp").filter(|v| !v.is_null()) {
+        config.allow_insecure_http = v.as_bool().ok_or_else(|| {
+            polypay::Error::invalid(
+                "allowInsecureHttp",
+                "not_a_boolean",
+                "allowInsecureHttp must be a boolean",
+            )
+        })?;
+    }
+    Ok(config)
+}
+
+fn list_options(options: &Map<String, Value>) -> polypay::Result<ListOptions> {
+    let reference_id = match options.get("referenceId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(polypay::Error::invalid(
+                "referenceId",
+                "not_a_string",
+                "referenceId must be a string",
+            ))
+        }
+    };
+    let page_size = match options.get("pageSize") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    polypay::Error::invalid(
+                        "pageSize",
+                        "bad_page_size",
+                        "pageSize must be an integer 1..=1000",
+                    )
+                })? as u32,
+        ),
+    };
+    Ok(ListOptions {
+        reference_id,
+        page_size,
+    })
+}
+
+fn string_arg(args: &Map<String, Value>, key: &str) -> polypay::Result<String> {
+    match args.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(polypay::Error::invalid(
+            key,
+            "missing_argument",
+            format!("{key} must be a string"),
+        )),
+    }
+}
+
+fn object_arg<'a>(
+    args: &'a Map<String, Value>,
+    key: &str,
+) -> polypay::Result<&'a Map<String, Value>> {
+    match args.get(key) {
+        Some(Value::Object(o)) => Ok(o),
+        _ => Err(polypay::Error::invalid(
+            key,
+            "missing_argument",
+            format!("{key} must be an object"),
+        )),
+    }
+}
+
+/// Runs one client operation by name; the result as JSON text.
+async fn dispatch(client: Client, op: String, args: Map<String, Value>) -> polypay::Result<Value> {
+    Ok(match op.as_str() {
+        "paymentPrerequest" => {
+            let request = PrerequestRequest::from_json(object_arg(&args, "request")?)?;
+            response(client.payment_prerequest(&request).await?, prerequest)
+        }
+        "payoutPrerequest" => {
+            let request = PrerequestRequest::from_json(object_arg(&args, "request")?)?;
+            response(client.payout_prerequest(&request).await?, prerequest)
+        }
+        "createPaymentInvoicePublic" => {
+            let request = PaymentInvoiceRequest::from_json(object_arg(&args, "request")?)?;
+            response(
+                client.create_payment_invoice_public(&request).await?,
+                payment_invoice,
+            )
+        }
+        "getPaymentInvoicePublic" => response(
+            client
+                .get_payment_invoice_public(&string_arg(&args, "id")?)
+                .await?,
+            payment_invoice,
+        ),
+        "getPayoutInvoicePublic" => response(
+            client
+                .get_payout_invoice_public(&string_arg(&args, "id")?)
+                .await?,
+            payout_invoice,
+        ),
+        "createPaymentInvoice" => {
+            let request = PaymentInvoiceRequest::from_json(object_arg(&args, "request")?)?;
+            response(
+                client.create_payment_invoice(&request).await?,
+                payment_invoice,
+            )
+        }
+        "getPaymentInvoice" => response(
+            client
+                .get_payment_invoice(&string_arg(&args, "id")?)
+                .await?,
+            payment_invoice,
+        ),
+        "findPaymentInvoice" => client
+            .find_payment_invoice(&string_arg(&args, "referenceId")?)
+            .await?
+            .as_ref()
+            .map_or(Value::Null, payment_invoice),
+        "refundPaymentInvoice" => {
+            let request = RefundRequest::from_json(object_arg(&args, "request")?)?;
+            response(
+                client
+                    .refund_payment_invoice(&string_arg(&args, "id")?, &request)
+                    .await?,
+                refund,
+            )
+        }
+        "createPayoutInvoice" => {
+            let request = PayoutInvoiceRequest::from_json(object_arg(&args, "request")?)?;
+            response(
+                client.create_payout_invoice(&request).await?,
+                payout_invoice,
+            )
+        }
+        "getPayoutInvoice" => response(
+            client.get_payout_invoice(&string_arg(&args, "id")?).await?,
+            payout_invoice,
+        ),
+        "findPayoutInvoice" => client
+            .find_payout_invoice(&string_arg(&args, "referenceId")?)
+            .await?
+            .as_ref()
+            .map_or(Value::Null, payout_invoice),
+        "getPaymentService" => response(
+            client
+                .get_payment_service(&string_arg(&args, "id")?)
+                .await?,
+            payment_service,
+        ),
+        "balances" => response(client.balances().await?, balances),
+        other => {
+            return Err(polypay::Error::invalid(
+                "operation",
+                "unknown_operation",
+                format!("unknown operation {other}"),
+            ))
+        }
+    })
+}
+
+type ItemStream = Pin<Box<dyn Stream<Item = polypay::Result<Value>> + Send>>;
+
+/// A lazy list: each `next()` reads one item, fetching the next page when needed.
+#[napi]
+pub struct NativePager {
+    stream: Arc<tokio::sync::Mutex<ItemStream>>,
+}
+
+#[napi]
+impl NativePager {
+    /// The next item as JSON text, or `null` at the end.
+    #[napi]
+    pub async fn next(&self, cancel_id: Option<u32>) -> napi::Result<Option<String>> {
+        let stream = Arc::clone(&self.stream);
+        cancellable(cancel_id, async move {
+            let mut stream = stream.lock().await;
+            match stream.next().await {
+                None => Ok(None),
+                Some(Ok(item)) => Ok(Some(item.to_string())),
+                Some(Err(e)) => Err(to_napi(e)),
+            }
+        })
+        .await
+    }
+}
+
+/// The Commerce API client (cheap to share; one connection pool).
+#[napi]
+pub struct NativeClient {
+    client: Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// `options_json`: `{env?, baseUrl?, publicKey?, accountId?, apiKey?, secretKey?,
+    /// timeout?, connectTimeout?, requestTimeout? (ms), maxRetries?, proxy?, userAgentSuffix?,
+    /// allowInsecureHttp?}`.
+    #[napi(constructor)]
+    pub fn new(options_json: String) -> napi::Result<Self> {
+        let options = parse_object(&options_json, "options")?;
+        let client = core(config_from(&options).and_then(Client::new))?;
+        Ok(NativeClient { client })
+    }
+
+    /// The mode the keys imply: `"test"`, `"live"` or `null`.
+    #[napi(getter)]
+    pub fn mode(&self) -> Option<String> {
+        self.client
+            .mode()
+            .map(|m| format!("{m:?}").to_ascii_lowercase())
+    }
+
+    /// Runs `operation` with its arguments (JSON object text); the result as JSON text.
+    /// `timeout_ms` overrides the overall deadline of this call (retries included).
+    #[napi]
+    pub async fn call(
+        &self,
+        operation: String,
+        args_json: String,
+        timeout_ms: Option<u32>,
+        cancel_id: Option<u32>,
+    ) -> napi::Result<String> {
+        let client = match timeout_ms {
+            Some(ms) => self
+                .client
+                .with_deadline(Duration::from_millis(u64::from(ms))),
+            None => self.client.clone(),
+        };
+        cancellable(cancel_id, async move {
+            let args = parse_object(&args_json, "args")?;
+            let value = dispatch(client, operation, args).await.map_err(to_napi)?;
+            Ok(value.to_string())
+        })
+        .await
+    }
+
+    /// A lazy list: `paymentInvoices`, `payoutInvoices` or `paymentServices`.
+    #[napi]
+    pub fn list(
+        &self,
+        what: String,
+        options_json: String,
+        timeout_ms: Option<u32>,
+    ) -> napi::Result<NativePager> {
+        let options = core(list_options(&parse_object(&options_json, "options")?))?;
+        let client = match timeout_ms {
+            Some(ms) => self
+                .client
+                .with_deadline(Duration::from_millis(u64::from(ms))),
+            None => self.client.clone(),
+        };
+        let stream: ItemStream = match what.as_str() {
+            "paymentInvoices" => Box::pin(
+                client
+                    .list_payment_invoices(&options)
+                    .into_stream()
+                    .map(|r| r.map(|i| payment_invoice(&i))),
+            ),
+            "payoutInvoices" => Box::pin(
+                client
+                    .list_payout_invoices(&options)
+                    .into_stream()
+                    .map(|r| r.map(|i| payout_invoice(&i))),
+            ),
+            "paymentServices" => Box::pin(
+                client
+                    .list_payment_services(options.page_size)
+                    .into_stream()
+                    .map(|r| r.map(|s| payment_service(&s))),
+            ),
+            other => {
+                return Err(invalid(
+                    "what",
+                    "unknown_list",
+                    format!("unknown list {other}"),
+                ))
+            }
+        };
+        Ok(NativePager {
+            stream: Arc::new(tokio::sync::Mutex::new(stream)),
+        })
+    }
+
+    /// Verifies a callback with the configured `secretKey`; the event as JSON text.
+    #[napi]
+    pub fn verify_callback(
+        &self,
+        body: Either<Buffer, String>,
+        signature: String,
+    ) -> napi::Result<String> {
+        let event = core(self.client.verify_callback(body_bytes(&body), &signature))?;
+        Ok(callback_event(&event).to_string())
+    }
+}

@@ -1,0 +1,266 @@
+// Every client operation and every error class against `polypay sandbox`.
+'use strict';
+const { test, before, after, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { startSandbox, clientOptions, uniqueRef } = require('./helpers');
+const polypay = require('..');
+const {
+  PayCoreClient, PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError,
+  ConflictError, ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
+  ConfigurationError, InvalidInputError,
+} = polypay;
+
+let sb;
+let client;
+before(async () => {
+  sb = await startSandbox();
+  client = new PayCoreClient(clientOptions(sb));
+});
+after(async () => { await sb.stop(); });
+afterEach(async () => { await sb.admin('DELETE', '/__sandbox/faults'); });
+
+const paid = () => ({
+  service: 'test_usd_test', amount: '100.55', currency: 'USD',
+  service_fields: { status: 'success' }, reference_id: uniqueRef(),
+});
+
+test('mode from the keys', () => {
+  assert.equal(client.mode, 'test');
+});
+
+test('payment and payout pre-requests (public API)', async () => {
+  const pre = await client.paymentPrerequest({ currency: 'USD' });
+  assert.equal(pre.currency, 'USD');
+  assert.ok(pre.services.some((s) => s.code === 'test_usd_test'));
+  assert.equal(pre.response.httpStatus, 200);
+  assert.ok(pre.response.requestId);
+  const payout = await client.payoutPrerequest({ currency: 'USD', amount: 10 });
+  assert.ok(payout.services.some((s) => s.code === 'test_usd'));
+});
+
+test('public create and public gets', async () => {
+  const inv = await client.createPaymentInvoicePublic({
+    service: 'test_usd_test', amount: 10.5, currency: 'USD', service_fields: { status: 'success' },
+  });
+  assert.match(inv.id, /^cpi_/);
+  assert.equal(inv.amount, '10.5');
+  const again = await client.getPaymentInvoicePublic(inv.id);
+  assert.equal(again.id, inv.id);
+  const po = await client.createPayoutInvoice({ service: 'test_usd', amount: '5', currency: 'USD', fields: { account: '12345' } });
+  const pub = await client.getPayoutInvoicePublic(po.id);
+  assert.equal(pub.id, po.id);
+});
+
+test('private payment invoice: create, get, find, refund; money exact as strings', async () => {
+  const request = paid();
+  const inv = await client.createPaymentInvoice(request);
+  assert.equal(inv.status, 'processed');
+  assert.equal(inv.isFinal, true);
+  assert.equal(inv.isSuccess, true);
+  assert.equal(inv.amount, '100.55');
+  assert.equal(inv.referenceId, request.reference_id);
+  assert.equal(inv.response.httpStatus, 201);
+  assert.equal(inv.response.reconciled, false);
+  assert.equal(typeof inv.raw, 'object');
+  const got = await client.getPaymentInvoice(inv.id);
+  assert.equal(got.id, inv.id);
+  const found = await client.findPaymentInvoice(request.reference_id);
+  assert.equal(found.id, inv.id);
+  assert.equal(await client.findPaymentInvoice(uniqueRef('missing')), null);
+  const refund = await client.refundPaymentInvoice(inv.id, { amount: '10.05' });
+  assert.equal(refund.amount, '10.05');
+  assert.equal(refund.originalId, inv.id);
+});
+
+test('payout invoice: create, get, find', async () => {
+  const ref = uniqueRef('po');
+  const po = await client.createPayoutInvoice({ service: 'test_usd', amount: 5, currency: 'USD', fields: { account: '12345' }, reference_id: ref });
+  assert.match(po.id, /^cpoi_/);
+  assert.equal((await client.getPayoutInvoice(po.id)).id, po.id);
+  assert.equal((await client.findPayoutInvoice(ref)).id, po.id);
+  assert.equal(await client.findPayoutInvoice(uniqueRef('missing')), null);
+});
+
+test('lists are lazy async iterables (for await), services, balances', async () => {
+  const ref = uniqueRef('list');
+  for (let i = 0; i < 3; i++) await client.createPaymentInvoice({ ...paid(), reference_id: `${ref}-${i}` });
+  const all = [];
+  for await (const inv of client.listPaymentInvoices({ pageSize: 2 })) all.push(inv.id);
+  assert.ok(all.length >= 3);
+  assert.equal(new Set(all).size, all.length);
+  let filtered = 0;
+  for await (const inv of client.listPaymentInvoices({ referenceId: `${ref}-1` })) { filtered++; assert.equal(inv.referenceId, `${ref}-1`); }
+  assert.equal(filtered, 1);
+  // Lazy: breaking out after the first item fetches one page only.
+  const before = await sb.admin('GET', '/__sandbox/stats');
+  for await (const _ of client.listPaymentInvoices({ pageSize: 1 })) break; // eslint-disable-line no-unused-vars
+  const afterStats = await sb.admin('GET', '/__sandbox/stats');
+  assert.ok(JSON.stringify(afterStats) !== JSON.stringify(before));
+  let payouts = 0;
+  for await (const _ of client.listPayoutInvoices()) payouts++; // eslint-disable-line no-unused-vars
+  assert.ok(payouts >= 1);
+  const services = [];
+  for await (const s of client.listPaymentServices({ pageSize: 3 })) services.push(s);
+  assert.ok(services.length > 3);
+  const one = await client.getPaymentService(services[0].id);
+  assert.equal(one.id, services[0].id);
+  const balances = await client.balances();
+  assert.equal(balances.accountId, sb.config.paycore.account_id);
+  assert.ok(balances.currencies.some((c) => c.currency === 'USD' && typeof c.activeBalance === 'string'));
+});
+
+test('a create whose response was lost is reconciled, not doubled', async () => {
+  await sb.admin('POST', '/__sandbox/faults', { route: 'POST /api/payment-invoices', nth: 1, effect: 'created_response_lost' });
+  const request = paid();
+  const inv = await client.createPaymentInvoice(request);
+  assert.equal(inv.response.reconciled, true);
+  const rows = await sb.admin('GET', `/__sandbox/invoices?reference_id=${request.reference_id}`);
+  const list = Array.isArray(rows) ? rows : (rows.invoices ?? rows.data);
+  assert.equal(list.length, 1);
+});
+
+const fault = (route, effect, extra = {}) => sb.admin('POST', '/__sandbox/faults', { route, effect, ...extra });
+const noRetry = () => new PayCoreClient(clientOptions(sb, { maxRetries: 0 }));
+
+function isError(Class, props = {}) {
+  return (e) => {
+    assert.ok(e instanceof Class, `${e && e.name}: ${e && e.message}`);
+    assert.ok(e instanceof PolypayError);
+    assert.equal(e.name, Class.name);
+    for (const [k, v] of Object.entries(props)) assert.deepEqual(e[k], v, k);
+    return true;
+  };
+}
+
+test('errors: AuthenticationError', async () => {
+  const bad = new PayCoreClient(clientOptions(sb, { apiKey: 'wrong' }));
+  await assert.rejects(bad.balances(), isError(AuthenticationError, { statusCode: 401, kind: 'authentication' }));
+});
+
+test('errors: PermissionDeniedError', async () => {
+  await fault('GET /api/account/balances', { status: 403 });
+  await assert.rejects(noRetry().balances(), isError(PermissionDeniedError, { statusCode: 403 }));
+});
+
+test('errors: NotFoundError with requestId and body', async () => {
+  await assert.rejects(client.getPaymentInvoice('cpi_doesnotexist'), (e) => {
+    isError(NotFoundError, { statusCode: 404 })(e);
+    assert.ok(e.requestId);
+    assert.ok(e.body.includes('404'));
+    return true;
+  });
+});
+
+test('errors: ConflictError with existing', async () => {
+  await fault('GET /api/account/balances', { status: 409 });
+  await assert.rejects(noRetry().balances(), (e) => {
+    isError(ConflictError, { statusCode: 409 })(e);
+    assert.ok('existing' in e);
+    return true;
+  });
+});
+
+test('errors: ValidationError with fields', async () => {
+  await assert.rejects(client.createPaymentInvoice({ service: 'nope', amount: '1', currency: 'USD' }), (e) => {
+    isError(ValidationError, { statusCode: 422 })(e);
+    assert.equal(typeof e.fields, 'object');
+    assert.ok(Object.keys(e.fields).length >= 1);
+    assert.ok(e.referenceId);
+    return true;
+  });
+});
+
+test('errors: RateLimitError with retryAfter', async () => {
+  await fault('GET /api/account/balances', { status: 429, retry_after: 7 });
+  await assert.rejects(noRetry().balances(), isError(RateLimitError, { statusCode: 429, retryAfter: 7, retryable: true }));
+});
+
+test('errors: APIError (5xx) is retryable', async () => {
+  await fault('GET /api/account/balances', { status: 500 });
+  await assert.rejects(noRetry().balances(), isError(APIError, { statusCode: 500 }));
+});
+
+test('errors: retries absorb one 503', async () => {
+  await fault('GET /api/account/balances', { status: 503, retry_after: 0 }, { nth: 1 });
+  const b = await client.balances();
+  assert.equal(b.response.httpStatus, 200);
+});
+
+test('errors: APIConnectionError', async () => {
+  const down = new PayCoreClient({ ...clientOptions(sb), baseUrl: 'http://127.0.0.1:9', maxRetries: 0 });
+  await assert.rejects(down.balances(), isError(APIConnectionError, { kind: 'connection' }));
+});
+
+test('errors: APITimeoutError from a per-call timeout (and it is an APIConnectionError)', async () => {
+  await fault('GET /api/account/balances', { delay_ms: 3000 });
+  const started = Date.now();
+  await assert.rejects(client.balances({ timeout: 300 }), (e) => {
+    isError(APITimeoutError, { kind: 'timeout' })(e);
+    assert.ok(e instanceof APIConnectionError);
+    return true;
+  });
+  assert.ok(Date.now() - started < 2500);
+});
+
+test('errors: ConfigurationError (secret key given as public key)', () => {
+  assert.throws(() => new PayCoreClient(clientOptions(sb, { publicKey: 'sk_test_x' })), isError(ConfigurationError, { kind: 'configuration' }));
+});
+
+test('errors: InvalidInputError (inexact number amount) is a RangeError and a PolypayError; nothing sent', async () => {
+  await assert.rejects(client.createPaymentInvoice({ ...paid(), amount: 0.1 + 0.2 }), (e) => {
+    assert.ok(e instanceof InvalidInputError && e instanceof RangeError && e instanceof PolypayError);
+    assert.equal(e.code, 'too_many_decimals');
+    assert.equal(e.argument, 'amount');
+    return true;
+  });
+});
+
+test('AbortSignal aborts a call in flight (rejects with the signal reason)', async () => {
+  await fault('GET /api/account/balances', { delay_ms: 3000 });
+  const controller = new AbortController();
+  const started = Date.now();
+  const p = client.balances({ signal: controller.signal });
+  setTimeout(() => controller.abort(), 100);
+  await assert.rejects(p, (e) => e.name === 'AbortError');
+  assert.ok(Date.now() - started < 2000);
+  await assert.rejects(client.balances({ signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+});
+
+test('AbortSignal.timeout works for lists too', async () => {
+  await fault('GET /api/payment-invoices', { delay_ms: 3000 });
+  const it = client.listPaymentInvoices({ signal: AbortSignal.timeout(100) });
+  await assert.rejects(it.next(), (e) => e.name === 'TimeoutError' || e.name === 'AbortError');
+});
+
+test('1,000 concurrent calls, no unhandled rejection', async () => {
+  const unhandled = [];
+  const onUnhandled = (r) => unhandled.push(r);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const inv = await client.createPaymentInvoice(paid());
+    const calls = [];
+    for (let i = 0; i < 1000; i++) {
+      // A mix of successes and failures (every 10th asks for a missing invoice).
+      calls.push(i % 10 === 0 ? client.getPaymentInvoice(`cpi_missing${i}`) : client.getPaymentInvoice(inv.id));
+    }
+    const results = await Promise.allSettled(calls);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.equal(ok.length, 900);
+    assert.equal(failed.length, 100);
+    assert.ok(failed.every((r) => r.reason instanceof NotFoundError));
+    assert.ok(ok.every((r) => r.value.id === inv.id));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
+test('verifyCallback on the client uses the configured secretKey', async () => {
+  const { paycoreCallback } = require('../dist/testing');
+  const cb = paycoreCallback({ secretKey: sb.config.paycore.secret_key_test, status: 'processed' });
+  const event = client.verifyCallback(cb.body, cb.signature);
+  assert.equal(event.status, 'processed');
+  assert.equal(event.isSuccess, true);
+});

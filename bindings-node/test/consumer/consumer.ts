@@ -1,0 +1,61 @@
+// A consumer of the public API, type-checked with `tsc --strict` (npm run typecheck).
+import express from 'express';
+import {
+  ecommpay, EcommpayGate, paycore, PayCoreClient, PolypayError, ValidationError, ConflictError,
+  RateLimitError, APITimeoutError, SignatureVerificationError, type PaymentInvoice,
+  type CallbackEvent, type WithResponse, type EcommpayCallback,
+} from 'polypay';
+import { paycoreCallback, ecommpayCallback } from 'polypay/express';
+import * as testing from 'polypay/testing';
+
+const signature: string = ecommpay.sign(new Map<string, unknown>([['10', 'a'], ['9', 'b']]), 'secret');
+const url: string = ecommpay.paymentPageUrl({ project_id: 112, payment_id: 'X1', payment_amount: 3550 }, 'secret', { baseUrl: 'https://pp.example' });
+const gate = new EcommpayGate({ projectId: 112, secretKey: 'secret' });
+const cb: EcommpayCallback = gate.verifyCallback(Buffer.from('{}'));
+const success: boolean = cb.isSuccess;
+const link: string = paycore.hppUrl({ public_key: 'pk_test_x', amount: '10.50', currency: 'USD' }, { env: 'paymega' });
+const form = paycore.hppForm('{"public_key":"pk_test_x","amount":1,"currency":"USD"}');
+const html: string = form.html;
+const fields: [string, string][] = form.fields;
+
+async function main(): Promise<void> {
+  const client = new PayCoreClient({ baseUrl: 'http://127.0.0.1:12380', accountId: 'a', apiKey: 'k', timeout: 30_000 });
+  const invoice: WithResponse<PaymentInvoice> = await client.createPaymentInvoice(
+    { service: 'test_usd_test', amount: '100.55', currency: 'USD' },
+    { timeout: 5_000, signal: AbortSignal.timeout(10_000) },
+  );
+  const amount: string | null = invoice.amount;
+  const requestId: string | null = invoice.response.requestId;
+  for await (const item of client.listPaymentInvoices({ pageSize: 50 })) {
+    const status: string = item.status;
+    void status;
+  }
+  try {
+    await client.refundPaymentInvoice(invoice.id, { amount: '1' });
+  } catch (e) {
+    if (e instanceof ValidationError) console.log(e.fields, e.statusCode, e.requestId);
+    else if (e instanceof ConflictError) console.log(e.existing);
+    else if (e instanceof RateLimitError) console.log(e.retryAfter);
+    else if (e instanceof APITimeoutError) console.log(e.outcomeUnknown, e.retryable);
+    else if (e instanceof PolypayError) console.log(e.kind, e.code, e.body, e.referenceId);
+  }
+  const found: PaymentInvoice | null = await client.findPaymentInvoice('order-1');
+  void found; void amount; void requestId;
+}
+
+const app = express();
+app.post('/paycore/callback', express.raw({ type: '*/*' }), paycoreCallback({
+  secretKey: 'sk_test_x',
+  handler: async (event: CallbackEvent) => {
+    if (event.isFinal && event.isSuccess) console.log('paid', event.id);
+  },
+}));
+app.post('/ecommpay/callback', express.raw({ type: '*/*' }), ecommpayCallback({ gate, handler: (c) => console.log(c.paymentId) }));
+
+const signed = testing.paycoreCallback({ secretKey: 'sk_test_x', status: 'processed' });
+try {
+  paycore.verifyCallback(signed.body, signed.headers['x-signature'], 'sk_test_x');
+} catch (e) {
+  if (e instanceof SignatureVerificationError) console.log(e.code);
+}
+void signature; void url; void success; void link; void html; void fields; void main;

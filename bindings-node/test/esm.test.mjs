@@ -1,0 +1,23 @@
+// The ESM entry points expose the same objects as the CommonJS ones.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { ecommpay, PayCoreClient, PolypayError } from 'polypay';
+import { paycoreCallback } from 'polypay/express';
+import * as testing from 'polypay/testing';
+
+const require = createRequire(import.meta.url);
+
+test('ESM and CommonJS share one module instance', () => {
+  const cjs = require('polypay');
+  assert.equal(PayCoreClient, cjs.PayCoreClient);
+  assert.equal(PolypayError, cjs.PolypayError);
+  assert.equal(typeof paycoreCallback, 'function');
+  assert.equal(typeof testing.paycoreCallback, 'function');
+  assert.equal(ecommpay.sign('{"a":1}', 's'), cjs.ecommpay.sign('{"a":1}', 's'));
+});
+
+test('require of the package folder loads it', () => {
+  const p = require('../');
+  assert.equal(typeof p.paycore.hppUrl, 'function');
+});

@@ -1,0 +1,180 @@
+// Every case of tests/vectors/*.json through the public JS API.
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const polypay = require('..');
+const { ecommpay, paycore, EcommpayGate, PolypayError, SignatureVerificationError, InvalidInputError, _internals } = polypay;
+
+const dir = path.join(__dirname, '..', '..', 'tests', 'vectors');
+const load = (name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+
+function kindOf(fn) {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof PolypayError, `not a PolypayError: ${e}`);
+    return e.kind;
+  }
+  return null;
+}
+
+test('ecommpay_sign.json: string to sign and signature (params_json, and params when order-safe)', () => {
+  const doc = load('ecommpay_sign.json');
+  assert.ok(doc.cases.length > 0);
+  for (const c of doc.cases) {
+    assert.equal(ecommpay.stringToSign(c.params_json), c.string_to_sign, c.id);
+    assert.equal(ecommpay.sign(c.params_json, c.secret), c.signature, c.id);
+    // A Map built from the parsed JSON keeps the order too (lexemes may differ for floats).
+    if (c.all_sdks_agree) {
+      assert.equal(ecommpay.sign(new Map(Object.entries(c.params)), c.secret), c.signature, `${c.id} (Map)`);
+    }
+  }
+});
+
+test('ecommpay_natsort.json through the core', () => {
+  for (const c of load('ecommpay_natsort.json').cases) {
+    assert.equal(_internals.natcmp(c.a, c.b), c.cmp, c.id);
+  }
+});
+
+test('php_float.json through the core', () => {
+  for (const c of load('php_float.json').cases) {
+    assert.equal(_internals.phpFloat(Number(c.json_lexeme)), c.php_string, c.id);
+  }
+});
+
+test('ecommpay_url.json: signed Payment Page URLs', () => {
+  for (const c of load('ecommpay_url.json').cases) {
+    const options = c.base_url === null ? {} : { baseUrl: c.base_url };
+    assert.equal(ecommpay.paymentPageUrl(c.params_json, c.secret, options), c.url, c.id);
+    assert.ok(c.url.endsWith(`signature=${encodeURIComponent(c.signature)}`), c.id);
+  }
+});
+
+test('ecommpay_callback.json: verdicts, ids and statuses (string and Buffer bodies)', () => {
+  for (const c of load('ecommpay_callback.json').cases) {
+    for (const body of [c.body, Buffer.from(c.body, 'utf8')]) {
+      let callback = null;
+      let error = null;
+      try {
+        callback = ecommpay.verifyCallback(body, c.secret);
+      } catch (e) {
+        assert.ok(e instanceof PolypayError, `${c.id}: ${e}`);
+        error = e.kind;
+        if (error === 'signature') assert.ok(e instanceof SignatureVerificationError);
+        if (error === 'invalid_input') assert.ok(e instanceof InvalidInputError && e instanceof RangeError);
+      }
+      assert.equal(callback !== null, c.valid, c.id);
+      assert.equal(error, c.error, c.id);
+      if (callback) {
+        assert.equal(callback.paymentId, c.payment_id, `${c.id} payment_id`);
+        assert.equal(callback.paymentStatus, c.payment_status, `${c.id} payment_status`);
+        assert.equal(ecommpay.stringToSign(stripSignatures(callback.raw)) !== undefined, true);
+      }
+    }
+  }
+});
+
+function stripSignatures(v) {
+  if (Array.isArray(v)) return v.map(stripSignatures);
+  if (v && typeof v === 'object') {
+    const out = new Map();
+    for (const [k, x] of Object.entries(v)) if (k !== 'signature') out.set(k, stripSignatures(x));
+    return out;
+  }
+  return v;
+}
+
+test('EcommpayGate agrees with the functions on every callback and URL vector', () => {
+  for (const c of load('ecommpay_callback.json').cases) {
+    const gate = new EcommpayGate({ projectId: 1, secretKey: c.secret });
+    const a = kindOf(() => gate.verifyCallback(c.body));
+    const b = kindOf(() => ecommpay.verifyCallback(c.body, c.secret));
+    assert.equal(a, b, c.id);
+  }
+  for (const c of load('ecommpay_url.json').cases) {
+    const gate = new EcommpayGate({ projectId: 1, secretKey: c.secret, baseUrl: c.base_url ?? undefined });
+    if (c.params && Object.prototype.hasOwnProperty.call(c.params, 'project_id')) {
+      assert.equal(gate.paymentPageUrl(c.params_json), c.url, c.id);
+    }
+  }
+});
+
+function bodyOf(c) {
+  return c.body_base64 !== undefined ? Buffer.from(c.body_base64, 'base64') : c.body;
+}
+
+test('paycore_signature.json: X-Signature, every verdict and error code', () => {
+  const doc = load('paycore_signature.json');
+  for (const c of doc.cases) {
+    const body = bodyOf(c);
+    assert.equal(paycore.signCallback(body, c.secret), c.signature, c.id);
+    for (const v of c.verify) {
+      let code = null;
+      try {
+        paycore.verifySignature(body, v.signature, c.secret);
+      } catch (e) {
+        assert.ok(e instanceof SignatureVerificationError, `${c.id}: ${e}`);
+        code = e.code;
+      }
+      assert.equal(code === null, v.valid, `${c.id} ${v.signature}`);
+      assert.equal(code, v.error, `${c.id} ${v.signature}`);
+    }
+  }
+  for (const s of doc.secret_errors) {
+    assert.throws(() => paycore.signCallback('{}', s.secret), (e) =>
+      e instanceof InvalidInputError && e instanceof RangeError && e.code === s.error && e.argument !== null, JSON.stringify(s));
+  }
+});
+
+test('paycore_callback.json: events or errors', () => {
+  for (const c of load('paycore_callback.json').cases) {
+    let event = null;
+    let error = null;
+    try {
+      event = paycore.verifyCallback(Buffer.from(c.body, 'utf8'), c.signature, c.secret);
+    } catch (e) {
+      assert.ok(e instanceof PolypayError, `${c.id}: ${e}`);
+      error = e.kind;
+    }
+    assert.equal(error, c.error, c.id);
+    if (c.expected) {
+      const x = c.expected;
+      assert.equal(event.type, x.type, c.id);
+      assert.equal(event.id, x.id, c.id);
+      assert.equal(event.status ?? null, x.status ?? '', c.id);
+      assert.equal(event.isFinal, x.is_final, c.id);
+      assert.equal(event.isSuccess, x.is_success, c.id);
+      const inv = event.invoice;
+      if (inv) {
+        assert.equal((inv.resolution ?? '').toLowerCase(), (x.resolution ?? '').toLowerCase(), `${c.id} resolution`);
+        assert.equal(inv.amount, x.amount, `${c.id} amount`);
+        assert.equal(inv.currency, x.currency, `${c.id} currency`);
+        assert.equal(inv.referenceId, x.reference_id, `${c.id} reference_id`);
+        assert.equal(inv.testMode, x.test_mode, `${c.id} test_mode`);
+      } else {
+        for (const k of ['resolution', 'amount', 'currency', 'reference_id', 'test_mode']) assert.equal(x[k], null, `${c.id} ${k}`);
+      }
+    }
+  }
+});
+
+test('paycore_hpp.json: links, forms and refusals', () => {
+  const doc = load('paycore_hpp.json');
+  for (const c of doc.cases) {
+    const options = c.env ? { env: c.env } : { baseUrl: c.base_url };
+    assert.equal(paycore.hppUrl(c.params_json, options), c.url, c.id);
+    const form = paycore.hppForm(c.params_json, options);
+    assert.equal(form.action, c.form.action, c.id);
+    assert.equal(form.method, c.form.method, c.id);
+    assert.deepEqual(form.fields, c.form.fields, c.id);
+    assert.match(form.html, /<form /);
+  }
+  for (const c of doc.errors) {
+    const options = c.env ? { env: c.env } : { baseUrl: c.base_url };
+    assert.throws(() => paycore.hppUrl(c.params_json, options), (e) => e instanceof InvalidInputError && e.kind === c.error, c.id);
+    assert.throws(() => paycore.hppForm(c.params_json, options), (e) => e.kind === c.error, c.id);
+  }
+});
