@@ -336,14 +336,9 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::By
 
 /// Sets the error's `outcome_unknown` and `retryable` from how the last attempt ended.
 fn finish(error: Error, kind: CallKind, attempt: Attempt) -> Error {
-    let transient = match attempt {
-        Attempt::Status { status, .. } => status == 429 || status >= 500,
-        Attempt::NotSent | Attempt::Lost => true,
-        Attempt::Success => false,
-    };
     let retryable = match kind {
         // A create is looked up by reference_id before it is sent again: calling again is safe.
-        CallKind::Read | CallKind::Create => transient,
+        CallKind::Read | CallKind::Create => attempt.transient(),
         CallKind::Write => attempt == Attempt::NotSent,
     };
     error

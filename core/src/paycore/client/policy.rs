@@ -94,7 +94,9 @@ pub enum Attempt {
 }
 
 impl Attempt {
-    fn transient(self) -> bool {
+    /// Worth trying again: the request never left, its answer was lost, or the gateway was
+    /// busy (429) or failing (5xx).
+    pub fn transient(self) -> bool {
         match self {
             Attempt::Status { status, .. } => status == 429 || status >= 500,
             Attempt::NotSent | Attempt::Lost => true,
