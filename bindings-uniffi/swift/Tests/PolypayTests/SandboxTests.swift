@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import Polypay
+
+/// A sandbox flow with async/await against `polypay sandbox` (POLYPAY_CLI, set by run-tests.sh).
+final class SandboxTests: XCTestCase {
+    var process: Process!
+    var config: [String: Any] = [:]
+
+    override func setUpWithError() throws {
+        let cli = ProcessInfo.processInfo.environment["POLYPAY_CLI"] ?? "../../target/debug/polypay"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: cli)
+        process.arguments = ["sandbox", "--port", "0", "--print-config", "--seed", "7"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = line.split(separator: 0x0A).first ?? Data()
+        config = try JSONSerialization.jsonObject(with: Data(first)) as! [String: Any]
+    }
+
+    override func tearDown() {
+        process?.terminate()
+        process?.waitUntilExit()
+    }
+
+    func client(apiKey: String? = nil, maxRetries: UInt32 = 2) throws -> PayCoreClient {
+        let keys = config["paycore"] as! [String: String]
+        return try PayCoreClient(options: ClientOptions(
+            publicKey: keys["public_key_test"], accountId: keys["account_id"],
+            apiKey: apiKey ?? keys["api_key"], secretKey: keys["secret_key_test"],
+            baseUrl: config["base_url"] as? String, maxRetries: maxRetries))
+    }
+
+    func testPaymentFlow() async throws {
+        let client = try client()
+        let reference = "sw-" + UUID().uuidString.prefix(12)
+        let invoice = try await client.createPaymentInvoice(
+            fieldsJson: "{\"service\":\"test_usd_test\",\"amount\":\"100.55\",\"currency\":\"USD\",\"service_fields\":{\"status\":\"success\"},\"reference_id\":\"\(reference)\"}")
+        XCTAssertTrue(invoice.id.hasPrefix("cpi_"))
+        XCTAssertEqual(invoice.status, "processed")
+        XCTAssertTrue(invoice.isFinal && invoice.isSuccess)
+        XCTAssertEqual(Decimal(string: invoice.amount!), Decimal(string: "100.55"))
+        XCTAssertEqual(invoice.response?.httpStatus, 201)
+        let got = try await client.getPaymentInvoice(id: invoice.id)
+        XCTAssertEqual(got.id, invoice.id)
+        let found = try await client.findPaymentInvoice(referenceId: reference)
+        XCTAssertEqual(found?.id, invoice.id)
+        let listed = try await client.listPaymentInvoices(referenceId: reference)
+        XCTAssertEqual(listed.map { $0.id }, [invoice.id])
+        let refund = try await client.refundPaymentInvoice(id: invoice.id, fieldsJson: "{\"amount\":\"10.05\"}")
+        XCTAssertEqual(Decimal(string: refund.amount!), Decimal(string: "10.05"))
+        let balances = try await client.balances()
+        XCTAssertFalse(balances.currencies.isEmpty)
+    }
+
+    func testErrors() async throws {
+        let bad = try client(apiKey: "wrong_key")
+        let auth = await expectErrorAsync("auth") { _ = try await bad.balances() }
+        guard case .Authentication = auth else { return XCTFail("\(String(describing: auth))") }
+        XCTAssertEqual(auth?.details.httpStatus, 401)
+        let client = try client()
+        let nf = await expectErrorAsync("404") { _ = try await client.getPaymentInvoice(id: "cpi_doesnotexist") }
+        guard case .NotFound = nf else { return XCTFail("\(String(describing: nf))") }
+        let input = await expectErrorAsync("bad json") { _ = try await client.createPaymentInvoice(fieldsJson: "not json") }
+        guard case .InvalidInput = input else { return XCTFail("\(String(describing: input))") }
+    }
+}
