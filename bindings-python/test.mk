@@ -8,7 +8,7 @@ PY_VENV := target/venv-python
 PY := $(CURDIR)/$(PY_VENV)/bin/python
 PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff
 
-.PHONY: test-python python-venv
+.PHONY: test-python python-venv python-package
 
 $(PY_VENV)/.deps-ok:
 	@test -x $(PY) || python3 -m venv $(PY_VENV)
@@ -17,10 +17,14 @@ $(PY_VENV)/.deps-ok:
 
 python-venv: $(PY_VENV)/.deps-ok
 
-test-python: python-venv
+# The CLI (its sandbox serves the tests) and the package installed into the venv; the examples
+# and the reliability campaign build on this too.
+python-package: python-venv
 	$(CARGO) build --quiet --locked -p polypay-cli
 	cd bindings-python && VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH \
 		$(PY) -m maturin develop --quiet --locked
+
+test-python: python-package
 	cd bindings-python && POLYPAY_BIN=$(CURDIR)/$(POLYPAY) $(PY) -m pytest -q tests
 	cd bindings-python && $(PY) -m mypy.stubtest polypay._native --allowlist stubtest-allowlist.txt
 	cd bindings-python && $(PY) -m mypy --ignore-missing-imports polypay

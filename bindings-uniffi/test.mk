@@ -8,10 +8,16 @@ TEST_TARGETS += test-kotlin test-swift
 
 SWIFT_ROOT := target/trixie
 
-.PHONY: test-kotlin test-swift uniffi-lib
+.PHONY: test-kotlin test-swift uniffi-lib kotlin-package
 
 uniffi-lib:
 	$(CARGO) build --quiet --locked -p polypay-uniffi -p polypay-cli
+
+# Installs io.polypay:polypay-kotlin into the local Maven repository for the examples and the
+# reliability campaign; consumers load target/debug/libpolypay_uniffi.so with -Djna.library.path.
+kotlin-package: uniffi-lib
+	@command -v mvn >/dev/null || { echo "kotlin-package: mvn not found (install Maven and a JDK 17)" >&2; exit 1; }
+	cd bindings-uniffi/kotlin && mvn -q -B install -DskipTests
 
 test-kotlin: uniffi-lib
 	@command -v mvn >/dev/null || { echo "test-kotlin: mvn not found (install Maven and a JDK 17)" >&2; exit 1; }
