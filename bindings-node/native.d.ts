@@ -36,7 +36,11 @@ export declare class NativeGate {
   get projectId(): number
   get baseUrl(): string
   sign(paramsJson: string): string
-  /** The signed URL; `project_id` is added first when the parameters lack it. */
+  /**
+   * The signed URL of a payment: without `project_id`, the fields of a payment (checked,
+   * `project_id` and `payment_id` first, as in every binding); with it, parameters signed
+   * whole, in their order.
+   */
   paymentPageUrl(paramsJson: string): string
   verifyCallback(body: Buffer | string): string
 }

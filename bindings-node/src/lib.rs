@@ -253,31 +253,63 @@ fn callback_event(event: &CallbackEvent) -> Value {
     })
 }
 
-/// The callback without `raw` (read lazily on the JS side from the body).
-fn ecommpay_callback(cb: &EcommpayCallback) -> Value {
-    let sum =
-        |s: Option<ecommpay::Sum>| s.map(|s| json!({ "amount": s.amount, "currency": s.currency }));
-    let operation = cb.operation().map(|op| {
-        json!({
-            "id": op.id,
-            "type": op.operation_type,
-            "status": op.status.as_ref().map(|s| s.as_str().to_owned()),
-            "requestId": op.request_id,
-            "code": op.code,
-            "message": op.message,
-            "sumInitial": sum(op.sum_initial),
-            "sumConverted": sum(op.sum_converted),
+/// The callback without `raw` (read lazily on the JS side from the body), as JSON text: a
+/// typed struct serialises without building a document.
+fn ecommpay_callback(cb: &EcommpayCallback) -> String {
+    #[derive(serde::Serialize)]
+    struct Sum {
+        amount: i64,
+        currency: String,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Operation {
+        id: Option<String>,
+        #[serde(rename = "type")]
+        operation_type: Option<String>,
+        status: Option<String>,
+        request_id: Option<String>,
+        code: Option<String>,
+        message: Option<String>,
+        sum_initial: Option<Sum>,
+        sum_converted: Option<Sum>,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Callback {
+        project_id: Option<i64>,
+        payment_id: Option<String>,
+        payment_type: Option<String>,
+        payment_status: Option<String>,
+        payment_sum: Option<Sum>,
+        operation: Option<Operation>,
+        is_success: bool,
+    }
+    let sum = |s: Option<ecommpay::Sum>| {
+        s.map(|s| Sum {
+            amount: s.amount,
+            currency: s.currency,
         })
-    });
-    json!({
-        "projectId": cb.project_id(),
-        "paymentId": cb.payment_id(),
-        "paymentType": cb.payment_type(),
-        "paymentStatus": cb.payment_status().map(|s| s.as_str().to_owned()),
-        "paymentSum": sum(cb.payment_sum()),
-        "operation": operation,
-        "isSuccess": cb.is_success(),
-    })
+    };
+    let out = Callback {
+        project_id: cb.project_id(),
+        payment_id: cb.payment_id(),
+        payment_type: cb.payment_type(),
+        payment_status: cb.payment_status().map(|s| s.as_str().to_owned()),
+        payment_sum: sum(cb.payment_sum()),
+        operation: cb.operation().map(|op| Operation {
+            id: op.id,
+            operation_type: op.operation_type,
+            status: op.status.map(|s| s.as_str().to_owned()),
+            request_id: op.request_id,
+            code: op.code,
+            message: op.message,
+            sum_initial: sum(op.sum_initial),
+            sum_converted: sum(op.sum_converted),
+        }),
+        is_success: cb.is_success(),
+    };
+    serde_json::to_string(&out).expect("serialising to memory")
 }
 
 // ------------------------------------------------------------------------------ ecommpay
@@ -285,14 +317,17 @@ fn ecommpay_callback(cb: &EcommpayCallback) -> Value {
 /// The ecommpay signature of a JSON object given as text (order and lexemes kept).
 #[napi]
 pub fn ecommpay_sign(params_json: String, secret: String) -> napi::Result<String> {
-    let params = parse_object(&params_json, "params")?;
-    core(ecommpay::sign(&params, &secret))
+    core(ecommpay::sign_params(&json_params(&params_json), &secret))
+}
+
+/// Parameters read straight from their JSON text by the core (no intermediate document).
+fn json_params(text: &str) -> ecommpay::JsonParams<'_> {
+    ecommpay::JsonParams::new(text.as_bytes(), "params")
 }
 
 #[napi]
 pub fn ecommpay_string_to_sign(params_json: String) -> napi::Result<String> {
-    let params = parse_object(&params_json, "params")?;
-    core(ecommpay::string_to_sign(&params))
+    core(ecommpay::string_to_sign_params(&json_params(&params_json)))
 }
 
 #[napi]
@@ -316,7 +351,7 @@ pub fn ecommpay_verify_callback(
     secret: String,
 ) -> napi::Result<String> {
     let callback = core(ecommpay::verify_callback(body_bytes(&body), &secret))?;
-    Ok(ecommpay_callback(&callback).to_string())
+    Ok(ecommpay_callback(&callback))
 }
 
 /// PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors).
@@ -365,27 +400,26 @@ impl NativeGate {
 
     #[napi]
     pub fn sign(&self, params_json: String) -> napi::Result<String> {
-        let params = parse_object(&params_json, "params")?;
-        core(self.gate.sign(&params))
+        core(self.gate.sign_params(&json_params(&params_json)))
     }
 
-    /// The signed URL; `project_id` is added first when the parameters lack it.
+    /// The signed URL of a payment: without `project_id`, the fields of a payment (checked,
+    /// `project_id` and `payment_id` first, as in every binding); with it, parameters signed
+    /// whole, in their order.
     #[napi]
     pub fn payment_page_url(&self, params_json: String) -> napi::Result<String> {
-        let mut params = parse_object(&params_json, "params")?;
-        if !params.contains_key("project_id") {
-            let mut with_id = Map::new();
-            with_id.insert("project_id".into(), Value::from(self.gate.project_id()));
-            with_id.extend(params);
-            params = with_id;
+        let params = parse_object(&params_json, "params")?;
+        if params.contains_key("project_id") {
+            core(self.gate.params_url(&params))
+        } else {
+            core(self.gate.payment_page_url_from_fields(params))
         }
-        core(self.gate.params_url(&params))
     }
 
     #[napi]
     pub fn verify_callback(&self, body: Either<Buffer, String>) -> napi::Result<String> {
         let callback = core(self.gate.verify_callback(body_bytes(&body)))?;
-        Ok(ecommpay_callback(&callback).to_string())
+        Ok(ecommpay_callback(&callback))
     }
 }
 

@@ -2,10 +2,11 @@
 Rust core. See ``polypay.ecommpay``, ``polypay.paycore``, :class:`PayCoreClient`,
 :class:`AsyncPayCoreClient`, ``polypay.django`` and ``polypay.testing``."""
 
-from . import ecommpay, errors, paycore
+from typing import TYPE_CHECKING
+from typing import Any as _Any
+
+from . import errors
 from ._native import __version__
-from .client import AsyncPayCoreClient, PayCoreClient
-from .ecommpay import EcommpayGate
 from .errors import (
     APIConnectionError,
     APIError,
@@ -24,17 +25,67 @@ from .errors import (
     SignatureVerificationError,
     ValidationError,
 )
-from .models import (
-    Balances,
-    CallbackEvent,
-    EcommpayCallback,
-    HppForm,
-    PaymentInvoice,
-    PaymentService,
-    PayoutInvoice,
-    Prerequest,
-    Refund,
-)
+
+if TYPE_CHECKING:
+    from . import ecommpay, paycore
+    from .client import AsyncPayCoreClient, PayCoreClient
+    from .ecommpay import EcommpayGate
+    from .models import (
+        Balances,
+        CallbackEvent,
+        EcommpayCallback,
+        HppForm,
+        PaymentInvoice,
+        PaymentService,
+        PayoutInvoice,
+        Prerequest,
+        Refund,
+    )
+
+# The rest loads on first use (PEP 562): `import polypay` stays cheap for processes that only
+# verify callbacks, and the model classes are built when first needed.
+_LAZY = {
+    "ecommpay": ("polypay", "ecommpay"),
+    "paycore": ("polypay", "paycore"),
+    "PayCoreClient": ("polypay.client", "PayCoreClient"),
+    "AsyncPayCoreClient": ("polypay.client", "AsyncPayCoreClient"),
+    "EcommpayGate": ("polypay.ecommpay", "EcommpayGate"),
+    **{
+        name: ("polypay.models", name)
+        for name in (
+            "Balances",
+            "CallbackEvent",
+            "EcommpayCallback",
+            "HppForm",
+            "PaymentInvoice",
+            "PaymentService",
+            "PayoutInvoice",
+            "Prerequest",
+            "Refund",
+        )
+    },
+}
+
+
+def __getattr__(name: str) -> _Any:
+    import importlib
+
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'polypay' has no attribute {name!r}") from None
+    value = (
+        importlib.import_module(f"polypay.{attribute}")
+        if module == "polypay"
+        else getattr(importlib.import_module(module), attribute)
+    )
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from . import _native
+
 __all__ = [
     "FlowData",
     "PaymentInvoice",
@@ -181,30 +183,9 @@ class CallbackEvent:
     raw: Dict[str, Any] = field(repr=False)
 
 
-@dataclass(frozen=True)
-class EcommpayOperation:
-    id: Optional[str]
-    type: Optional[str]
-    status: Optional[str]
-    request_id: Optional[str]
-    code: Optional[str]
-    message: Optional[str]
-    sum_initial: Optional[Tuple[int, str]]
-    sum_converted: Optional[Tuple[int, str]]
-
-
-@dataclass(frozen=True)
-class EcommpayCallback:
-    """A verified ecommpay callback; ``raw`` is the body without its ``signature`` keys."""
-
-    project_id: Optional[int]
-    payment_id: Optional[str]
-    payment_type: Optional[str]
-    payment_status: Optional[str]
-    payment_sum: Optional[Tuple[int, str]]
-    operation: Optional[EcommpayOperation]
-    is_success: bool
-    raw: Dict[str, Any] = field(repr=False)
+# Native classes: typed fields read at verification, ``raw`` built on first access.
+EcommpayCallback = _native.EcommpayCallback
+EcommpayOperation = _native.EcommpayOperation
 
 
 @dataclass(frozen=True)
@@ -314,18 +295,6 @@ def _build(d: Any) -> Any:
             methods=d["methods"],
             raw=d["raw"],
             **_meta(d),
-        )
-    if t == "ecommpay_callback":
-        op = d["operation"]
-        return EcommpayCallback(
-            project_id=d["project_id"],
-            payment_id=d["payment_id"],
-            payment_type=d["payment_type"],
-            payment_status=d["payment_status"],
-            payment_sum=d["payment_sum"],
-            operation=EcommpayOperation(**op) if op else None,
-            is_success=d["is_success"],
-            raw=d["raw"],
         )
     raise ValueError(f"unknown native result type {t!r}")
 

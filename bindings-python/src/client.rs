@@ -12,6 +12,7 @@ use polypay::paycore::client::{
 use polypay::paycore::model::{Balances, PaymentService, Prerequest, Refund};
 use polypay::paycore::{Client, Environment, PaymentInvoice, PayoutInvoice};
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use serde_json::{Map, Value};
 
 use crate::convert::{body_bytes, to_object, Floats};
@@ -83,7 +84,7 @@ fn out_to_py(py: Python<'_>, result: polypay::Result<Out>) -> PyResult<Py<PyAny>
 fn id_arg(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     let id: String = arg
         .extract()
-        .map_err(|_| crate::errors::type_error(format!("{name} must be a str")))?;
+        .map_err(|_| crate::errors::type_error(name, format!("{name} must be a str")))?;
     Ok(id)
 }
 
@@ -126,18 +127,20 @@ fn build_op(
         "get_payment_service" => Op::GetService(id_arg(arg, "id")?),
         "balances" => Op::Balances,
         other => {
-            return Err(crate::errors::value_error(format!(
-                "op: unknown operation {other:?}"
-            )))
+            return Err(crate::errors::value_error(
+                "op",
+                format!("op: unknown operation {other:?}"),
+            ))
         }
     })
 }
 
 fn seconds(value: f64, name: &str) -> PyResult<Duration> {
     if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
-        return Err(crate::errors::value_error(format!(
-            "{name} must be a positive number of seconds (at most 86400), got {value}"
-        )));
+        return Err(crate::errors::value_error(
+            name,
+            format!("{name} must be a positive number of seconds (at most 86400), got {value}"),
+        ));
     }
     Ok(Duration::from_secs_f64(value))
 }
@@ -183,8 +186,8 @@ impl NativeClient {
         py: Python<'_>,
         public_key: Option<String>,
         account_id: Option<String>,
-        api_key: Option<String>,
-        secret_key: Option<String>,
+        api_key: Option<Bound<'_, PyString>>,
+        secret_key: Option<Bound<'_, PyString>>,
         env: Option<&str>,
         base_url: Option<&str>,
         timeout: f64,
@@ -197,8 +200,13 @@ impl NativeClient {
         let mut config = Config::new(environment);
         config.public_key = public_key;
         config.account_id = account_id;
-        config.api_key = opt_secret(api_key);
-        config.secret_key = opt_secret(secret_key);
+        let key = |value: Option<Bound<'_, PyString>>, argument| -> PyResult<Option<String>> {
+            value
+                .map(|v| crate::convert::text(&v, argument).map(str::to_owned))
+                .transpose()
+        };
+        config.api_key = opt_secret(key(api_key, "api_key")?);
+        config.secret_key = opt_secret(key(secret_key, "secret_key")?);
         config.deadline = seconds(timeout, "timeout")?;
         config.request_timeout = seconds(request_timeout, "request_timeout")?;
         config.connect_timeout = seconds(connect_timeout, "connect_timeout")?;
@@ -287,6 +295,7 @@ impl NativeClient {
     ) -> PyResult<NativePager> {
         if page_size == Some(0) {
             return Err(crate::errors::value_error(
+                "page_size",
                 "page_size must be at least 1".into(),
             ));
         }
@@ -300,9 +309,10 @@ impl NativeClient {
             "payout_invoices" => AnyPager::Payout(client.list_payout_invoices(&options)),
             "payment_services" => AnyPager::Service(client.list_payment_services(page_size)),
             other => {
-                return Err(crate::errors::value_error(format!(
-                    "kind: unknown list {other:?}"
-                )))
+                return Err(crate::errors::value_error(
+                    "kind",
+                    format!("kind: unknown list {other:?}"),
+                ))
             }
         };
         Ok(NativePager {

@@ -8,6 +8,7 @@
 
 use std::str::FromStr;
 
+use polypay::ecommpay::{Canonical, Params, Scalar};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -67,10 +68,13 @@ pub fn to_object(
             _ => unreachable!("a mapping converts to an object"),
         }
     } else {
-        Err(crate::errors::type_error(format!(
-            "{argument} must be a mapping (dict), not {}",
-            type_name(obj)
-        )))
+        Err(crate::errors::type_error(
+            argument,
+            format!(
+                "{argument} must be a mapping (dict), not {}",
+                type_name(obj)
+            ),
+        ))
     }
 }
 
@@ -83,7 +87,10 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 fn number(text: &str, ctx: &Ctx<'_>) -> PyResult<Value> {
     Number::from_str(text).map(Value::Number).map_err(|_| {
-        crate::errors::value_error(format!("{}: {text} is not a finite number", ctx.where_()))
+        crate::errors::value_error(
+            &ctx.where_(),
+            format!("{}: {text} is not a finite number", ctx.where_()),
+        )
     })
 }
 
@@ -93,7 +100,7 @@ fn convert(obj: &Bound<'_, PyAny>, ctx: &mut Ctx<'_>, depth: usize) -> PyResult<
         return Ok(Value::Null);
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(owned(s)?));
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
@@ -107,14 +114,14 @@ fn convert(obj: &Bound<'_, PyAny>, ctx: &mut Ctx<'_>, depth: usize) -> PyResult<
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return match ctx.floats {
-            Floats::Refuse => Err(crate::errors::type_error(format!(
+            Floats::Refuse => Err(crate::errors::type_error(&ctx.where_(), format!(
                 "{}: float is not accepted for money (binary floats are inexact); use decimal.Decimal or a str such as \"100.55\"",
                 ctx.where_()
             ))),
             Floats::Allow => {
                 let v = f.value();
                 if !v.is_finite() {
-                    return Err(crate::errors::value_error(format!(
+                    return Err(crate::errors::value_error(&ctx.where_(), format!(
                         "{}: {v} is not a finite number",
                         ctx.where_()
                     )));
@@ -129,10 +136,10 @@ fn convert(obj: &Bound<'_, PyAny>, ctx: &mut Ctx<'_>, depth: usize) -> PyResult<
         return number(&text.to_cow()?, ctx);
     }
     if depth >= MAX_DEPTH {
-        return Err(crate::errors::value_error(format!(
-            "{}: nested deeper than {MAX_DEPTH} levels",
-            ctx.where_()
-        )));
+        return Err(crate::errors::value_error(
+            &ctx.where_(),
+            format!("{}: nested deeper than {MAX_DEPTH} levels", ctx.where_()),
+        ));
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = Map::with_capacity(dict.len());
@@ -166,21 +173,23 @@ fn convert(obj: &Bound<'_, PyAny>, ctx: &mut Ctx<'_>, depth: usize) -> PyResult<
         }
         return Ok(Value::Object(map));
     }
-    Err(crate::errors::type_error(format!(
-        "{}: {} is not supported (use dict, list, str, int, bool, None or Decimal)",
-        ctx.where_(),
-        type_name(obj)
-    )))
+    Err(crate::errors::type_error(
+        &ctx.where_(),
+        format!(
+            "{}: {} is not supported (use dict, list, str, int, bool, None or Decimal)",
+            ctx.where_(),
+            type_name(obj)
+        ),
+    ))
 }
 
 fn dict_key(key: &Bound<'_, PyAny>, ctx: &Ctx<'_>) -> PyResult<String> {
     match key.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
-        Err(_) => Err(crate::errors::type_error(format!(
-            "{}: keys must be str, not {}",
-            ctx.where_(),
-            type_name(key)
-        ))),
+        Ok(s) => owned(s),
+        Err(_) => Err(crate::errors::type_error(
+            &ctx.where_(),
+            format!("{}: keys must be str, not {}", ctx.where_(), type_name(key)),
+        )),
     }
 }
 
@@ -231,10 +240,10 @@ pub fn decimal_to_py(py: Python<'_>, d: &rust_decimal::Decimal) -> PyResult<Py<P
 /// Accepts `bytes`, `bytearray`, `memoryview` or `str` (encoded as UTF-8) as a raw body.
 pub fn body_bytes(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<u8>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(s.to_cow()?.as_bytes().to_vec());
+        return Ok(owned(s)?.into_bytes());
     }
     if obj.is_instance_of::<PyDict>() || obj.is_instance_of::<PyList>() {
-        return Err(crate::errors::type_error(format!(
+        return Err(crate::errors::type_error(argument, format!(
             "{argument} must be the raw request body (bytes or str, e.g. Django's request.body), not a parsed {}: re-serialised JSON no longer matches its signature",
             type_name(obj)
         )));
@@ -253,9 +262,142 @@ pub fn body_bytes(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Vec<u8>> {
         .and_then(|b| b.cast_into::<PyBytes>().ok())
         .map(|b| b.as_bytes().to_vec())
         .ok_or_else(|| {
-            crate::errors::type_error(format!(
-                "{argument} must be bytes or str, not {}",
-                type_name(obj)
-            ))
+            crate::errors::type_error(
+                argument,
+                format!("{argument} must be bytes or str, not {}", type_name(obj)),
+            )
         })
+}
+
+/// A Python mapping fed straight to the ecommpay canonical form, with no `serde_json` document
+/// in between (the hot path of signing). Anything unusual (a value it cannot read, an ignored
+/// key holding a container, integer-like keys) takes the exact path through [`to_object`],
+/// which also raises the precise error.
+pub struct PyParams<'a, 'py> {
+    pub obj: &'a Bound<'py, PyAny>,
+    pub argument: &'a str,
+}
+
+/// Errors of [`PyParams`]: the exact path's Python exception, or a core error.
+pub enum FeedError {
+    Py(PyErr),
+    Core(polypay::Error),
+}
+
+impl From<polypay::Error> for FeedError {
+    fn from(e: polypay::Error) -> Self {
+        FeedError::Core(e)
+    }
+}
+
+impl FeedError {
+    pub fn into_py(self, py: Python<'_>) -> PyErr {
+        match self {
+            FeedError::Py(e) => e,
+            FeedError::Core(e) => crate::errors::to_pyerr(py, &e),
+        }
+    }
+}
+
+impl Params for PyParams<'_, '_> {
+    type Error = FeedError;
+
+    fn feed(&self, out: &mut Canonical) -> Result<(), FeedError> {
+        match self.obj.cast::<PyDict>() {
+            Ok(dict) if feed_dict(dict, out).is_some() => {}
+            _ => out.require_map(),
+        }
+        Ok(())
+    }
+
+    fn to_map(&self) -> Result<Map<String, Value>, FeedError> {
+        to_object(self.obj, self.argument, Floats::Allow).map_err(FeedError::Py)
+    }
+}
+
+/// `None` sends the parameters to the exact path.
+fn feed_dict(dict: &Bound<'_, PyDict>, out: &mut Canonical) -> Option<()> {
+    for (key, value) in dict.iter() {
+        let key = utf8(key.cast::<PyString>().ok()?)?;
+        feed_value(key, &value, out)?;
+    }
+    Some(())
+}
+
+fn feed_value(key: &str, value: &Bound<'_, PyAny>, out: &mut Canonical) -> Option<()> {
+    if value.is_none() {
+        out.scalar(key, Scalar::Null);
+    } else if let Ok(s) = value.cast::<PyString>() {
+        out.scalar(key, Scalar::Str(utf8(s)?));
+    } else if let Ok(b) = value.cast::<PyBool>() {
+        out.scalar(key, Scalar::Bool(b.is_true()));
+    } else if let Ok(i) = value.cast::<PyInt>() {
+        out.scalar(key, Scalar::Int(i.extract::<i64>().ok()?));
+    } else if let Ok(dict) = value.cast::<PyDict>() {
+        // An ignored key's container is left to the exact path, which still checks its values.
+        if !out.open(key, false).ok()? {
+            return None;
+        }
+        feed_dict(dict, out)?;
+        out.close();
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        if !out.open(key, true).ok()? {
+            return None;
+        }
+        let mut index = itoa::Buffer::new();
+        for (i, item) in value.try_iter().ok()?.enumerate() {
+            feed_value(index.format(i), &item.ok()?, out)?;
+        }
+        out.close();
+    } else {
+        // Floats, Decimals, big ints, other mappings: rare in parameters, exact path.
+        return None;
+    }
+    Some(())
+}
+
+/// A secret or other text argument. A lone surrogate (what `os.environ` holds for undecodable
+/// bytes) is an `InvalidArgumentError` naming the argument: Python's own UnicodeEncodeError
+/// would carry the value, the secret itself, in its repr.
+pub fn text<'a>(s: &'a Bound<'_, PyString>, argument: &str) -> PyResult<&'a str> {
+    utf8(s).ok_or_else(|| {
+        crate::errors::invalid_value(
+            "invalid_utf8",
+            argument,
+            format!("{argument} is not valid Unicode (a lone surrogate: undecodable bytes from the environment?)"),
+        )
+    })
+}
+
+/// A `str` as a Rust `String` (a lone surrogate raises Python's own UnicodeEncodeError).
+fn owned(s: &Bound<'_, PyString>) -> PyResult<String> {
+    match utf8(s) {
+        Some(text) => Ok(text.to_owned()),
+        None => Ok(s.to_cow()?.into_owned()),
+    }
+}
+
+/// The UTF-8 text of a `str`, borrowed from the object's own cache. `PyString::to_str` is not
+/// available under `abi3-py39` (the function joined the limited API in 3.10) and `to_cow`
+/// then copies through a new `bytes` object for every key and value. The function itself has
+/// been in every CPython 3 since 3.3, with the same signature, so calling it is sound.
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    extern "C" {
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut pyo3::ffi::PyObject,
+            size: *mut pyo3::ffi::Py_ssize_t,
+        ) -> *const std::os::raw::c_char;
+    }
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live str; the returned buffer is owned by it and lives as long as it
+    // does (we borrow it for 'a); NULL (lone surrogates) is an error, cleared below.
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        // The exact path raises the UnicodeEncodeError itself.
+        drop(PyErr::take(s.py()));
+        return None;
+    }
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
+    // SAFETY: CPython guarantees valid UTF-8 here.
+    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
 }

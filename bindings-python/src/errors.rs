@@ -54,7 +54,12 @@ impl<T> IntoPyResult<T> for Result<T, polypay::Error> {
     }
 }
 
-fn invalid(code: &'static str, message: String, fallback: fn(String) -> PyErr) -> PyErr {
+fn invalid(
+    code: &'static str,
+    argument: &str,
+    message: String,
+    fallback: fn(String) -> PyErr,
+) -> PyErr {
     Python::attach(|py| {
         let build = || -> PyResult<PyErr> {
             let factory = FROM_CORE.import(py, "polypay.errors", "_from_core")?;
@@ -62,22 +67,31 @@ fn invalid(code: &'static str, message: String, fallback: fn(String) -> PyErr) -
             details.set_item("kind", "invalid_input")?;
             details.set_item("code", code)?;
             details.set_item("message", &message)?;
+            details.set_item("argument", argument)?;
             Ok(PyErr::from_value(factory.call1((details,))?))
         };
         build().unwrap_or_else(|_| fallback(message.clone()))
     })
 }
 
-/// A `polypay.InvalidArgumentTypeError` (a TypeError); the message names the argument.
-pub fn type_error(message: String) -> PyErr {
-    invalid("python_type", message, |m| {
+/// A `polypay.InvalidArgumentTypeError` (a TypeError) about `argument` (a name or a parameter
+/// path such as `fields[amount]`), which the message names too.
+pub fn type_error(argument: &str, message: String) -> PyErr {
+    invalid("python_type", argument, message, |m| {
         pyo3::exceptions::PyTypeError::new_err(m)
     })
 }
 
-/// A `polypay.InvalidArgumentError` (a ValueError); the message names the argument.
-pub fn value_error(message: String) -> PyErr {
-    invalid("invalid_value", message, |m| {
+/// A `polypay.InvalidArgumentError` (a ValueError) with its own code.
+pub fn invalid_value(code: &'static str, argument: &str, message: String) -> PyErr {
+    invalid(code, argument, message, |m| {
+        pyo3::exceptions::PyValueError::new_err(m)
+    })
+}
+
+/// A `polypay.InvalidArgumentError` (a ValueError) about `argument`, which the message names.
+pub fn value_error(argument: &str, message: String) -> PyErr {
+    invalid("invalid_value", argument, message, |m| {
         pyo3::exceptions::PyValueError::new_err(m)
     })
 }

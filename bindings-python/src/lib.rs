@@ -4,7 +4,7 @@
 use polypay::ecommpay;
 use polypay::paycore::{self, Environment, HppParams};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 
 mod client;
 mod convert;
@@ -13,21 +13,42 @@ mod logging;
 mod models;
 mod runtime;
 
-use convert::{body_bytes, to_object, Floats};
+use convert::{body_bytes, text, to_object, Floats, PyParams};
 use errors::IntoPyResult;
 
 // ---- ecommpay -------------------------------------------------------------------------------
 
+/// The base64 HMAC-SHA512 signature of `params` (a mapping), byte for byte the PHP SDK's.
 #[pyfunction]
-fn ecommpay_sign(py: Python<'_>, params: &Bound<'_, PyAny>, secret: &str) -> PyResult<String> {
-    let params = to_object(params, "params", Floats::Allow)?;
-    ecommpay::sign(&params, secret).py_err(py)
+fn ecommpay_sign(
+    py: Python<'_>,
+    params: &Bound<'_, PyAny>,
+    secret: &Bound<'_, PyString>,
+) -> PyResult<String> {
+    let secret = text(secret, "secret")?;
+    ecommpay::sign_params(&py_params(params)?, secret).map_err(|e| e.into_py(py))
 }
 
+/// The canonical `path:value;...` text that `sign` signs (for debugging a mismatch).
 #[pyfunction]
 fn ecommpay_string_to_sign(py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
-    let params = to_object(params, "params", Floats::Allow)?;
-    ecommpay::string_to_sign(&params).py_err(py)
+    ecommpay::string_to_sign_params(&py_params(params)?).map_err(|e| e.into_py(py))
+}
+
+/// `params` for signing: a mapping, read without an intermediate document.
+fn py_params<'a, 'py>(params: &'a Bound<'py, PyAny>) -> PyResult<PyParams<'a, 'py>> {
+    if params.is_instance_of::<PyDict>() {
+        return Ok(PyParams {
+            obj: params,
+            argument: "params",
+        });
+    }
+    // Not a dict: the exact path checks and converts it (and raises the TypeError).
+    to_object(params, "params", Floats::Allow)?;
+    Ok(PyParams {
+        obj: params,
+        argument: "params",
+    })
 }
 
 #[pyfunction]
@@ -35,22 +56,24 @@ fn ecommpay_string_to_sign(py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResul
 fn ecommpay_payment_page_url(
     py: Python<'_>,
     params: &Bound<'_, PyAny>,
-    secret: &str,
+    secret: &Bound<'_, PyString>,
     base_url: Option<&str>,
 ) -> PyResult<String> {
+    let secret = text(secret, "secret")?;
     let params = to_object(params, "params", Floats::Allow)?;
     ecommpay::payment_page_url(&params, secret, base_url).py_err(py)
 }
 
 #[pyfunction]
-fn ecommpay_verify_callback<'py>(
-    py: Python<'py>,
-    body: &Bound<'py, PyAny>,
-    secret: &str,
-) -> PyResult<Bound<'py, PyDict>> {
+fn ecommpay_verify_callback(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    secret: &Bound<'_, PyString>,
+) -> PyResult<models::EcommpayCallback> {
+    let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     let callback = ecommpay::verify_callback(&body, secret).py_err(py)?;
-    models::ecommpay_callback(py, &callback)
+    models::EcommpayCallback::new(py, callback)
 }
 
 /// PHP `strnatcmp` as used to order signed paths: -1, 0 or 1.
@@ -79,9 +102,10 @@ impl EcommpayGate {
     fn new(
         py: Python<'_>,
         project_id: i64,
-        secret_key: &str,
+        secret_key: &Bound<'_, PyString>,
         base_url: Option<&str>,
     ) -> PyResult<Self> {
+        let secret_key = text(secret_key, "secret_key")?;
         let gate = ecommpay::Gate::new(project_id, secret_key, base_url).py_err(py)?;
         Ok(EcommpayGate { gate })
     }
@@ -100,27 +124,7 @@ impl EcommpayGate {
     /// `interface_type`, `payment_id`, then the rest in order; `booking_info` as a dict).
     fn payment_page_url(&self, py: Python<'_>, fields: &Bound<'_, PyAny>) -> PyResult<String> {
         let fields = to_object(fields, "payment", Floats::Allow)?;
-        let mut payment = self.gate.payment();
-        for (key, value) in fields {
-            payment = match key.as_str() {
-                "payment_id" => match value {
-                    serde_json::Value::String(s) => payment.payment_id(s),
-                    other => payment.payment_id(other.to_string()),
-                },
-                "interface_type" => match value {
-                    serde_json::Value::String(s) => payment.interface_type(s),
-                    other => payment.interface_type(other.to_string()),
-                },
-                "booking_info" => payment.booking_info(&value).py_err(py)?,
-                "project_id" => {
-                    return Err(crate::errors::type_error(
-                        "project_id: it comes from the gate, do not pass it".into(),
-                    ))
-                }
-                _ => payment.set(&key, value),
-            };
-        }
-        self.gate.payment_page_url(&payment).py_err(py)
+        self.gate.payment_page_url_from_fields(fields).py_err(py)
     }
 
     /// The signed URL for raw parameters (nothing added).
@@ -130,18 +134,19 @@ impl EcommpayGate {
     }
 
     fn sign(&self, py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
-        let params = to_object(params, "params", Floats::Allow)?;
-        self.gate.sign(&params).py_err(py)
+        self.gate
+            .sign_params(&py_params(params)?)
+            .map_err(|e| e.into_py(py))
     }
 
-    fn verify_callback<'py>(
+    fn verify_callback(
         &self,
-        py: Python<'py>,
-        body: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyDict>> {
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<models::EcommpayCallback> {
         let body = body_bytes(body, "body")?;
         let callback = self.gate.verify_callback(&body).py_err(py)?;
-        models::ecommpay_callback(py, &callback)
+        models::EcommpayCallback::new(py, callback)
     }
 
     fn __repr__(&self) -> String {
@@ -159,8 +164,9 @@ impl EcommpayGate {
 fn paycore_sign_callback(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
-    secret: &str,
+    secret: &Bound<'_, PyString>,
 ) -> PyResult<String> {
+    let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     paycore::sign_callback(&body, secret).py_err(py)
 }
@@ -170,9 +176,11 @@ fn paycore_sign_callback(
 fn paycore_verify_signature(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
-    signature: &str,
-    secret: &str,
+    signature: &Bound<'_, PyString>,
+    secret: &Bound<'_, PyString>,
 ) -> PyResult<()> {
+    let signature = text(signature, "signature")?;
+    let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     paycore::verify_callback(&body, signature, secret).py_err(py)
 }
@@ -181,9 +189,11 @@ fn paycore_verify_signature(
 fn paycore_verify_callback<'py>(
     py: Python<'py>,
     body: &Bound<'py, PyAny>,
-    signature: &str,
-    secret: &str,
+    signature: &Bound<'_, PyString>,
+    secret: &Bound<'_, PyString>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let signature = text(signature, "signature")?;
+    let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     let event = paycore::callback::verify(&body, signature, secret).py_err(py)?;
     models::callback_event(py, &event)
@@ -249,6 +259,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ecommpay_natcmp, m)?)?;
     m.add_function(wrap_pyfunction!(ecommpay_php_float, m)?)?;
     m.add_class::<EcommpayGate>()?;
+    m.add_class::<models::EcommpayCallback>()?;
+    m.add_class::<models::EcommpayOperation>()?;
     m.add_function(wrap_pyfunction!(paycore_sign_callback, m)?)?;
     m.add_function(wrap_pyfunction!(paycore_verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(paycore_verify_callback, m)?)?;

@@ -2,7 +2,6 @@
 //! typed, frozen dataclasses. Amounts are `decimal.Decimal`, timestamps RFC 3339 text.
 
 use chrono::{DateTime, Utc};
-use polypay::ecommpay::EcommpayCallback;
 use polypay::paycore::client::Response;
 use polypay::paycore::model::{Balances, PaymentService, Prerequest, Refund};
 use polypay::paycore::{CallbackEvent, FlowData, PaymentInvoice, PayoutInvoice};
@@ -192,44 +191,137 @@ pub fn callback_event<'py>(py: Python<'py>, e: &CallbackEvent) -> PyResult<Dict<
     Ok(d)
 }
 
-pub fn ecommpay_callback<'py>(py: Python<'py>, c: &EcommpayCallback) -> PyResult<Dict<'py>> {
-    let d = PyDict::new(py);
-    d.set_item("type", "ecommpay_callback")?;
-    d.set_item("project_id", c.project_id())?;
-    d.set_item("payment_id", c.payment_id())?;
-    d.set_item("payment_type", c.payment_type())?;
-    d.set_item(
-        "payment_status",
-        c.payment_status().map(|s| s.as_str().to_owned()),
-    )?;
-    match c.payment_sum() {
-        Some(s) => d.set_item("payment_sum", (s.amount, s.currency))?,
-        None => d.set_item("payment_sum", py.None())?,
+/// A verified ecommpay callback. The typed fields are read when it is verified; `raw` (the
+/// body without its `signature` keys, numbers exact) is built on first access, since most
+/// handlers only read the typed fields.
+#[pyclass(module = "polypay", frozen, eq)]
+pub struct EcommpayCallback {
+    #[pyo3(get)]
+    project_id: Option<i64>,
+    #[pyo3(get)]
+    payment_id: Option<String>,
+    #[pyo3(get)]
+    payment_type: Option<String>,
+    #[pyo3(get)]
+    payment_status: Option<String>,
+    #[pyo3(get)]
+    payment_sum: Option<(i64, String)>,
+    #[pyo3(get)]
+    operation: Option<Py<EcommpayOperation>>,
+    #[pyo3(get)]
+    is_success: bool,
+    callback: polypay::ecommpay::EcommpayCallback,
+    raw: pyo3::sync::PyOnceLock<Py<PyDict>>,
+}
+
+impl PartialEq for EcommpayCallback {
+    fn eq(&self, other: &Self) -> bool {
+        self.callback == other.callback
     }
-    match c.operation() {
-        Some(op) => {
-            let o = PyDict::new(py);
-            o.set_item("id", op.id)?;
-            o.set_item("type", op.operation_type)?;
-            o.set_item("status", op.status.map(|s| s.as_str().to_owned()))?;
-            o.set_item("request_id", op.request_id)?;
-            o.set_item("code", op.code)?;
-            o.set_item("message", op.message)?;
-            o.set_item(
-                "sum_initial",
-                op.sum_initial.map(|s| (s.amount, s.currency)),
-            )?;
-            o.set_item(
-                "sum_converted",
-                op.sum_converted.map(|s| (s.amount, s.currency)),
-            )?;
-            d.set_item("operation", o)?;
-        }
-        None => d.set_item("operation", py.None())?,
+}
+
+/// `operation` of an ecommpay callback.
+#[pyclass(module = "polypay", frozen, eq, get_all)]
+#[derive(PartialEq)]
+pub struct EcommpayOperation {
+    id: Option<String>,
+    #[pyo3(name = "type")]
+    operation_type: Option<String>,
+    status: Option<String>,
+    request_id: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    sum_initial: Option<(i64, String)>,
+    sum_converted: Option<(i64, String)>,
+}
+
+fn sum(s: Option<polypay::ecommpay::Sum>) -> Option<(i64, String)> {
+    s.map(|s| (s.amount, s.currency))
+}
+
+impl EcommpayCallback {
+    pub fn new(py: Python<'_>, c: polypay::ecommpay::EcommpayCallback) -> PyResult<Self> {
+        let operation = match c.operation() {
+            Some(op) => Some(Py::new(
+                py,
+                EcommpayOperation {
+                    id: op.id,
+                    operation_type: op.operation_type,
+                    status: op.status.map(|s| s.as_str().to_owned()),
+                    request_id: op.request_id,
+                    code: op.code,
+                    message: op.message,
+                    sum_initial: sum(op.sum_initial),
+                    sum_converted: sum(op.sum_converted),
+                },
+            )?),
+            None => None,
+        };
+        Ok(EcommpayCallback {
+            project_id: c.project_id(),
+            payment_id: c.payment_id(),
+            payment_type: c.payment_type(),
+            payment_status: c.payment_status().map(|s| s.as_str().to_owned()),
+            payment_sum: sum(c.payment_sum()),
+            operation,
+            is_success: c.is_success(),
+            callback: c,
+            raw: pyo3::sync::PyOnceLock::new(),
+        })
     }
-    d.set_item("is_success", c.is_success())?;
-    d.set_item("raw", map_to_py(py, c.raw())?)?;
-    Ok(d)
+}
+
+#[pymethods]
+impl EcommpayCallback {
+    /// The verified body without its `signature` keys (integers as int, other numbers as
+    /// `decimal.Decimal`); the same dict on every access.
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let raw = self
+            .raw
+            .get_or_try_init(py, || map_to_py(py, self.callback.raw()).map(Bound::unbind))?;
+        Ok(raw.bind(py).clone())
+    }
+
+    fn __repr__(&self) -> String {
+        let text = |v: &Option<String>| v.as_ref().map_or("None".to_owned(), |s| format!("{s:?}"));
+        let operation = match &self.operation {
+            Some(op) => op.get().__repr__(),
+            None => "None".to_owned(),
+        };
+        format!(
+            "EcommpayCallback(project_id={}, payment_id={}, payment_type={}, payment_status={}, payment_sum={}, operation={}, is_success={})",
+            self.project_id.map_or("None".to_owned(), |i| i.to_string()),
+            text(&self.payment_id),
+            text(&self.payment_type),
+            text(&self.payment_status),
+            self.payment_sum.as_ref().map_or("None".to_owned(), |(a, c)| format!("({a}, {c:?})")),
+            operation,
+            if self.is_success { "True" } else { "False" },
+        )
+    }
+}
+
+#[pymethods]
+impl EcommpayOperation {
+    fn __repr__(&self) -> String {
+        let text = |v: &Option<String>| v.as_ref().map_or("None".to_owned(), |s| format!("{s:?}"));
+        let sum = |v: &Option<(i64, String)>| {
+            v.as_ref()
+                .map_or("None".to_owned(), |(a, c)| format!("({a}, {c:?})"))
+        };
+        format!(
+            "EcommpayOperation(id={}, type={}, status={}, request_id={}, code={}, message={}, sum_initial={}, sum_converted={})",
+            text(&self.id),
+            text(&self.operation_type),
+            text(&self.status),
+            text(&self.request_id),
+            text(&self.code),
+            text(&self.message),
+            sum(&self.sum_initial),
+            sum(&self.sum_converted),
+        )
+    }
 }
 
 /// Adds what the HTTP exchange said to a model dict.

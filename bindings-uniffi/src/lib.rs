@@ -106,29 +106,7 @@ impl EcommpayGate {
     /// `interface_type` and `payment_id` are placed first, `booking_info` may be an object).
     pub fn payment_page_url(&self, fields_json: String) -> Result<String> {
         let fields = params(&fields_json, "payment")?;
-        let mut payment = self.gate.payment();
-        for (key, value) in fields {
-            payment = match key.as_str() {
-                "payment_id" => match value {
-                    Value::String(s) => payment.payment_id(s),
-                    other => payment.payment_id(other.to_string()),
-                },
-                "interface_type" => match value {
-                    Value::String(s) => payment.interface_type(s),
-                    other => payment.interface_type(other.to_string()),
-                },
-                "booking_info" => payment.booking_info(&value)?,
-                "project_id" => {
-                    return Err(PolypayError::invalid(
-                        "payment",
-                        "project_id_given",
-                        "payment[project_id]: it comes from the gate, do not pass it".into(),
-                    ))
-                }
-                _ => payment.set(&key, value),
-            };
-        }
-        Ok(self.gate.payment_page_url(&payment)?)
+        Ok(self.gate.payment_page_url_from_fields(fields)?)
     }
 
     /// The signed URL for raw parameters (nothing added).

@@ -203,7 +203,11 @@ pub(crate) mod read {
     use serde_json::{Map, Value};
 
     pub fn string(obj: &Map<String, Value>, key: &str) -> Option<String> {
-        match obj.get(key)? {
+        string_of(obj.get(key)?)
+    }
+
+    pub fn string_of(value: &Value) -> Option<String> {
+        match value {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.as_str().to_owned()),
             _ => None,
@@ -226,7 +230,11 @@ pub(crate) mod read {
     }
 
     pub fn integer(obj: &Map<String, Value>, key: &str) -> Option<i64> {
-        match obj.get(key)? {
+        integer_of(obj.get(key)?)
+    }
+
+    pub fn integer_of(value: &Value) -> Option<i64> {
+        match value {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,

@@ -72,6 +72,20 @@ fn ecommpay_sign() {
             ecommpay::string_to_sign(&p).map_err(|e| e.to_string())?,
             text(case, "string_to_sign"),
         )?;
+        // The same parameters fed straight from their JSON text (the bindings' path).
+        let json = ecommpay::JsonParams::new(text(case, "params_json").as_bytes(), "params");
+        expect_eq(
+            "string_to_sign from JSON text",
+            ecommpay::string_to_sign_params(&json).map_err(|e| e.to_string())?,
+            text(case, "string_to_sign"),
+        )?;
+        expect_eq(
+            "signature from JSON text",
+            ecommpay::Signer::new(text(case, "secret"))
+                .sign_params(&json)
+                .map_err(|e| e.to_string())?,
+            text(case, "signature"),
+        )?;
         expect_eq(
             "signature",
             ecommpay::sign(&p, text(case, "secret")).map_err(|e| e.to_string())?,

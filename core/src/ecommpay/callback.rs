@@ -80,9 +80,223 @@ pub struct Operation {
 }
 
 /// A verified callback, with typed accessors over the body and the whole body in [`raw`](Self::raw).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct EcommpayCallback {
-    body: Map<String, Value>,
+    fields: Fields,
+    /// The whole verified body, parsed on first use of [`raw`](Self::raw): most handlers only
+    /// read the typed fields.
+    body: Body,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Parsed(Map<String, Value>),
+    Text {
+        text: Box<[u8]>,
+        parsed: std::sync::OnceLock<Map<String, Value>>,
+    },
+}
+
+impl PartialEq for EcommpayCallback {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw() == other.raw()
+    }
+}
+
+/// What the typed accessors return, read once at verification.
+#[derive(Debug, Clone, PartialEq)]
+struct Fields {
+    project_id: Option<i64>,
+    payment_id: Option<String>,
+    payment_type: Option<String>,
+    payment_status: Option<PaymentStatus>,
+    payment_sum: Option<Sum>,
+    operation: Option<Operation>,
+}
+
+/// An object the fields are read from: the parsed body, or only its picked members.
+trait Object {
+    fn value(&self, key: &str) -> Option<&Value>;
+    /// The member `key` when it is an object (PHP may write an empty one as `[]`).
+    fn object(&self, key: &str) -> Option<&Self>;
+}
+
+impl Object for Map<String, Value> {
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+    fn object(&self, key: &str) -> Option<&Self> {
+        read::object(self, key)
+    }
+}
+
+impl Fields {
+    fn read<O: Object>(body: &O) -> Fields {
+        let string = |o: &O, key: &str| o.value(key).and_then(read::string_of);
+        let integer = |o: &O, key: &str| o.value(key).and_then(read::integer_of);
+        let sum = |o: &O, key: &str| {
+            let s = o.object(key)?;
+            Some(Sum {
+                amount: integer(s, "amount")?,
+                currency: string(s, "currency")?,
+            })
+        };
+        let payment = body.object("payment");
+        let general = body.object("general");
+        Fields {
+            project_id: integer(body, "project_id")
+                .or_else(|| general.and_then(|g| integer(g, "project_id"))),
+            // `payment.id`, or `general.payment_id` in Gate-format callbacks.
+            payment_id: payment
+                .and_then(|p| string(p, "id"))
+                .or_else(|| general.and_then(|g| string(g, "payment_id"))),
+            payment_type: payment.and_then(|p| string(p, "type")),
+            payment_status: payment
+                .and_then(|p| string(p, "status"))
+                .map(|s| PaymentStatus::parse(&s)),
+            payment_sum: payment.and_then(|p| sum(p, "sum")),
+            operation: body.object("operation").map(|op| Operation {
+                id: string(op, "id"),
+                operation_type: string(op, "type"),
+                status: string(op, "status").map(|s| OperationStatus::parse(&s)),
+                request_id: string(op, "request_id"),
+                code: string(op, "code"),
+                message: string(op, "message"),
+                sum_initial: sum(op, "sum_initial"),
+                sum_converted: sum(op, "sum_converted"),
+            }),
+        }
+    }
+}
+
+/// The members [`Fields`] reads, and theirs: everything else in a verified body is skipped
+/// by the parser without being built (see [`Picked::parse`]).
+struct Spec(&'static [(&'static str, Option<&'static Spec>)]);
+
+static SUM: Spec = Spec(&[("amount", None), ("currency", None)]);
+static HEAD: Spec = Spec(&[
+    ("project_id", None),
+    (
+        "general",
+        Some(&Spec(&[("project_id", None), ("payment_id", None)])),
+    ),
+    (
+        "payment",
+        Some(&Spec(&[
+            ("id", None),
+            ("type", None),
+            ("status", None),
+            ("sum", Some(&SUM)),
+        ])),
+    ),
+    (
+        "operation",
+        Some(&Spec(&[
+            ("id", None),
+            ("type", None),
+            ("status", None),
+            ("request_id", None),
+            ("code", None),
+            ("message", None),
+            ("sum_initial", Some(&SUM)),
+            ("sum_converted", Some(&SUM)),
+        ])),
+    ),
+]);
+
+/// The picked members of one object, by their position in its [`Spec`].
+struct Picked {
+    spec: &'static Spec,
+    slots: Vec<Slot>,
+}
+
+enum Slot {
+    Absent,
+    Value(Value),
+    Object(Picked),
+}
+
+impl Object for Picked {
+    fn value(&self, key: &str) -> Option<&Value> {
+        match self.slot(key)? {
+            Slot::Value(value) => Some(value),
+            _ => None,
+        }
+    }
+    fn object(&self, key: &str) -> Option<&Self> {
+        match self.slot(key)? {
+            Slot::Object(picked) => Some(picked),
+            _ => None,
+        }
+    }
+}
+
+impl Picked {
+    fn slot(&self, key: &str) -> Option<&Slot> {
+        let at = self.spec.0.iter().position(|(name, _)| *name == key)?;
+        self.slots.get(at)
+    }
+
+    /// Reads only the [`HEAD`] members of a verified body (no repeated keys there). An
+    /// unexpected shape (a picked object written as `[]`, say) gives `None`, and the caller
+    /// parses the whole body instead.
+    fn parse(body: &[u8]) -> Option<Picked> {
+        use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+        struct Seed(&'static Spec);
+
+        impl<'de> DeserializeSeed<'de> for Seed {
+            type Value = Picked;
+            fn deserialize<D: Deserializer<'de>>(
+                self,
+                de: D,
+            ) -> std::result::Result<Picked, D::Error> {
+                de.deserialize_map(self)
+            }
+        }
+
+        impl<'de> Visitor<'de> for Seed {
+            type Value = Picked;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Picked, A::Error> {
+                let spec = self.0;
+                let mut slots: Vec<Slot> = spec.0.iter().map(|_| Slot::Absent).collect();
+                while let Some(key) = map.next_key_seed(super::json_feed::KeySeed)? {
+                    match spec.0.iter().position(|(name, _)| *name == key) {
+                        Some(at) => {
+                            slots[at] = match spec.0[at].1 {
+                                None => Slot::Value(map.next_value()?),
+                                Some(inner) => Slot::Object(map.next_value_seed(Seed(inner))?),
+                            }
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Picked { spec, slots })
+            }
+        }
+
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let picked = Seed(&HEAD).deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(picked)
+    }
+}
+
+impl EcommpayCallback {
+    fn parsed(body: Map<String, Value>) -> EcommpayCallback {
+        EcommpayCallback {
+            fields: Fields::read(&body),
+            body: Body::Parsed(body),
+        }
+    }
 }
 
 /// Verifies a raw callback body with the project's secret key.
@@ -92,11 +306,24 @@ pub fn verify_callback(body: &[u8], secret: &str) -> Result<EcommpayCallback> {
 }
 
 pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallback> {
+    // The common case in one pass over the text; anything else (and every failure, for its
+    // precise error) takes the exact path below.
+    if signer.verify_callback_text(body) == Some(true) {
+        if let Some(head) = Picked::parse(body) {
+            return Ok(EcommpayCallback {
+                fields: Fields::read(&head),
+                body: Body::Text {
+                    text: body.into(),
+                    parsed: std::sync::OnceLock::new(),
+                },
+            });
+        }
+    }
     let mut document = json::parse_object(body, "body")?;
     let signature = take_signature(&document)?;
     strip_signatures(&mut document);
     if signer.verify(&document, &signature)? {
-        Ok(EcommpayCallback { body: document })
+        Ok(EcommpayCallback::parsed(document))
     } else {
         Err(Error::signature(
             "mismatch",
@@ -168,69 +395,45 @@ fn strip_signatures(map: &mut Map<String, Value>) {
 impl EcommpayCallback {
     /// The verified body without its `signature` fields.
     pub fn raw(&self) -> &Map<String, Value> {
-        &self.body
-    }
-
-    fn payment(&self) -> Option<&Map<String, Value>> {
-        read::object(&self.body, "payment")
-    }
-
-    fn general(&self) -> Option<&Map<String, Value>> {
-        read::object(&self.body, "general")
+        match &self.body {
+            Body::Parsed(map) => map,
+            Body::Text { text, parsed } => parsed.get_or_init(|| {
+                let mut map = json::parse_object(text, "body").unwrap_or_default();
+                strip_signatures(&mut map);
+                map
+            }),
+        }
     }
 
     pub fn project_id(&self) -> Option<i64> {
-        read::integer(&self.body, "project_id")
-            .or_else(|| self.general().and_then(|g| read::integer(g, "project_id")))
+        self.fields.project_id
     }
 
     /// `payment.id`, or `general.payment_id` in Gate-format callbacks.
     pub fn payment_id(&self) -> Option<String> {
-        self.payment()
-            .and_then(|p| read::string(p, "id"))
-            .or_else(|| self.general().and_then(|g| read::string(g, "payment_id")))
+        self.fields.payment_id.clone()
     }
 
     pub fn payment_type(&self) -> Option<String> {
-        self.payment().and_then(|p| read::string(p, "type"))
+        self.fields.payment_type.clone()
     }
 
     pub fn payment_status(&self) -> Option<PaymentStatus> {
-        self.payment()
-            .and_then(|p| read::string(p, "status"))
-            .map(|s| PaymentStatus::parse(&s))
+        self.fields.payment_status.clone()
     }
 
     pub fn payment_sum(&self) -> Option<Sum> {
-        self.payment().and_then(|p| sum(p, "sum"))
+        self.fields.payment_sum.clone()
     }
 
     pub fn operation(&self) -> Option<Operation> {
-        let op = read::object(&self.body, "operation")?;
-        Some(Operation {
-            id: read::string(op, "id"),
-            operation_type: read::string(op, "type"),
-            status: read::string(op, "status").map(|s| OperationStatus::parse(&s)),
-            request_id: read::string(op, "request_id"),
-            code: read::string(op, "code"),
-            message: read::string(op, "message"),
-            sum_initial: sum(op, "sum_initial"),
-            sum_converted: sum(op, "sum_converted"),
-        })
+        self.fields.operation.clone()
     }
 
     /// The payment succeeded (`payment.status == "success"`).
     pub fn is_success(&self) -> bool {
         self.payment_status().is_some_and(|s| s.is_success())
     }
-}
-
-fn sum(parent: &Map<String, Value>, key: &str) -> Option<Sum> {
-    let obj = read::object(parent, key)?;
-    Some(Sum {
-        amount: read::integer(obj, "amount")?,
-        currency: read::string(obj, "currency")?,
-    })
 }
 
 #[cfg(test)]
@@ -253,6 +456,8 @@ mod tests {
             "secret",
         );
         let cb = verify_callback(body.as_bytes(), "secret").unwrap();
+        // The one-pass path: only the typed members were built.
+        assert!(matches!(cb.body, Body::Text { .. }));
         assert_eq!(cb.payment_id().as_deref(), Some("p-1"));
         assert!(cb.is_success());
         assert_eq!(cb.payment_sum().unwrap().amount, 125000);
@@ -274,6 +479,25 @@ mod tests {
     }
 
     #[test]
+    fn picked_members_read_like_the_whole_body() {
+        let vectors: Value = serde_json::from_str(include_str!(
+            "../../../tests/vectors/ecommpay_callback.json"
+        ))
+        .unwrap();
+        let mut picked = 0;
+        for case in vectors["cases"].as_array().unwrap() {
+            let body = case["body"].as_str().unwrap().as_bytes();
+            let (Ok(whole), Some(head)) = (json::parse_object(body, "body"), Picked::parse(body))
+            else {
+                continue;
+            };
+            assert_eq!(Fields::read(&head), Fields::read(&whole), "{}", case["id"]);
+            picked += 1;
+        }
+        assert!(picked > 10, "only {picked} vectors were read both ways");
+    }
+
+    #[test]
     fn signature_lookup_and_removal() {
         let inner = r#"{"general":{"project_id":1,"payment_id":"g-1"},"ops":[{"signature":"x","id":1}],"m":{"signature":"y"}}"#;
         let mut doc: Map<String, Value> = serde_json::from_str(inner).unwrap();
@@ -284,6 +508,11 @@ mod tests {
             &format!(r#""project_id":1,"signature":"{sig}","#),
         );
         let cb = verify_callback(body.as_bytes(), "k").unwrap();
+        assert!(matches!(cb.body, Body::Text { .. }));
+        assert!(!cb.raw()["ops"][0]
+            .as_object()
+            .unwrap()
+            .contains_key("signature"));
         assert_eq!(cb.payment_id().as_deref(), Some("g-1"));
         assert_eq!(cb.project_id(), Some(1));
 

@@ -1,6 +1,7 @@
 //! ecommpay Payment Page: signing (the PHP SDK's algorithm), signed URLs and callbacks.
 
 mod callback;
+mod json_feed;
 mod payment_page;
 pub mod php;
 mod php_array;
@@ -10,7 +11,10 @@ pub use callback::{
     verify_callback, EcommpayCallback, Operation, OperationStatus, PaymentStatus, Sum,
 };
 pub use payment_page::{payment_page_url, Payment, DEFAULT_BASE_URL};
-pub use signature::{sign, string_to_sign, Signer};
+pub use signature::{
+    sign, sign_params, string_to_sign, string_to_sign_params, Canonical, JsonParams, Params,
+    Scalar, Signer,
+};
 
 use crate::error::Result;
 use serde_json::{Map, Value};
@@ -50,7 +54,17 @@ impl Gate {
     }
 
     pub fn payment_page_url(&self, payment: &Payment) -> Result<String> {
-        payment_page::signed_url(&payment.to_params()?, &self.signer, &self.base_url)
+        self.payment_url(payment.clone())
+    }
+
+    /// [`Gate::payment_page_url`], taking the payment (no copy of its parameters).
+    pub fn payment_url(&self, payment: Payment) -> Result<String> {
+        payment_page::signed_url(&payment.into_params()?, &self.signer, &self.base_url)
+    }
+
+    /// The signed URL of a payment given as named fields (see [`Payment::from_fields`]).
+    pub fn payment_page_url_from_fields(&self, fields: Map<String, Value>) -> Result<String> {
+        self.payment_url(Payment::from_fields(self.project_id, fields)?)
     }
 
     /// The signed URL for raw parameters (nothing added).
@@ -60,6 +74,14 @@ impl Gate {
 
     pub fn sign(&self, params: &Map<String, Value>) -> Result<String> {
         self.signer.sign(params)
+    }
+
+    /// [`Gate::sign`] for any [`Params`] (JSON text, a binding's native mapping).
+    pub fn sign_params<P: Params + ?Sized>(
+        &self,
+        params: &P,
+    ) -> std::result::Result<String, P::Error> {
+        self.signer.sign_params(params)
     }
 
     pub fn verify_callback(&self, body: &[u8]) -> Result<EcommpayCallback> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
 use super::php;
-use super::signature::{push_scalar, Signer};
+use super::signature::{push_value, Signer};
 use crate::error::{Error, Result};
 use crate::money::{printable, Currency};
 
@@ -102,7 +102,7 @@ fn append_query<'a>(
             Value::String(text) => push_pair(out, name, text),
             scalar => {
                 let mut text = String::new();
-                push_scalar(&mut text, scalar);
+                push_value(&mut text, scalar);
                 push_pair(out, name, &text);
             }
         }
@@ -155,6 +155,24 @@ fn without_nulls(params: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// `booking_info` as ecommpay takes it: base64 of its PHP `json_encode` text.
+fn encode_booking_info(info: &Value) -> Result<Value> {
+    let empty = match info {
+        Value::Object(map) => map.is_empty(),
+        Value::Array(list) => list.is_empty(),
+        _ => true,
+    };
+    if empty {
+        return Err(Error::invalid(
+            "booking_info",
+            "empty",
+            "must be a non-empty object",
+        ));
+    }
+    let json = crate::json::to_php_json(info);
+    Ok(Value::String(STANDARD.encode(json)))
+}
+
 macro_rules! string_setters {
     ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {
         $(
@@ -184,6 +202,36 @@ impl Payment {
             payment_id: None,
             params: Map::new(),
         }
+    }
+
+    /// A payment from named fields, as the bindings receive them: `payment_id`,
+    /// `interface_type` and `booking_info` go to their setters, every other field to
+    /// [`Payment::set`] in order. `project_id` is refused: it comes from the gate.
+    pub fn from_fields(project_id: i64, mut fields: Map<String, Value>) -> Result<Payment> {
+        if fields.contains_key("project_id") {
+            return Err(Error::invalid(
+                "payment",
+                "project_id_given",
+                "payment[project_id]: it comes from the gate, do not pass it",
+            ));
+        }
+        let text = |value: Value| match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        // The map is kept as it is (no copy): the head fields leave it, booking_info is
+        // encoded in place.
+        let payment_id = fields.shift_remove("payment_id").map(text);
+        let interface_type = fields.shift_remove("interface_type").map(text);
+        if let Some(info) = fields.get_mut("booking_info") {
+            *info = encode_booking_info(info)?;
+        }
+        Ok(Payment {
+            project_id,
+            interface_type,
+            payment_id,
+            params: fields,
+        })
     }
 
     /// The integration id ecommpay assigns to an SDK, as the JSON text they expect
@@ -250,24 +298,15 @@ impl Payment {
     /// Booking details: base64 of the JSON as PHP `json_encode` writes it (key order kept,
     /// `/` and non-ASCII escaped).
     pub fn booking_info(self, info: &Value) -> Result<Self> {
-        let empty = match info {
-            Value::Object(map) => map.is_empty(),
-            Value::Array(list) => list.is_empty(),
-            _ => true,
-        };
-        if empty {
-            return Err(Error::invalid(
-                "booking_info",
-                "empty",
-                "must be a non-empty object",
-            ));
-        }
-        let json = crate::json::to_php_json(info);
-        Ok(self.set("booking_info", Value::String(STANDARD.encode(json))))
+        Ok(self.set("booking_info", encode_booking_info(info)?))
     }
 
     /// The parameters in their order, checked: a positive integer amount and a known currency.
     pub fn to_params(&self) -> Result<Map<String, Value>> {
+        self.clone().into_params()
+    }
+
+    fn check(&self) -> Result<()> {
         if let Some(amount) = self.params.get("payment_amount") {
             if amount.as_i64().is_none_or(|a| a <= 0) {
                 return Err(Error::invalid(
@@ -281,20 +320,22 @@ impl Payment {
             Currency::parse(currency.as_str().unwrap_or_default())
                 .map_err(|e| e.with_argument("payment_currency"))?;
         }
-        let mut params = Map::new();
-        params.insert("project_id".into(), Value::from(self.project_id));
-        if let Some(interface_type) = &self.interface_type {
-            params.insert(
-                "interface_type".into(),
-                Value::String(interface_type.clone()),
-            );
-        }
-        if let Some(payment_id) = &self.payment_id {
-            params.insert("payment_id".into(), Value::String(payment_id.clone()));
-        }
-        for (key, value) in &self.params {
-            params.insert(key.clone(), value.clone());
-        }
+        Ok(())
+    }
+
+    /// [`Payment::to_params`] without copying the parameters.
+    pub fn into_params(self) -> Result<Map<String, Value>> {
+        self.check()?;
+        let mut params = self.params;
+        // The fixed head goes in front, last first; a value given through `set` wins.
+        let mut put_first = |key: &str, value: Option<Value>| {
+            if let Some(value) = params.shift_remove(key).or(value) {
+                params.shift_insert(0, key.to_owned(), value);
+            }
+        };
+        put_first("payment_id", self.payment_id.map(Value::String));
+        put_first("interface_type", self.interface_type.map(Value::String));
+        put_first("project_id", Some(Value::from(self.project_id)));
         Ok(params)
     }
 }

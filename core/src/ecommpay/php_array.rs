@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::signature::{push_scalar, IGNORED_KEYS};
+use super::signature::{push_value, IGNORED_KEYS};
 use crate::error::{Error, Result};
 use crate::json::MAX_DEPTH;
 
@@ -157,7 +157,7 @@ fn walk<'a>(
             scalar => {
                 let mut text = path.clone();
                 text.push(':');
-                push_scalar(&mut text, scalar);
+                push_value(&mut text, scalar);
                 array.assign(&path, text);
             }
         }

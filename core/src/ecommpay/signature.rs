@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
 
-use super::{php, php_array};
+use super::{json_feed, php, php_array};
 use crate::error::{Error, Result};
 use crate::json::MAX_DEPTH;
 
@@ -37,7 +37,15 @@ impl Signer {
     }
 
     pub fn sign(&self, params: &Map<String, Value>) -> Result<String> {
-        Ok(STANDARD.encode(self.digest(&Flattened::new(params)?)))
+        self.sign_params(params)
+    }
+
+    /// Signs parameters that feed themselves to the canonical form (see [`Params`]).
+    pub fn sign_params<P: Params + ?Sized>(
+        &self,
+        params: &P,
+    ) -> std::result::Result<String, P::Error> {
+        Ok(STANDARD.encode(self.digest(&Flattened::of(params)?)))
     }
 
     fn digest(&self, flat: &Flattened) -> [u8; 64] {
@@ -47,16 +55,38 @@ impl Signer {
         mac.finalize().into_bytes().into()
     }
 
+    /// Constant-time check of a base64 signature against the canonical form.
+    fn verify_flat(&self, flat: &Flattened, signature: &str) -> bool {
+        let expected = self.digest(flat);
+        let mut given = [0u8; 64];
+        match STANDARD.decode_slice(signature.as_bytes(), &mut given) {
+            Ok(64) => bool::from(given.ct_eq(&expected)),
+            _ => false,
+        }
+    }
+
     /// Constant-time check of a base64 signature against `params`.
     pub(crate) fn verify(&self, params: &Map<String, Value>, signature: &str) -> Result<bool> {
-        let expected = self.digest(&Flattened::new(params)?);
-        let mut given = [0u8; 64];
-        Ok(
-            match STANDARD.decode_slice(signature.as_bytes(), &mut given) {
-                Ok(64) => bool::from(given.ct_eq(&expected)),
-                _ => false,
-            },
-        )
+        Ok(self.verify_flat(&Flattened::of(params)?, signature))
+    }
+
+    /// Verifies a callback body in one pass over its text, without building a document:
+    /// `Some(true)` when the signature matches. `None` when the body needs the exact path (not
+    /// a plain object, no usable signature, repeated or integer-like keys, any error there):
+    /// the caller then parses it fully, which also gives the precise error.
+    pub(crate) fn verify_callback_text(&self, body: &[u8]) -> Option<bool> {
+        let text = std::str::from_utf8(body).ok()?;
+        if body.len() > crate::json::MAX_INPUT_BYTES {
+            return None;
+        }
+        let mut out = Canonical::new(32);
+        let mut found = Signatures::default();
+        let mut de = serde_json::Deserializer::from_str(text);
+        json_feed::feed_object(&mut de, &mut out, Some(&mut found)).ok()?;
+        de.end().ok()?;
+        let signature = found.signature()?;
+        let flat = out.finish()?;
+        Some(self.verify_flat(&flat, &signature))
     }
 }
 
@@ -68,12 +98,152 @@ impl std::fmt::Debug for Signer {
 
 /// `sign(params, secret)` of the reference SDK.
 pub fn sign(params: &Map<String, Value>, secret: &str) -> Result<String> {
-    Signer::new(secret).sign(params)
+    sign_params(params, secret)
+}
+
+/// [`sign`] for any [`Params`].
+pub fn sign_params<P: Params + ?Sized>(
+    params: &P,
+    secret: &str,
+) -> std::result::Result<String, P::Error> {
+    with_signer(secret, |signer| signer.sign_params(params))
+}
+
+thread_local! {
+    /// The last secret's HMAC key schedule: callers of `sign(params, secret)` nearly always
+    /// pass the same secret, and preparing the key is a third of the cost of a short signature.
+    static LAST_SIGNER: std::cell::RefCell<Option<(Box<[u8]>, Signer)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn with_signer<T>(secret: &str, f: impl FnOnce(&Signer) -> T) -> T {
+    let cached = LAST_SIGNER.with(|last| {
+        let last = last.borrow();
+        let (key, signer) = last.as_ref()?;
+        bool::from(key.ct_eq(secret.as_bytes())).then(|| signer.clone())
+    });
+    let signer = cached.unwrap_or_else(|| {
+        let signer = Signer::new(secret);
+        LAST_SIGNER.with(|last| {
+            *last.borrow_mut() = Some((secret.as_bytes().into(), signer.clone()));
+        });
+        signer
+    });
+    f(&signer)
 }
 
 /// The exact string that is signed, for diagnosing a signature mismatch.
 pub fn string_to_sign(params: &Map<String, Value>) -> Result<String> {
-    Ok(Flattened::new(params)?.joined())
+    string_to_sign_params(params)
+}
+
+/// [`string_to_sign`] for any [`Params`].
+pub fn string_to_sign_params<P: Params + ?Sized>(
+    params: &P,
+) -> std::result::Result<String, P::Error> {
+    Ok(Flattened::of(params)?.joined())
+}
+
+/// Parameters that can feed themselves, value by value, to the canonical form: a
+/// `serde_json` map, JSON text ([`JsonParams`]), or a binding's native mapping, which then
+/// needs no intermediate `serde_json` document.
+pub trait Params {
+    type Error: From<Error>;
+    /// Feeds every parameter, in order, to `out`.
+    fn feed(&self, out: &mut Canonical) -> std::result::Result<(), Self::Error>;
+    /// The parameters as a map: only called for the rare inputs that need PHP's array
+    /// semantics (integer-like top-level keys, repeated keys), see [`Canonical::needs_map`].
+    fn to_map(&self) -> std::result::Result<Map<String, Value>, Self::Error>;
+}
+
+impl Params for Map<String, Value> {
+    type Error = Error;
+
+    fn feed(&self, out: &mut Canonical) -> Result<()> {
+        fn feed_map(map: &Map<String, Value>, out: &mut Canonical) -> Result<()> {
+            for (key, value) in map {
+                feed_value(key, value, out)?;
+            }
+            Ok(())
+        }
+        fn feed_value(key: &str, value: &Value, out: &mut Canonical) -> Result<()> {
+            match value {
+                Value::Object(map) => {
+                    if out.open(key, false)? {
+                        feed_map(map, out)?;
+                        out.close();
+                    }
+                }
+                Value::Array(list) => {
+                    if out.open(key, true)? {
+                        let mut index = itoa::Buffer::new();
+                        for (i, item) in list.iter().enumerate() {
+                            feed_value(index.format(i), item, out)?;
+                        }
+                        out.close();
+                    }
+                }
+                Value::Null => out.scalar(key, Scalar::Null),
+                Value::Bool(b) => out.scalar(key, Scalar::Bool(*b)),
+                Value::String(s) => out.scalar(key, Scalar::Str(s)),
+                Value::Number(n) => out.scalar(key, Scalar::Number(n.as_str())),
+            }
+            Ok(())
+        }
+        feed_map(self, out)
+    }
+
+    fn to_map(&self) -> Result<Map<String, Value>> {
+        Ok(self.clone())
+    }
+}
+
+/// Parameters given as JSON text (an object), fed to the canonical form straight from the
+/// parser: no document is built unless the input needs PHP's array semantics.
+pub struct JsonParams<'a> {
+    text: &'a [u8],
+    argument: &'a str,
+}
+
+impl<'a> JsonParams<'a> {
+    pub fn new(text: &'a [u8], argument: &'a str) -> JsonParams<'a> {
+        JsonParams { text, argument }
+    }
+}
+
+impl Params for JsonParams<'_> {
+    type Error = Error;
+
+    fn feed(&self, out: &mut Canonical) -> Result<()> {
+        // Anything unusual (bad UTF-8, too large, invalid JSON, too deep) takes the exact path,
+        // whose guarded parser gives the precise error.
+        let fast = std::str::from_utf8(self.text)
+            .ok()
+            .filter(|_| self.text.len() <= crate::json::MAX_INPUT_BYTES)
+            .and_then(|text| {
+                let mut de = serde_json::Deserializer::from_str(text);
+                json_feed::feed_object(&mut de, out, None).ok()?;
+                de.end().ok()
+            });
+        if fast.is_none() {
+            out.require_map();
+        }
+        Ok(())
+    }
+
+    fn to_map(&self) -> Result<Map<String, Value>> {
+        crate::json::parse_object(self.text, self.argument)
+    }
+}
+
+/// One parameter value, as the canonical form reads it.
+#[derive(Clone, Copy, Debug)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Str(&'a str),
+    Int(i64),
+    /// A JSON number lexeme (`3550`, `10.5`, `1e3`): integers stay exact, others are PHP floats.
+    Number(&'a str),
 }
 
 /// One `path:value` element, as byte offsets into [`Flattened::text`].
@@ -93,41 +263,13 @@ struct Flattened {
 }
 
 impl Flattened {
-    fn new(params: &Map<String, Value>) -> Result<Flattened> {
-        // Sized for flat parameters up front: growing these buffers costs more than the sort.
-        let mut walker = Walker {
-            text: String::with_capacity(48 * params.len() + 64),
-            elements: Vec::with_capacity(params.len() + 8),
-            path: String::with_capacity(64),
-            ..Walker::default()
-        };
-        walker.walk(params.iter(), 0, true, 0)?;
-        if walker.integer_keys {
-            return Flattened::with_php_arrays(params);
+    fn of<P: Params + ?Sized>(params: &P) -> std::result::Result<Flattened, P::Error> {
+        let mut out = Canonical::new(16);
+        params.feed(&mut out)?;
+        match out.finish() {
+            Some(flat) => Ok(flat),
+            None => Ok(Flattened::with_php_arrays(&params.to_map()?)?),
         }
-        let mut flat = Flattened {
-            text: walker.text,
-            elements: walker.elements,
-        };
-        if walker.may_collide {
-            flat.keep_last_of_each_path();
-        }
-        let text = flat.text.as_bytes();
-        let path = |e: &Element| &text[e.start..e.path_end];
-        if flat.elements.iter().all(|e| e.plain) {
-            // Without digits or whitespace, natural order is byte order: a total order, so
-            // the standard (stable) sort is safe and fast.
-            flat.elements.sort_by(|a, b| path(a).cmp(path(b)));
-        } else {
-            stable_sort(&mut flat.elements, |a, b| {
-                if a.plain && b.plain {
-                    path(a).cmp(path(b))
-                } else {
-                    php::natcmp(path(a), path(b))
-                }
-            });
-        }
-        Ok(flat)
     }
 
     /// The slow, exact path for integer-like paths (see [`php_array`]).
@@ -152,6 +294,24 @@ impl Flattened {
             });
         }
         Ok(flat)
+    }
+
+    fn sort(&mut self) {
+        let text = self.text.as_bytes();
+        let path = |e: &Element| &text[e.start..e.path_end];
+        if self.elements.iter().all(|e| e.plain) {
+            // Without digits or whitespace, natural order is byte order: a total order, so
+            // the standard (stable) sort is safe and fast.
+            self.elements.sort_by(|a, b| path(a).cmp(path(b)));
+        } else {
+            stable_sort(&mut self.elements, |a, b| {
+                if a.plain && b.plain {
+                    path(a).cmp(path(b))
+                } else {
+                    php::natcmp(path(a), path(b))
+                }
+            });
+        }
     }
 
     /// The sorted elements joined by `;`: the string to sign.
@@ -184,104 +344,191 @@ impl Flattened {
     }
 }
 
-#[derive(Default)]
-struct Walker {
+/// One open container while the canonical form is fed.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// Children's paths start with `path[..base_len]` (0 when the prefix is PHP-falsy).
+    base_len: usize,
+    /// The prefix is kept (`"prefix:"`); PHP drops a prefix of `""` or `"0"`.
+    truthy: bool,
+    /// The prefix has no digits or whitespace.
+    plain: bool,
+}
+
+/// The canonical form being built, fed parameter by parameter in the caller's order (see
+/// [`Params`]). Keys named in [`IGNORED_KEYS`] are skipped with their values, at every depth.
+pub struct Canonical {
     text: String,
     elements: Vec<Element>,
     path: String,
+    frames: Vec<Frame>,
     /// Set when two elements may share a path (keys with ':' or the top-level "0"/"" quirk);
     /// only then is the cost of de-duplication paid.
     may_collide: bool,
-    /// Set when a path is a PHP integer key: PHP array semantics then change the result.
-    integer_keys: bool,
+    /// Set when a path is a PHP integer key (or the feeder asked): PHP array semantics then
+    /// change the result, and the exact map-based path is taken instead.
+    needs_map: bool,
 }
 
-impl Walker {
-    fn walk<'a>(
-        &mut self,
-        entries: impl Iterator<Item = (&'a String, &'a Value)>,
-        prefix_len: usize,
-        prefix_plain: bool,
-        depth: usize,
-    ) -> Result<()> {
-        if depth >= MAX_DEPTH {
+impl Canonical {
+    fn new(params: usize) -> Canonical {
+        // Sized for flat parameters up front: growing these buffers costs more than the sort.
+        Canonical {
+            text: String::with_capacity(48 * params + 64),
+            elements: Vec::with_capacity(params + 8),
+            path: String::with_capacity(64),
+            frames: vec![Frame {
+                base_len: 0,
+                truthy: false,
+                plain: true,
+            }],
+            may_collide: false,
+            needs_map: false,
+        }
+    }
+
+    /// Adds `key: value` in the innermost open container.
+    pub fn scalar(&mut self, key: &str, value: Scalar<'_>) {
+        let Some(plain) = self.push_key(key) else {
+            return;
+        };
+        let start = self.text.len();
+        self.text.push_str(&self.path);
+        let path_end = self.text.len();
+        self.text.push(':');
+        push_scalar(&mut self.text, value);
+        self.elements.push(Element {
+            start,
+            path_end,
+            end: self.text.len(),
+            plain,
+        });
+    }
+
+    /// Opens the container `key` (a list when `list`: its keys are the indices). `Ok(false)`
+    /// when the key is ignored: the caller then skips the container and does not close it.
+    pub fn open(&mut self, key: &str, list: bool) -> Result<bool> {
+        if self.frames.len() >= MAX_DEPTH {
             return Err(Error::invalid(
                 "params",
                 "too_deep",
                 format!("nested deeper than {MAX_DEPTH} levels"),
             ));
         }
+        let top_level = self.frames.len() == 1;
+        let Some(plain) = self.push_key(key) else {
+            return Ok(false);
+        };
+        self.may_collide |= top_level && (key.is_empty() || key == "0");
         // PHP writes `($prefix ? $prefix . ':' : '') . $key`: a prefix of "" or "0" is falsy
         // and is dropped altogether, so the children of top-level "0" have bare paths.
-        let truthy = {
-            let prefix = &self.path[..prefix_len];
-            !(prefix.is_empty() || prefix == "0")
-        };
-        let base_len = if truthy { prefix_len } else { 0 };
-        for (key, value) in entries {
-            if IGNORED_KEYS.contains(&key.as_str()) {
-                continue;
-            }
-            self.path.truncate(base_len);
-            if truthy {
-                self.path.push(':');
-            } else if php_array::php_integer(key).is_some() {
-                self.integer_keys = true;
-            }
-            let (mut colon, mut plain) = (false, prefix_plain || !truthy);
-            for byte in key.bytes() {
-                colon |= byte == b':';
-                plain &= !byte.is_ascii_digit() && !php::is_space(byte);
-            }
-            if colon {
-                self.may_collide = true;
-                self.path.push_str(&key.replace(':', "::"));
-            } else {
-                self.path.push_str(key);
-            }
-            let path_len = self.path.len();
-            match value {
-                Value::Object(map) => {
-                    self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
-                    self.walk(map.iter(), path_len, plain, depth + 1)?;
-                }
-                Value::Array(list) => {
-                    self.may_collide |= depth == 0 && (key.is_empty() || key == "0");
-                    let indices: Vec<String> = (0..list.len()).map(|i| i.to_string()).collect();
-                    // List indices are digits: their children are never plain.
-                    self.walk(indices.iter().zip(list), path_len, false, depth + 1)?;
-                }
-                scalar => {
-                    let start = self.text.len();
-                    self.text.push_str(&self.path);
-                    let path_end = self.text.len();
-                    self.text.push(':');
-                    push_scalar(&mut self.text, scalar);
-                    self.elements.push(Element {
-                        start,
-                        path_end,
-                        end: self.text.len(),
-                        plain,
-                    });
-                }
-            }
+        let truthy = !(self.path.is_empty() || self.path == "0");
+        self.frames.push(Frame {
+            base_len: if truthy { self.path.len() } else { 0 },
+            truthy,
+            // List indices are digits: their children are never plain.
+            plain: plain && !list,
+        });
+        Ok(true)
+    }
+
+    /// Closes the innermost container.
+    pub fn close(&mut self) {
+        if self.frames.len() > 1 {
+            self.frames.pop();
         }
-        self.path.truncate(base_len);
-        Ok(())
+    }
+
+    /// Asks for the exact, map-based path (e.g. the feeder saw a repeated key).
+    pub fn require_map(&mut self) {
+        self.needs_map = true;
+    }
+
+    /// Writes the element's path into `self.path`; `None` for an ignored key.
+    fn push_key(&mut self, key: &str) -> Option<bool> {
+        if IGNORED_KEYS.contains(&key) {
+            return None;
+        }
+        let frame = *self.frames.last().expect("the root frame");
+        self.path.truncate(frame.base_len);
+        if frame.truthy {
+            self.path.push(':');
+        } else if php_array::php_integer(key).is_some() {
+            self.needs_map = true;
+        }
+        let (mut colon, mut plain) = (false, frame.plain || !frame.truthy);
+        for byte in key.bytes() {
+            colon |= byte == b':';
+            plain &= !byte.is_ascii_digit() && !php::is_space(byte);
+        }
+        if colon {
+            self.may_collide = true;
+            self.path.push_str(&key.replace(':', "::"));
+        } else {
+            self.path.push_str(key);
+        }
+        Some(plain)
+    }
+
+    /// The sorted elements, or `None` when the exact map-based path must be taken.
+    fn finish(self) -> Option<Flattened> {
+        if self.needs_map {
+            return None;
+        }
+        let mut flat = Flattened {
+            text: self.text,
+            elements: self.elements,
+        };
+        if self.may_collide {
+            flat.keep_last_of_each_path();
+        }
+        flat.sort();
+        Some(flat)
+    }
+}
+
+/// The signatures a callback body carries, seen while it is fed (see `json_feed`).
+#[derive(Default)]
+pub(super) struct Signatures {
+    /// Top-level `signature`: `Some(None)` when present but not a usable string.
+    pub(super) top: Option<Option<String>>,
+    /// `general.signature`, likewise.
+    pub(super) general: Option<Option<String>>,
+}
+
+impl Signatures {
+    /// `signature ?? general.signature` when it is a usable string; `None` leaves the exact
+    /// path to report what is wrong.
+    fn signature(self) -> Option<String> {
+        let found = match self.top {
+            Some(top) => top,
+            None => self.general?,
+        }?;
+        (!found.is_empty() && found != "0").then_some(found)
     }
 }
 
 /// How PHP turns a scalar into text: null → "", booleans → 1/0, integers in decimal, floats
 /// with `precision = 14`. A JSON number is an integer when its text has no `.`, `e` or `E`
 /// and it fits in 64 bits, as PHP's `json_decode` decides.
-pub(crate) fn push_scalar(out: &mut String, value: &Value) {
+pub(crate) fn push_value(out: &mut String, value: &Value) {
     match value {
-        Value::Null => {}
-        Value::Bool(true) => out.push('1'),
-        Value::Bool(false) => out.push('0'),
-        Value::String(s) => out.push_str(s),
-        Value::Number(n) => {
-            let lexeme = n.as_str();
+        Value::Null => push_scalar(out, Scalar::Null),
+        Value::Bool(b) => push_scalar(out, Scalar::Bool(*b)),
+        Value::String(s) => push_scalar(out, Scalar::Str(s)),
+        Value::Number(n) => push_scalar(out, Scalar::Number(n.as_str())),
+        Value::Array(_) | Value::Object(_) => unreachable!("containers are flattened"),
+    }
+}
+
+fn push_scalar(out: &mut String, value: Scalar<'_>) {
+    match value {
+        Scalar::Null => {}
+        Scalar::Bool(true) => out.push('1'),
+        Scalar::Bool(false) => out.push('0'),
+        Scalar::Str(s) => out.push_str(s),
+        Scalar::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
+        Scalar::Number(lexeme) => {
             let digits = lexeme.strip_prefix('-').unwrap_or(lexeme);
             let integral = digits.bytes().all(|b| b.is_ascii_digit());
             if integral && digits.len() <= 18 {
@@ -295,7 +542,6 @@ pub(crate) fn push_scalar(out: &mut String, value: &Value) {
                 ));
             }
         }
-        Value::Array(_) | Value::Object(_) => unreachable!("containers are flattened"),
     }
 }
 
@@ -367,6 +613,53 @@ mod tests {
         assert_eq!(string_to_sign(&p).unwrap(), "ab:1;a b:2");
         let p = params(r#"{"e":{},"l":[],"n":null,"t":true,"f":false}"#);
         assert_eq!(string_to_sign(&p).unwrap(), "f:0;n:;t:1");
+    }
+
+    #[test]
+    fn json_text_streams_when_it_can() {
+        let streamed = |json: &str| {
+            let mut out = Canonical::new(4);
+            JsonParams::new(json.as_bytes(), "p")
+                .feed(&mut out)
+                .unwrap();
+            out.finish().map(|flat| flat.joined())
+        };
+        assert_eq!(
+            streamed(r#"{"b":{"c":[1,2.50,"x\u00e9"]},"a":true,"frame_mode":{"z":1}}"#).as_deref(),
+            Some("a:1;b:c:0:1;b:c:1:2.5;b:c:2:xé")
+        );
+        // PHP keeps the last of repeated keys, integer-like keys renumber, and invalid text
+        // gets its precise error: all three take the exact path.
+        assert_eq!(streamed(r#"{"a":{"x":1},"a":{"y":2}}"#), None);
+        assert_eq!(streamed(r#"{"0":1}"#), None);
+        assert_eq!(streamed(r#"{"a":"#), None);
+        let exact = |json: &str| string_to_sign_params(&JsonParams::new(json.as_bytes(), "p"));
+        assert_eq!(exact(r#"{"a":{"x":1},"a":{"y":2}}"#).unwrap(), "a:y:2");
+        assert_eq!(exact(r#"{"a":"#).unwrap_err().code(), "invalid_json");
+    }
+
+    #[test]
+    fn callbacks_verify_in_one_pass() {
+        let signer = Signer::new("k");
+        let doc = params(
+            r#"{"project_id":1,"payment":{"id":"p","sum":{"amount":100}},"ops":[{"id":1}]}"#,
+        );
+        let sig = signer.sign(&doc).unwrap();
+        let body = format!(
+            r#"{{"project_id":1,"signature":"{sig}","payment":{{"id":"p","signature":"x","sum":{{"amount":100}}}},"ops":[{{"id":1,"signature":{{"n":1}}}}]}}"#
+        );
+        assert_eq!(signer.verify_callback_text(body.as_bytes()), Some(true));
+        let general = format!(
+            r#"{{"general":{{"signature":"{sig}"}},"project_id":1,"payment":{{"id":"p","sum":{{"amount":100}}}},"ops":[{{"id":1}}]}}"#
+        );
+        assert_eq!(signer.verify_callback_text(general.as_bytes()), Some(true));
+        let tampered = body.replace(r#""amount":100"#, r#""amount":101"#);
+        assert_eq!(
+            signer.verify_callback_text(tampered.as_bytes()),
+            Some(false)
+        );
+        assert_eq!(signer.verify_callback_text(br#"{"signature":"0"}"#), None);
+        assert_eq!(signer.verify_callback_text(br#"{"signature":12}"#), None);
     }
 
     #[test]
