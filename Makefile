@@ -8,12 +8,21 @@ POLYPAY := target/debug/polypay
 #   TEST_TARGETS += test-python
 TEST_TARGETS :=
 -include $(wildcard bindings-*/test.mk)
+# The fault campaign: `make reliability` (full) and test-reliability (short, in `make test`).
+-include tests/reliability/reliability.mk
+# The Django example shop and the real-browser test: test-django-shop, test-browser.
+-include tests/browser/test.mk
+# The Express shop and the Kotlin console (test-express-shop, test-kotlin-console), demo-apps.
+-include examples/test.mk
+# Fuzzing (`make fuzz`) and the dependency audit (`make audit`, in `make test`).
+-include fuzz/fuzz.mk
 
 .PHONY: demo test test-rust rust-toolchain bench vectors
 
 demo: rust-toolchain
 	$(CARGO) build --quiet --locked -p polypay-cli
 	./examples/cli-demo.sh $(POLYPAY)
+	$(MAKE) --no-print-directory demo-apps
 
 test: test-rust $(TEST_TARGETS)
 
@@ -28,10 +37,21 @@ test-rust: rust-toolchain
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
 
-# Criterion benchmarks; writes the figures, machine, command and date into bench/RESULTS.md.
-bench: rust-toolchain
+# Every benchmark in one run, each writing its section of bench/RESULTS.md (figures, machine,
+# command, date): the core (Criterion) and its client harness, the constant-time test, then the
+# Python and Node packages built in release mode next to the official ecommpay SDKs,
+# requests/httpx and fetch. Run it on an otherwise idle machine.
+bench: rust-toolchain python-venv node-package
 	$(CARGO) bench --locked -p polypay-bench --bench core --bench client
+	$(CARGO) run --quiet --release --locked -p polypay-bench --example ct_timing > target/bench/ct_timing.txt
 	python3 bench/report.py
+	$(CARGO) build --quiet --release --locked -p polypay-cli
+	cd bindings-python && VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH \
+		flock $(CURDIR)/$(PY_VENV)/.install-lock $(PY) -m maturin develop --release --quiet --locked
+	rm -f $(PY_VENV)/.polypay-installed  # the next test run puts the debug build back
+	POLYPAY_BIN=$(CURDIR)/target/release/polypay $(PY) bindings-python/bench.py
+	cd bindings-node && npx napi build --platform --release --output-dir build-release
+	cd bindings-node && POLYPAY_BIN=$(CURDIR)/target/release/polypay node bench.mjs
 
 # Regenerates tests/vectors/*.json from the PHP and Python oracles (needs php-cli).
 vectors:

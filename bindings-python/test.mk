@@ -18,11 +18,19 @@ $(PY_VENV)/.deps-ok:
 python-venv: $(PY_VENV)/.deps-ok
 
 # The CLI (its sandbox serves the tests) and the package installed into the venv; the examples
-# and the reliability campaign build on this too.
-python-package: python-venv
-	$(CARGO) build --quiet --locked -p polypay-cli
+# and the reliability campaign build on this too. The install (editable: the .py files are
+# live) is redone only when the Rust sources change, under a lock so that parallel users of the
+# venv never see it half-installed.
+PY_NATIVE_SOURCES := $(shell find core/src bindings-python/src -name '*.rs') Cargo.lock \
+	bindings-python/Cargo.toml bindings-python/pyproject.toml
+
+$(PY_VENV)/.polypay-installed: $(PY_NATIVE_SOURCES) $(PY_VENV)/.deps-ok
 	cd bindings-python && VIRTUAL_ENV=$(CURDIR)/$(PY_VENV) PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH \
-		$(PY) -m maturin develop --quiet --locked
+		flock $(CURDIR)/$(PY_VENV)/.install-lock $(PY) -m maturin develop --quiet --locked
+	touch $@
+
+python-package: python-venv $(PY_VENV)/.polypay-installed
+	$(CARGO) build --quiet --locked -p polypay-cli
 
 test-python: python-package
 	cd bindings-python && POLYPAY_BIN=$(CURDIR)/$(POLYPAY) $(PY) -m pytest -q tests

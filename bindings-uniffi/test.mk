@@ -15,9 +15,16 @@ uniffi-lib:
 
 # Installs io.polypay:polypay-kotlin into the local Maven repository for the examples and the
 # reliability campaign; consumers load target/debug/libpolypay_uniffi.so with -Djna.library.path.
-kotlin-package: uniffi-lib
+# Reinstalled only when the library or the Kotlin sources change.
+KOTLIN_STAMP := target/kotlin-package.stamp
+
+kotlin-package: uniffi-lib $(KOTLIN_STAMP)
+
+$(KOTLIN_STAMP): target/debug/libpolypay_uniffi.so bindings-uniffi/kotlin/pom.xml \
+		$(shell find bindings-uniffi/kotlin/src/main -type f)
 	@command -v mvn >/dev/null || { echo "kotlin-package: mvn not found (install Maven and a JDK 17)" >&2; exit 1; }
 	cd bindings-uniffi/kotlin && mvn -q -B install -DskipTests
+	touch $@
 
 test-kotlin: uniffi-lib
 	@command -v mvn >/dev/null || { echo "test-kotlin: mvn not found (install Maven and a JDK 17)" >&2; exit 1; }

@@ -1,0 +1,374 @@
+// The example shop: products, orders paid through the PayCore Hosted Payment Page (a link or
+// the auto-redirect form), the sandbox test service or the ecommpay Payment Page; refunds and
+// payouts through the PayCore private API. Orders change only on a verified callback (or an
+// explicit reconcile), idempotently. State is kept in memory: this is an example, not a store.
+'use strict';
+const crypto = require('node:crypto');
+const express = require('express');
+const { PayCoreClient, EcommpayGate, paycore, PolypayError, ValidationError, InvalidInputError } = require('polypay');
+const { paycoreCallback, ecommpayCallback } = require('polypay/express');
+
+const PRODUCTS = {
+  mug: { sku: 'mug', name: 'Enamel mug', price: '12.50' },
+  shirt: { sku: 'shirt', name: 'Organic T-shirt', price: '25.00' },
+  poster: { sku: 'poster', name: 'Gateway poster', price: '7.99' },
+};
+const GATEWAYS = ['paycore', 'paycore-form', 'paycore-test', 'ecommpay'];
+const CURRENCY = 'USD';
+
+/** The shop contract's environment variables, with the sandbox's defaults. */
+function configFromEnv(env = process.env) {
+  const port = Number(env.PORT || 3000);
+  const paycoreBase = (env.PAYCORE_BASE_URL || 'http://127.0.0.1:12380').replace(/\/+$/, '');
+  return {
+    port,
+    shopBaseUrl: (env.SHOP_BASE_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    paycoreBaseUrl: paycoreBase,
+    publicKey: env.PAYCORE_PUBLIC_KEY || 'pk_test_sandbox',
+    secretKey: env.PAYCORE_SECRET_KEY || 'sk_test_sandbox',
+    accountId: env.PAYCORE_ACCOUNT_ID || 'coma_sandbox',
+    apiKey: env.PAYCORE_API_KEY || 'sandbox_api_key',
+    ecommpayProjectId: Number(env.ECOMMPAY_PROJECT_ID || 112),
+    ecommpaySecretKey: env.ECOMMPAY_SECRET_KEY || 'ecommpay_sandbox_secret',
+    ecommpayBaseUrl: (env.ECOMMPAY_BASE_URL || `${paycoreBase}/ecommpay`).replace(/\/+$/, ''),
+  };
+}
+
+// ------------------------------------------------------------------------ state transitions
+
+// Order of invoice statuses within one second: callbacks carry `updated` in whole seconds, so
+// created/process_pending/processed often share it and the status decides which is newer.
+const RANK = {
+  created: 0, processing: 1, process_pending: 2, processed: 3, process_failed: 3, expired: 3,
+  refund_pending: 4, partially_refunded: 5, refunded: 6,
+  // ecommpay payment statuses
+  success: 3, decline: 3,
+};
+const PAYMENT_STATUS = {
+  processed: 'paid', refund_pending: 'paid', partially_refunded: 'paid',
+  process_failed: 'failed', expired: 'failed', decline: 'failed',
+  refunded: 'refunded', success: 'paid',
+};
+const PAYOUT_STATUS = { processed: 'processed', process_failed: 'failed', expired: 'failed' };
+// Final states never go back; `paid` can only become `refunded`.
+const NEXT = {
+  pending: ['pending', 'paid', 'failed', 'refunded', 'processed'],
+  paid: ['paid', 'refunded'],
+  failed: [], refunded: [], processed: [],
+};
+
+/** Applies a gateway state (from a verified callback or a reconcile) to an order or payout;
+ * returns whether it changed anything. Duplicates and older states are ignored. */
+function applyState(record, { invoiceId, status, updated }, mapping) {
+  const rank = RANK[status] ?? 0;
+  const target = mapping[status] ?? 'pending';
+  const stale = record.updated !== null
+    && (updated < record.updated || (updated === record.updated && rank <= record.rank));
+  if (stale || !NEXT[record.status].includes(target)) return false;
+  record.status = target;
+  record.gatewayStatus = status;
+  record.updated = updated;
+  record.rank = rank;
+  record.invoiceId = record.invoiceId ?? invoiceId;
+  return true;
+}
+
+/** Unix seconds of the invoice's `updated` (the resource carries it as a number). */
+function unixUpdated(invoice) {
+  const raw = invoice.raw?.attributes?.updated;
+  if (Number.isInteger(raw)) return raw;
+  return invoice.updated ? Math.floor(Date.parse(invoice.updated) / 1000) : 0;
+}
+
+/** "12.50" → 1250, exactly (ecommpay amounts are in minor units). */
+function minorUnits(amount) {
+  const [units, cents = ''] = amount.split('.');
+  return Number(units) * 100 + Number(cents.padEnd(2, '0'));
+}
+
+// ------------------------------------------------------------------------------------ HTML
+
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const page = (title, body) => `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · polypay Express shop</title></head>
+<body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
+const label = (status) => status.charAt(0).toUpperCase() + status.slice(1);
+
+function orderJson(o) {
+  return {
+    id: o.id, reference_id: o.referenceId, gateway: o.gateway, status: o.status,
+    amount: o.amount, currency: o.currency, invoice_id: o.invoiceId, updated: o.updated,
+    callbacks: o.callbacks,
+  };
+}
+
+function payoutJson(p) {
+  return {
+    id: p.id, reference_id: p.referenceId, status: p.status, invoice_id: p.invoiceId,
+    amount: p.amount, currency: p.currency, updated: p.updated, callbacks: p.callbacks,
+  };
+}
+
+// ------------------------------------------------------------------------------------- shop
+
+/** The shop's routes (a Router) and its state. `createApp` mounts them the right way. */
+function createShop(config, { log = () => {} } = {}) {
+  const client = new PayCoreClient({
+    baseUrl: config.paycoreBaseUrl,
+    publicKey: config.publicKey,
+    accountId: config.accountId,
+    apiKey: config.apiKey,
+    secretKey: config.secretKey,
+    timeout: 30_000,
+  });
+  const gate = new EcommpayGate({
+    projectId: config.ecommpayProjectId, secretKey: config.ecommpaySecretKey, baseUrl: config.ecommpayBaseUrl,
+  });
+  const orders = new Map();
+  const payouts = new Map();
+  let nextOrder = 1;
+  let nextPayout = 1;
+  const newRef = (prefix, id) => `${prefix}-${id}-${crypto.randomBytes(4).toString('hex')}`;
+  const byReference = (map, ref) => [...map.values()].find((r) => r.referenceId === ref);
+  const router = express.Router();
+
+  // Callbacks first, with the raw body: the signature covers the exact bytes.
+  router.post('/callbacks/paycore', express.raw({ type: '*/*' }), paycoreCallback({
+    secretKey: config.secretKey,
+    handler: (event) => {
+      const invoice = event.invoice;
+      if (!invoice) return; // other resource types: acknowledged, nothing to do
+      const payout = event.type === 'payout-invoices';
+      const record = byReference(payout ? payouts : orders, invoice.referenceId);
+      if (!record) {
+        log(`callback for unknown ${event.type} ${event.id} (${invoice.referenceId}): acknowledged`);
+        return;
+      }
+      const state = { invoiceId: event.id, status: event.status, updated: unixUpdated(invoice) };
+      const applied = applyState(record, state, payout ? PAYOUT_STATUS : PAYMENT_STATUS);
+      record.callbacks.push({ invoice_id: event.id, status: event.status, updated: state.updated, applied });
+      log(`paycore callback ${event.id} ${event.status} for ${record.referenceId}: ${applied ? 'applied' : 'ignored'}`);
+    },
+  }));
+  router.post('/callbacks/ecommpay', express.raw({ type: '*/*' }), ecommpayCallback({
+    gate,
+    handler: (cb) => {
+      const order = byReference(orders, cb.paymentId);
+      if (!order || order.gateway !== 'ecommpay') {
+        log(`ecommpay callback for unknown payment ${cb.paymentId}: acknowledged`);
+        return;
+      }
+      const date = cb.raw.operation?.date ?? cb.raw.payment?.date;
+      const state = {
+        invoiceId: cb.paymentId, status: cb.paymentStatus ?? 'unknown',
+        updated: date ? Math.floor(Date.parse(date) / 1000) : 0,
+      };
+      const applied = applyState(order, state, PAYMENT_STATUS);
+      order.callbacks.push({ invoice_id: cb.paymentId, status: state.status, updated: state.updated, applied });
+      log(`ecommpay callback ${cb.paymentId} ${state.status}: ${applied ? 'applied' : 'ignored'}`);
+    },
+  }));
+
+  router.get('/', (req, res) => {
+    const items = Object.values(PRODUCTS).map((p) =>
+      `<li><a href="/products/${esc(p.sku)}">${esc(p.name)}</a> — <span class="price">${esc(p.price)} ${CURRENCY}</span></li>`);
+    res.send(page('Products', `<ul id="products">${items.join('')}</ul><p><a href="/orders">Orders</a></p>`));
+  });
+
+  router.get('/products/:sku', (req, res) => {
+    const p = PRODUCTS[req.params.sku];
+    if (!p) return res.status(404).send(page('Not found', '<p>No such product.</p>'));
+    res.send(page(p.name, `<p class="price">${esc(p.price)} ${CURRENCY}</p>
+<form method="post" action="/orders"><input type="hidden" name="product" value="${esc(p.sku)}">
+<label for="gateway">Pay with</label> <select name="gateway" id="gateway">
+<option value="paycore" selected>Card (PayCore hosted page)</option>
+<option value="paycore-form">Card (PayCore hosted page, form post)</option>
+<option value="paycore-test">PayCore test service</option>
+<option value="ecommpay">Card (ecommpay Payment Page)</option></select>
+<label for="test_status">Test outcome</label> <select name="test_status" id="test_status">
+<option value="success">success</option><option value="fail">fail</option><option value="pending">pending</option></select>
+<button type="submit" id="pay">Pay</button></form>`));
+  });
+
+  router.get('/orders', (req, res) => {
+    const rows = [...orders.values()].map((o) =>
+      `<li><a href="/orders/${o.id}">#${o.id}</a> ${esc(o.amount)} ${esc(o.currency)} ${esc(o.gateway)} ${label(o.status)}</li>`);
+    res.send(page('Orders', `<ul>${rows.join('')}</ul>`));
+  });
+
+  router.post('/orders', express.urlencoded({ extended: false }), async (req, res, next) => {
+    const product = PRODUCTS[req.body?.product];
+    const gateway = req.body?.gateway || 'paycore';
+    const testStatus = req.body?.test_status || 'success';
+    if (!product) return res.status(400).send(page('Bad order', '<p>Unknown product.</p>'));
+    if (!GATEWAYS.includes(gateway)) return res.status(400).send(page('Bad order', '<p>Unknown gateway.</p>'));
+    if (!['success', 'fail', 'pending'].includes(testStatus)) {
+      return res.status(400).send(page('Bad order', '<p>test_status must be success, fail or pending.</p>'));
+    }
+    const id = nextOrder++;
+    const order = {
+      id, referenceId: newRef('order', id), gateway, status: 'pending', gatewayStatus: null,
+      amount: product.price, currency: CURRENCY, product: product.sku, invoiceId: null,
+      updated: null, rank: -1, callbacks: [], refund: null,
+    };
+    orders.set(id, order);
+    const returnUrl = `${config.shopBaseUrl}/orders/${id}`;
+    const hppParams = {
+      public_key: config.publicKey, amount: order.amount, currency: order.currency,
+      reference_id: order.referenceId, description: product.name, return_url: returnUrl,
+    };
+    try {
+      if (gateway === 'paycore') {
+        return res.redirect(303, paycore.hppUrl(hppParams, { baseUrl: config.paycoreBaseUrl }));
+      }
+      if (gateway === 'paycore-form') {
+        // The process form needs the service: it skips the method choice.
+        const form = paycore.hppForm({ ...hppParams, service: `payment_card_${CURRENCY.toLowerCase()}_hpp` },
+          { baseUrl: config.paycoreBaseUrl, buttonLabel: 'Pay' });
+        return res.send(page('Redirecting to payment', `${form.html}
+<script>document.forms[0].submit();</script>`));
+      }
+      if (gateway === 'paycore-test') {
+        // Test operations (test_mode) are signed with the test secret the shop verifies with.
+        const invoice = await client.createPaymentInvoice({
+          service: `test_${CURRENCY.toLowerCase()}_test`, amount: order.amount, currency: order.currency,
+          reference_id: order.referenceId, description: product.name, test_mode: true,
+          service_fields: { status: testStatus }, return_url: returnUrl,
+          callback_url: `${config.shopBaseUrl}/callbacks/paycore`,
+        });
+        order.invoiceId = invoice.id; // the status still waits for the verified callback
+        return res.redirect(303, `/orders/${id}`);
+      }
+      const url = gate.paymentPageUrl({
+        project_id: config.ecommpayProjectId, payment_id: order.referenceId,
+        payment_amount: minorUnits(order.amount), payment_currency: order.currency,
+        payment_description: product.name,
+        merchant_success_url: returnUrl, merchant_fail_url: returnUrl,
+        merchant_callback_url: `${config.shopBaseUrl}/callbacks/ecommpay`,
+      });
+      return res.redirect(303, url);
+    } catch (error) {
+      // The order stays pending: an unknown outcome is settled by reconcile or a callback.
+      return next(error);
+    }
+  });
+
+  // `/orders/7` (HTML) and `/orders/7.json`.
+  const findOrder = (req) => {
+    const m = /^(\d+)(\.json)?$/.exec(req.params.id);
+    return m ? { order: orders.get(Number(m[1])), json: Boolean(m[2]) } : { order: undefined };
+  };
+
+  router.get('/orders/:id', (req, res) => {
+    const { order: o, json } = findOrder(req);
+    if (!o) return json ? res.status(404).json({ error: 'not found' }) : res.status(404).send(page('Not found', '<p>No such order.</p>'));
+    if (json) return res.json(orderJson(o));
+    const callbacks = o.callbacks.map((c) =>
+      `<li>${esc(c.invoice_id)} ${esc(c.status)} (updated ${esc(c.updated)}) ${c.applied ? 'applied' : 'ignored'}</li>`);
+    const refund = o.gateway !== 'ecommpay' && o.status === 'paid'
+      ? `<form method="post" action="/orders/${o.id}/refund"><button type="submit" id="refund">Refund</button></form>` : '';
+    res.send(page(`Order #${o.id}`, `<p>Status: <span id="status">${label(o.status)}</span></p>
+<p>Amount: <span id="amount">${esc(o.amount)} ${esc(o.currency)}</span> · gateway <span id="gateway">${esc(o.gateway)}</span>
+· invoice <span id="invoice">${esc(o.invoiceId ?? '—')}</span> · reference <code>${esc(o.referenceId)}</code></p>
+<h2>Callbacks received</h2><ul id="callbacks">${callbacks.join('')}</ul>
+<form method="post" action="/orders/${o.id}/reconcile"><button type="submit" id="reconcile">Reconcile</button></form>${refund}
+<p><a href="/">Shop</a></p>`));
+  });
+
+  const wantsJson = (req) => (req.get('accept') || '').includes('application/json');
+
+  router.post('/orders/:id/reconcile', async (req, res, next) => {
+    const o = orders.get(Number(req.params.id));
+    if (!o) return res.status(404).json({ error: 'not found' });
+    if (o.gateway === 'ecommpay') {
+      return res.status(409).json({ error: 'ecommpay orders follow their callbacks; there is no PayCore invoice to ask for' });
+    }
+    try {
+      const invoice = await client.findPaymentInvoice(o.referenceId);
+      let applied = false;
+      if (invoice) {
+        applied = applyState(o, { invoiceId: invoice.id, status: invoice.status, updated: unixUpdated(invoice) }, PAYMENT_STATUS);
+      }
+      if (wantsJson(req)) return res.json({ found: Boolean(invoice), applied, order: orderJson(o) });
+      return res.redirect(303, `/orders/${o.id}`);
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  router.post('/orders/:id/refund', async (req, res, next) => {
+    const o = orders.get(Number(req.params.id));
+    if (!o) return res.status(404).json({ error: 'not found' });
+    if (o.gateway === 'ecommpay' || o.status !== 'paid' || !o.invoiceId) {
+      return res.status(409).json({ error: 'only paid PayCore orders can be refunded', status: o.status });
+    }
+    try {
+      // Full refund; the order becomes Refunded on the verified `refunded` callback.
+      const refund = await client.refundPaymentInvoice(o.invoiceId, { amount: o.amount, reference_id: `refund-${o.referenceId}` });
+      o.refund = { id: refund.id, status: refund.status, amount: refund.amount };
+      if (wantsJson(req)) return res.json({ refund: o.refund, order: orderJson(o) });
+      return res.redirect(303, `/orders/${o.id}`);
+    } catch (error) {
+      return next(error);
+    }
+  });
+
+  router.post('/payouts', express.json(), async (req, res, next) => {
+    const { amount, currency = CURRENCY, account, reference_id: reference } = req.body ?? {};
+    const problems = {};
+    if (typeof amount !== 'string' || !/^\d+(\.\d{1,2})?$/.test(amount)) problems.amount = 'a decimal string such as "5.00"';
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.currency = 'an ISO currency code such as "USD"';
+    if (typeof account !== 'string' || !/^\d{1,15}$/.test(account)) problems.account = '1 to 15 digits';
+    if (reference !== undefined && (typeof reference !== 'string' || reference === '')) problems.reference_id = 'a non-empty string';
+    if (Object.keys(problems).length) return res.status(422).json({ errors: problems });
+    const id = nextPayout++;
+    const payout = {
+      id, referenceId: reference ?? newRef('payout', id), status: 'pending', gatewayStatus: null,
+      amount, currency, invoiceId: null, updated: null, rank: -1, callbacks: [],
+    };
+    // Stored before the call: the gateway's first callbacks can arrive before its 201 does.
+    payouts.set(id, payout);
+    try {
+      const invoice = await client.createPayoutInvoice({
+        service: `test_${currency.toLowerCase()}`, amount, currency, reference_id: payout.referenceId,
+        fields: { account }, test_mode: true, callback_url: `${config.shopBaseUrl}/callbacks/paycore`,
+      });
+      payout.invoiceId = invoice.id; // the status follows the verified payout callbacks
+      return res.status(201).json({ id, reference_id: payout.referenceId, status: payout.status, invoice_id: invoice.id });
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        payouts.delete(id); // refused: nothing was created
+        return res.status(422).json({ errors: error.fields });
+      }
+      return next(error); // an unknown outcome keeps the payout: its callbacks will tell
+    }
+  });
+
+  router.get('/payouts/:id', (req, res) => {
+    const m = /^(\d+)(\.json)?$/.exec(req.params.id);
+    const p = m && payouts.get(Number(m[1]));
+    if (!p) return res.status(404).json({ error: 'not found' });
+    return res.json(payoutJson(p));
+  });
+
+  /** Errors: the gateway's (API, connection) as 502 with their kind, ours as 500; polypay's
+   * messages never carry a secret. */
+  function errorHandler(error, req, res, next) { // eslint-disable-line no-unused-vars
+    log(`error on ${req.method} ${req.path}: ${error.message}`);
+    const gatewayError = error instanceof PolypayError && !(error instanceof InvalidInputError) && error.kind !== 'configuration';
+    res.status(gatewayError ? 502 : 500).json({ error: error.message, kind: error.kind ?? null, code: error.code ?? null });
+  }
+
+  return { router, errorHandler, orders, payouts, client };
+}
+
+/** The app as it should be mounted: the shop's routes carry their own body parsers. */
+function createApp(config, options) {
+  const shop = createShop(config, options);
+  const app = express();
+  app.use(shop.router);
+  app.use(shop.errorHandler);
+  return { app, shop };
+}
+
+module.exports = { createApp, createShop, configFromEnv, applyState, minorUnits, PRODUCTS };
