@@ -5,7 +5,7 @@
 //
 // Single thread, best of 5 one-second rounds after warm-up, in one process next to the official
 // `ecommpay` npm package; the client against `polypay sandbox` next to global fetch + JSON.parse.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,17 @@ for (const concurrency of [1, 64]) {
 }
 sandbox.kill('SIGTERM');
 
+// ---------------------------------------------------------------- require time, memory, size
+let requireMs = Infinity;
+for (let i = 0; i < 5; i++) {
+  const out = execSync(`${process.execPath} -e "const t=process.hrtime.bigint();require('./dist/index.js');console.log(Number(process.hrtime.bigint()-t)/1e6)"`,
+    { cwd: here, env: process.env }).toString();
+  requireMs = Math.min(requireMs, Number(out));
+}
+const addonPath = profile === 'release' ? release : join(here, 'build', `polypay.${process.platform}-${process.arch}-gnu.node`);
+const addonMb = statSync(addonPath).size / 1e6;
+const rssMb = process.memoryUsage().rss / 1e6;
+
 // ---------------------------------------------------------------- report
 const fmt = (ops) => `${Math.round(ops).toLocaleString('en-US')}/s (${(1e6 / ops).toFixed(2)} µs)`;
 const cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
@@ -142,6 +153,10 @@ const lines = [
   '| case | polypay calls/s | fetch + JSON.parse calls/s | ratio | target ≥ 1× |',
   '| --- | ---: | ---: | ---: | --- |',
   ...clientRows.map((r) => `| ${r.concurrency === 1 ? 'single' : `${r.concurrency} concurrent`} | ${Math.round(r.ours).toLocaleString('en-US')} | ${Math.round(r.theirs).toLocaleString('en-US')} | ${(r.ours / r.theirs).toFixed(2)}× | ${r.ours / r.theirs >= 1 ? 'yes' : 'no'} |`),
+  '',
+  `- \`require('polypay')\`: ${requireMs.toFixed(1)} ms (best of 5 fresh processes).`,
+  `- Memory: the benchmark process (after the 64-concurrent rounds of both clients) has a resident set of ${rssMb.toFixed(0)} MB.`,
+  `- Addon size: ${addonMb.toFixed(1)} MB (\`${addonPath.split('/').slice(-2).join('/')}\`, ${profile}).`,
   '<!-- node:end -->',
 ];
 const resultsPath = join(root, 'bench', 'RESULTS.md');

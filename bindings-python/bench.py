@@ -41,6 +41,15 @@ def rate(fn: Callable[[], Any], seconds: float = 1.0) -> float:
             return n / elapsed
 
 
+def rss() -> int:
+    """This process's resident set, in KiB (after the 64-concurrent rounds of both clients)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def import_time() -> float:
     best = 1e9
     for _ in range(5):
@@ -134,13 +143,19 @@ def main() -> None:
                     await asyncio.gather(*(one() for _ in range(64)))
                 return rounds * 64 / (time.perf_counter() - start)
 
+        rss0 = rss()
+        ours_rate = asyncio.run(ours(20))
+        rss1 = rss()
+        theirs_rate = asyncio.run(theirs(20))
+        rss2 = rss()
         row("AsyncPayCoreClient ×64 concurrent vs httpx.AsyncClient",
-            asyncio.run(ours(20)), asyncio.run(theirs(20)), "calls/s", "≥ 2×")
+            ours_rate, theirs_rate, "calls/s", "≥ 2×")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait()
 
     imp = import_time()
+    native = Path(polypay.__file__).with_name("_native.abi3.so")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     section = "\n".join([
         "<!-- python:begin -->",
@@ -157,6 +172,10 @@ def main() -> None:
         "",
         f"- PayCore `verify_signature` of a 4 KB body: {verify_us:.2f} µs per call (target ≤ 5 µs).",
         f"- `import polypay`: {imp:.1f} ms (best of 5 fresh interpreters; target ≤ 50 ms).",
+        f"- Memory (resident set growth over 20 rounds of 64 concurrent calls): "
+        f"AsyncPayCoreClient {(rss1 - rss0) / 1024:.1f} MB, then httpx.AsyncClient "
+        f"{(rss2 - rss1) / 1024:.1f} MB; the process ends at {rss2 / 1024:.0f} MB.",
+        f"- Native module size: {native.stat().st_size / 1e6:.1f} MB (`_native.abi3.so`, as built).",
         "<!-- python:end -->",
     ])
     text = RESULTS.read_text() if RESULTS.exists() else ""

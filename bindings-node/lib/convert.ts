@@ -1,3 +1,4 @@
+import { InvalidInputError } from './errors';
 // The one converter of JS values to JSON text for the native core.
 //
 // Why not JSON.stringify: it turns NaN/Infinity into null and functions into nothing, silently.
@@ -155,6 +156,18 @@ export function rawBody(value: unknown, argument = 'body'): Buffer | string {
       "callback route with express.raw({ type: '*/*' }) (or before express.json()) and pass req.body.");
   }
   throw new TypeError(`${argument} must be the raw request body (Buffer or string), got ${describe(value)}`);
+}
+
+/** A key or secret: a string that is well-formed Unicode. A lone surrogate (undecodable bytes
+ * from the environment) would otherwise be replaced silently, and every signature be wrong. */
+export function requireSecret(value: unknown, argument: string): string {
+  const s = requireString(value, argument);
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new InvalidInputError(
+      `${argument} is not valid Unicode (a lone surrogate: undecodable bytes from the environment?)`,
+      { code: 'invalid_utf8', argument });
+  }
+  return s;
 }
 
 export function requireString(value: unknown, argument: string): string {

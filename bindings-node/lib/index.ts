@@ -3,7 +3,7 @@ import { native } from './native';
 import type { NativeClient, NativePager } from '../native';
 import { call, fromNative } from './errors';
 import {
-  paramsJson, rawBody, requireString, optionalString, nonEmptyString, toJson, describe,
+  paramsJson, rawBody, requireSecret, requireString, optionalString, nonEmptyString, toJson, describe,
   type RawBody,
 } from './convert';
 
@@ -65,7 +65,7 @@ export const ecommpay = {
    * the order of integer-like keys matters (JS objects list them first). */
   sign(params: Params, secret: string): string {
     const json = paramsJson(params, 'params');
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     return call(() => native.ecommpaySign(json, secret));
   },
   /** The `;`-joined string that is signed (for diagnosis). */
@@ -76,14 +76,14 @@ export const ecommpay = {
   /** The signed Payment Page URL. */
   paymentPageUrl(params: Params, secret: string, options: PaymentPageOptions = {}): string {
     const json = paramsJson(params, 'params');
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     const baseUrl = optionalString(options?.baseUrl, 'options.baseUrl');
     return call(() => native.ecommpayPaymentPageUrl(json, secret, baseUrl));
   },
   /** Verifies a callback from its raw body; throws `SignatureVerificationError`. */
   verifyCallback(body: RawBody, secret: string): EcommpayCallback {
     const raw = rawBody(body);
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     return withRaw(JSON.parse(call(() => native.ecommpayVerifyCallback(raw, secret))) as EcommpayCallback, raw);
   },
 };
@@ -107,7 +107,7 @@ export class EcommpayGate {
     if (typeof projectId !== 'number' || !Number.isSafeInteger(projectId)) {
       throw new TypeError(`options.projectId must be an integer, got ${describe(projectId)}`);
     }
-    requireString(secretKey, 'options.secretKey');
+    requireSecret(secretKey, 'options.secretKey');
     const base = optionalString(baseUrl, 'options.baseUrl');
     this.#gate = call(() => new native.NativeGate(projectId, secretKey, base));
   }
@@ -264,7 +264,7 @@ export const paycore = {
   /** The `X-Signature` of a raw body: base64(sha1(secret ‖ body ‖ secret)). */
   signCallback(body: RawBody, secret: string): string {
     const raw = rawBody(body);
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     return call(() => native.paycoreSignCallback(raw, secret));
   },
   /** Verifies `X-Signature` over the exact body bytes, then reads the event. Throws
@@ -272,14 +272,14 @@ export const paycore = {
   verifyCallback(body: RawBody, signature: string, secret: string): CallbackEvent {
     const raw = rawBody(body);
     requireString(signature, 'signature');
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     return withRaw(JSON.parse(call(() => native.paycoreVerifyCallback(raw, signature, secret))) as CallbackEvent, raw);
   },
   /** Checks the signature only. */
   verifySignature(body: RawBody, signature: string, secret: string): void {
     const raw = rawBody(body);
     requireString(signature, 'signature');
-    requireString(secret, 'secret');
+    requireSecret(secret, 'secret');
     call(() => native.paycoreVerifySignature(raw, signature, secret));
   },
   /** The Hosted Payment Page link. */
@@ -398,6 +398,9 @@ export class PayCoreClient {
     }
     for (const key of ['env', 'baseUrl', 'publicKey', 'accountId', 'apiKey', 'secretKey', 'proxy', 'userAgentSuffix'] as const) {
       optionalString(options[key], `options.${key}`);
+    }
+    for (const key of ['apiKey', 'secretKey'] as const) {
+      if (options[key] != null) requireSecret(options[key], `options.${key}`);
     }
     for (const key of ['timeout', 'connectTimeout', 'requestTimeout', 'maxRetries'] as const) {
       const v = options[key];

@@ -24,6 +24,7 @@ mkdir -p "$W/lib" "$W/package"
 cp "$LIB" "$W/lib/"
 cp target/debug/polypay "$W/lib/polypay"
 rm -rf "$W/vectors" && cp -r tests/vectors "$W/vectors"
+rm -rf "$W/bad-input" && cp -r tests/bad-input "$W/bad-input"
 # Sources replaced, .build kept (incremental builds across runs).
 rm -rf "$W/package/Sources" "$W/package/Tests"
 cp -r "$HERE/Package.swift" "$HERE/Sources" "$HERE/Tests" "$W/package/"
@@ -31,5 +32,6 @@ cp -r "$HERE/Package.swift" "$HERE/Sources" "$HERE/Tests" "$W/package/"
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 trap 'umount "$ROOT/proc" 2>/dev/null || true' EXIT INT TERM
 chroot "$ROOT" /bin/sh -c 'cd /polypay/package && \
-	LD_LIBRARY_PATH=/polypay/lib POLYPAY_VECTORS=/polypay/vectors POLYPAY_CLI=/polypay/lib/polypay \
+	LD_LIBRARY_PATH=/polypay/lib POLYPAY_VECTORS=/polypay/vectors POLYPAY_BAD_INPUT=/polypay/bad-input \
+	POLYPAY_CLI=/polypay/lib/polypay \
 	swift test -Xlinker -L/polypay/lib'

@@ -567,6 +567,8 @@ enum Script {
     CreateThenFail(u16),
     /// Create, then answer too late.
     CreateThenStall,
+    /// Answer too late, without creating (yet: a real gateway may still commit it).
+    Stall,
     /// Refuse with 429 and Retry-After: 1.
     RateLimit,
     Create,
@@ -670,6 +672,7 @@ impl Respond for FakeGateway {
             Script::CreateThenStall => ResponseTemplate::new(201)
                 .set_body_json(json!({"data": commit()}))
                 .set_delay(Duration::from_secs(3)),
+            Script::Stall => ResponseTemplate::new(503).set_delay(Duration::from_secs(3)),
             Script::RateLimit => ResponseTemplate::new(429).insert_header("Retry-After", "1"),
             Script::Create => ResponseTemplate::new(201).set_body_json(json!({"data": commit()})),
         }
@@ -793,6 +796,23 @@ async fn out_of_retries_reports_a_known_outcome_after_reconciling() {
     assert_eq!(err.reference_id(), Some("r-down"));
     assert_eq!(count(&server, "POST", "/api/payment-invoices").await, 3);
     assert_eq!(gateway.invoices_with("r-down"), 0);
+}
+
+#[tokio::test]
+async fn a_lost_last_attempt_stays_unknown_even_when_the_lookup_finds_nothing() {
+    let server = MockServer::start().await;
+    let gateway = FakeGateway::with_script(&[Script::Stall, Script::Stall, Script::Stall]);
+    gateway.mount(&server).await;
+    let err = client(&server)
+        .create_payment_invoice(&create_request("r-slow"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    // The gateway may commit the last create after the lookup: only reconciling later by
+    // reference_id can tell, so the caller must not create it again under a new one.
+    assert!(err.outcome_unknown());
+    assert!(err.retryable());
+    assert_eq!(err.reference_id(), Some("r-slow"));
 }
 
 #[tokio::test]

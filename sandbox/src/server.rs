@@ -170,7 +170,9 @@ async fn outer(Ax(st): Ax<Arc<State>>, req: Request, next: Next) -> Response {
     };
     let mut resp = match fault {
         None => next.run(req).await,
-        Some((rule, effect)) => {
+        // In its own task: like a real gateway, the sandbox finishes a request whose client
+        // gave up (a timed-out create still commits), instead of dropping it with the connection.
+        Some((rule, effect)) => tokio::spawn(async move {
             if effect.delay_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(effect.delay_ms)).await;
             }
@@ -220,7 +222,9 @@ async fn outer(Ax(st): Ax<Arc<State>>, req: Request, next: Next) -> Response {
                 resp.headers_mut().insert("x-sandbox-fault", v);
             }
             resp
-        }
+        })
+        .await
+        .unwrap_or_else(|_| http::status_error(500)),
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);

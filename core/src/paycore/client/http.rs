@@ -200,11 +200,14 @@ impl Transport {
                                         reconciled: true,
                                     });
                                 }
-                                // Known not to exist: sending again cannot double it.
+                                // Not there: sending again cannot double it (a late
+                                // arrival of the first answers 409 with the invoice).
                                 None if resend => continue,
+                                // A lost request may still land after the lookup (a gateway
+                                // slow to commit): only an answered one is known not to exist.
                                 None => {
                                     return Err(error
-                                        .with_outcome_unknown(false)
+                                        .with_outcome_unknown(attempt == Attempt::Lost)
                                         .with_retryable(true));
                                 }
                             },
