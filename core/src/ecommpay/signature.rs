@@ -344,6 +344,13 @@ impl Flattened {
     }
 }
 
+/// The top level: no prefix (flat parameters never allocate a frame).
+const ROOT: Frame = Frame {
+    base_len: 0,
+    truthy: false,
+    plain: true,
+};
+
 /// One open container while the canonical form is fed.
 #[derive(Clone, Copy)]
 struct Frame {
@@ -361,6 +368,7 @@ pub struct Canonical {
     text: String,
     elements: Vec<Element>,
     path: String,
+    /// The open containers, innermost last (empty at the top level).
     frames: Vec<Frame>,
     /// Set when two elements may share a path (keys with ':' or the top-level "0"/"" quirk);
     /// only then is the cost of de-duplication paid.
@@ -377,11 +385,7 @@ impl Canonical {
             text: String::with_capacity(48 * params + 64),
             elements: Vec::with_capacity(params + 8),
             path: String::with_capacity(64),
-            frames: vec![Frame {
-                base_len: 0,
-                truthy: false,
-                plain: true,
-            }],
+            frames: Vec::new(),
             may_collide: false,
             needs_map: false,
         }
@@ -408,14 +412,14 @@ impl Canonical {
     /// Opens the container `key` (a list when `list`: its keys are the indices). `Ok(false)`
     /// when the key is ignored: the caller then skips the container and does not close it.
     pub fn open(&mut self, key: &str, list: bool) -> Result<bool> {
-        if self.frames.len() >= MAX_DEPTH {
+        if self.frames.len() + 1 >= MAX_DEPTH {
             return Err(Error::invalid(
                 "params",
                 "too_deep",
                 format!("nested deeper than {MAX_DEPTH} levels"),
             ));
         }
-        let top_level = self.frames.len() == 1;
+        let top_level = self.frames.is_empty();
         let Some(plain) = self.push_key(key) else {
             return Ok(false);
         };
@@ -434,9 +438,7 @@ impl Canonical {
 
     /// Closes the innermost container.
     pub fn close(&mut self) {
-        if self.frames.len() > 1 {
-            self.frames.pop();
-        }
+        self.frames.pop();
     }
 
     /// Asks for the exact, map-based path (e.g. the feeder saw a repeated key).
@@ -449,7 +451,7 @@ impl Canonical {
         if IGNORED_KEYS.contains(&key) {
             return None;
         }
-        let frame = *self.frames.last().expect("the root frame");
+        let frame = self.frames.last().copied().unwrap_or(ROOT);
         self.path.truncate(frame.base_len);
         if frame.truthy {
             self.path.push(':');
