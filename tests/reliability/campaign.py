@@ -163,6 +163,9 @@ def run_client(client: str, args: argparse.Namespace, work: Path, late: bool = F
             "max_retries": 0 if late else 2,
             "concurrency": args.concurrency,
             "settle_attempts": 5,
+            # Reconcile once the outcome can no longer change: after the longest a request can
+            # still be in flight (the delay fault and the late proxy hold requests 1.5 s).
+            "settle_after_s": 2.0,
             "plan": plan(client, args.late_calls, 0) if late else plan(client, args.payments, args.payouts),
         }
         slug = name.replace(" ", "-")

@@ -71,6 +71,9 @@ async function main() {
   const wallS = (performance.now() - started) / 1000;
   const stats = await (await fetch(`${cfg.base_url}/__sandbox/stats`)).json();
 
+  if (calls.some((call) => !call.ok && call.error.outcome_unknown)) {
+    await new Promise((resolve) => setTimeout(resolve, cfg.settle_after_s * 1000)); // a lost create may still be landing
+  }
   for (const call of calls) {
     if (call.ok || !call.error.outcome_unknown) continue;
     for (let attempt = 1; attempt <= cfg.settle_attempts; attempt++) {

@@ -82,6 +82,8 @@ def run_sync(cfg: Dict[str, Any]) -> Dict[str, Any]:
     wall_s = time.monotonic() - started
     stats = admin_stats(cfg)
 
+    if any(not call["ok"] and call["error"]["outcome_unknown"] for call in calls):
+        time.sleep(cfg["settle_after_s"])  # a lost create may still be landing
     for call in calls:
         if not call["ok"] and call["error"]["outcome_unknown"]:
             for attempt in range(1, cfg["settle_attempts"] + 1):
@@ -116,6 +118,8 @@ async def run_async(cfg: Dict[str, Any]) -> Dict[str, Any]:
     wall_s = time.monotonic() - started
     stats = await asyncio.to_thread(admin_stats, cfg)
 
+    if any(not call["ok"] and call["error"]["outcome_unknown"] for call in calls):
+        await asyncio.sleep(cfg["settle_after_s"])  # a lost create may still be landing
     for call in calls:
         if not call["ok"] and call["error"]["outcome_unknown"]:
             for attempt in range(1, cfg["settle_attempts"] + 1):

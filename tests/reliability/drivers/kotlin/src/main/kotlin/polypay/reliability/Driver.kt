@@ -92,6 +92,10 @@ fun main(args: Array<String>) = runBlocking(Dispatchers.Default) {
     ).body()
 
     val settleAttempts = cfg["settle_attempts"]!!.jsonPrimitive.int
+    // A lost create may still be landing: reconcile once the outcome can no longer change.
+    if (calls.any { (_, _, pair) -> pair.first.error?.details?.outcomeUnknown == true }) {
+        Thread.sleep((cfg["settle_after_s"]!!.jsonPrimitive.double * 1000).toLong())
+    }
     val records = calls.map { (i, item, pair) ->
         val (outcome, durationMs) = pair
         val kind = item.str("kind")
