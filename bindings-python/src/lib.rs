@@ -26,29 +26,22 @@ fn ecommpay_sign(
     secret: &Bound<'_, PyString>,
 ) -> PyResult<String> {
     let secret = text(secret, "secret")?;
-    ecommpay::sign_params(&py_params(params)?, secret).map_err(|e| e.into_py(py))
+    ecommpay::sign_params(&py_params(params), secret).map_err(|e| e.into_py(py))
 }
 
 /// The canonical `path:value;...` text that `sign` signs (for debugging a mismatch).
 #[pyfunction]
 fn ecommpay_string_to_sign(py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
-    ecommpay::string_to_sign_params(&py_params(params)?).map_err(|e| e.into_py(py))
+    ecommpay::string_to_sign_params(&py_params(params)).map_err(|e| e.into_py(py))
 }
 
-/// `params` for signing: a mapping, read without an intermediate document.
-fn py_params<'a, 'py>(params: &'a Bound<'py, PyAny>) -> PyResult<PyParams<'a, 'py>> {
-    if params.is_instance_of::<PyDict>() {
-        return Ok(PyParams {
-            obj: params,
-            argument: "params",
-        });
-    }
-    // Not a dict: the exact path checks and converts it (and raises the TypeError).
-    to_object(params, "params", Floats::Allow)?;
-    Ok(PyParams {
+/// `params` for signing, read without an intermediate document. Anything but a dict (other
+/// mappings, wrong types) takes the exact path, which converts it or raises the TypeError.
+fn py_params<'a, 'py>(params: &'a Bound<'py, PyAny>) -> PyParams<'a, 'py> {
+    PyParams {
         obj: params,
         argument: "params",
-    })
+    }
 }
 
 #[pyfunction]
@@ -135,7 +128,7 @@ impl EcommpayGate {
 
     fn sign(&self, py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
         self.gate
-            .sign_params(&py_params(params)?)
+            .sign_params(&py_params(params))
             .map_err(|e| e.into_py(py))
     }
 

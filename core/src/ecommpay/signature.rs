@@ -75,10 +75,7 @@ impl Signer {
     /// a plain object, no usable signature, repeated or integer-like keys, any error there):
     /// the caller then parses it fully, which also gives the precise error.
     pub(crate) fn verify_callback_text(&self, body: &[u8]) -> Option<bool> {
-        let text = std::str::from_utf8(body).ok()?;
-        if body.len() > crate::json::MAX_INPUT_BYTES {
-            return None;
-        }
+        let text = streamable(body)?;
         let mut out = Canonical::new(32);
         let mut found = Signatures::default();
         let mut de = serde_json::Deserializer::from_str(text);
@@ -216,14 +213,11 @@ impl Params for JsonParams<'_> {
     fn feed(&self, out: &mut Canonical) -> Result<()> {
         // Anything unusual (bad UTF-8, too large, invalid JSON, too deep) takes the exact path,
         // whose guarded parser gives the precise error.
-        let fast = std::str::from_utf8(self.text)
-            .ok()
-            .filter(|_| self.text.len() <= crate::json::MAX_INPUT_BYTES)
-            .and_then(|text| {
-                let mut de = serde_json::Deserializer::from_str(text);
-                json_feed::feed_object(&mut de, out, None).ok()?;
-                de.end().ok()
-            });
+        let fast = streamable(self.text).and_then(|text| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            json_feed::feed_object(&mut de, out, None).ok()?;
+            de.end().ok()
+        });
         if fast.is_none() {
             out.require_map();
         }
@@ -233,6 +227,15 @@ impl Params for JsonParams<'_> {
     fn to_map(&self) -> Result<Map<String, Value>> {
         crate::json::parse_object(self.text, self.argument)
     }
+}
+
+/// JSON text the one-pass readers take as it is; anything else (too large, not UTF-8) is left
+/// to the guarded parser of the exact path, which reports it precisely.
+fn streamable(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() > crate::json::MAX_INPUT_BYTES {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// One parameter value, as the canonical form reads it.
