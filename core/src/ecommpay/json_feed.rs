@@ -8,11 +8,12 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::callback::{Member, Picked};
 use super::signature::{Canonical, Scalar, Signatures};
 
 /// How serde_json (`arbitrary_precision`) hands a number to `deserialize_any`: a one-entry map
 /// under this key, holding the exact lexeme. serde_json's own `Value` reads it the same way.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub(super) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Repeated keys are found by comparing hashes of the keys seen so far in the object; larger
 /// objects go to the exact path rather than pay for a set.
@@ -22,30 +23,37 @@ struct Feed<'a> {
     out: &'a mut Canonical,
     /// Callbacks: every `signature` key is skipped, and the two that carry it are kept here.
     signatures: Option<&'a mut Signatures>,
+    /// Set when a picked member is not in the usual shape (an object written as a list, say).
+    unusual: bool,
 }
 
-/// Feeds a top-level JSON object.
+/// Feeds a top-level JSON object. Callbacks also pass the signatures to look for and the
+/// members to pick (`head`); `Ok(false)` then says a picked member was not in the usual shape,
+/// and `head` is not to be read.
 pub(super) fn feed_object<'de, D: Deserializer<'de>>(
     de: D,
     out: &mut Canonical,
     signatures: Option<&mut Signatures>,
-) -> Result<(), D::Error> {
-    let mut feed = Feed { out, signatures };
+    head: Option<&mut Picked>,
+) -> Result<bool, D::Error> {
+    let mut feed = Feed {
+        out,
+        signatures,
+        unusual: false,
+    };
     de.deserialize_map(ObjectVisitor {
         feed: &mut feed,
-        depth: 0,
-        general: false,
-    })
+        pick: head,
+    })?;
+    Ok(!feed.unusual)
 }
 
-struct ObjectVisitor<'f, 'a> {
+struct ObjectVisitor<'f, 'a, 'p> {
     feed: &'f mut Feed<'a>,
-    depth: usize,
-    /// This object is the top-level `general`.
-    general: bool,
+    pick: Option<&'p mut Picked>,
 }
 
-impl<'de> Visitor<'de> for ObjectVisitor<'_, '_> {
+impl<'de> Visitor<'de> for ObjectVisitor<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -53,7 +61,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        entries(self.feed, &mut map, None, self.depth, self.general)
+        entries(self.feed, &mut map, None, 0, false, self.pick)
     }
 }
 
@@ -64,6 +72,7 @@ fn entries<'de, A: MapAccess<'de>>(
     mut first: Option<Cow<'de, str>>,
     depth: usize,
     general: bool,
+    mut pick: Option<&mut Picked>,
 ) -> Result<(), A::Error> {
     let mut seen = [0u64; MAX_KEYS_CHECKED];
     let mut count = 0;
@@ -106,6 +115,7 @@ fn entries<'de, A: MapAccess<'de>>(
             }
         }
         map.next_value_seed(ValueSeed {
+            member: pick.as_deref_mut().and_then(|p| p.member(&key)),
             feed,
             key: &key,
             depth,
@@ -150,16 +160,18 @@ impl<'de> Visitor<'de> for KeyVisitor {
 }
 
 /// The value of `key` inside the innermost open container.
-struct ValueSeed<'f, 'a, 'k> {
+struct ValueSeed<'f, 'a, 'k, 'p> {
     feed: &'f mut Feed<'a>,
     key: &'k str,
+    /// Where the value goes when it is a picked member.
+    member: Option<Member<'p>>,
     /// Depth of the container holding this value (0 = top level).
     depth: usize,
     /// The value is the top-level `general`.
     general: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
@@ -167,9 +179,19 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
     }
 }
 
-impl ValueSeed<'_, '_, '_> {
+impl<'p> ValueSeed<'_, '_, '_, 'p> {
     fn scalar(self, value: Scalar<'_>) {
+        if let Some(member) = self.member {
+            self.feed.unusual |= !member.scalar(value);
+        }
         self.feed.out.scalar(self.key, value);
+    }
+
+    /// The picked object this container's members go to, if any.
+    fn picked_object(&mut self) -> Option<&'p mut Picked> {
+        let picked = self.member.take()?.object();
+        self.feed.unusual |= picked.is_none();
+        picked
     }
 
     /// Opens a container; `false` when its key is ignored and its contents must be skipped.
@@ -178,7 +200,7 @@ impl ValueSeed<'_, '_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -223,7 +245,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
             self.scalar(Scalar::Number(&lexeme));
             return Ok(());
         }
+        let pick = self.picked_object();
         if !self.open(false)? {
+            self.feed.unusual |= pick.is_some();
             if first.is_some() {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -231,13 +255,22 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
             return Ok(());
         }
         if first.is_some() {
-            entries(self.feed, &mut map, first, self.depth + 1, self.general)?;
+            entries(
+                self.feed,
+                &mut map,
+                first,
+                self.depth + 1,
+                self.general,
+                pick,
+            )?;
         }
         self.feed.out.close();
         Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        // A picked member is never a list in the usual shape.
+        self.feed.unusual |= self.member.take().is_some();
         if !self.open(true)? {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             return Ok(());
@@ -247,6 +280,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
         loop {
             let key = index.format(i);
             let seed = ValueSeed {
+                member: None,
                 feed: self.feed,
                 key,
                 depth: self.depth + 1,

@@ -67,6 +67,12 @@ impl Gate {
         self.payment_url(Payment::from_fields(self.project_id, fields)?)
     }
 
+    /// The signed URL for JSON text: the fields of a payment, or whole parameters signed as
+    /// given when they include `project_id` (the Node binding's `gate.paymentPageUrl`).
+    pub fn payment_page_url_from_json(&self, text: &[u8]) -> Result<String> {
+        payment_page::signed_url_from_json(self.project_id, text, &self.signer, &self.base_url)
+    }
+
     /// The signed URL for raw parameters (nothing added).
     pub fn params_url(&self, params: &Map<String, Value>) -> Result<String> {
         payment_page::signed_url(params, &self.signer, &self.base_url)

@@ -5,8 +5,11 @@ use base64::Engine;
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
+use std::borrow::Cow;
+
+use super::json_feed::{KeySeed, NUMBER_TOKEN};
 use super::php;
-use super::signature::{push_value, Signer};
+use super::signature::{push_scalar, push_value, streamable, Canonical, Params, Scalar, Signer};
 use crate::error::{Error, Result};
 use crate::money::{printable, Currency};
 
@@ -55,6 +58,216 @@ pub(crate) fn signed_url(
     url.push_str("signature=");
     php::push_urlencoded(&mut url, &signature);
     Ok(url)
+}
+
+/// The signed URL for JSON text (the Node binding's form): the fields of a payment, as
+/// [`Payment::from_fields`] takes them, or whole parameters signed as given when they include
+/// `project_id`. The common case (flat fields: strings, numbers, booleans, all valid) is signed
+/// and written without building a document; anything else (nesting, nulls, `booking_info`, a
+/// repeated key, a field to refuse) takes the exact path, which also gives the precise error.
+pub(crate) fn signed_url_from_json(
+    project_id: i64,
+    text: &[u8],
+    signer: &Signer,
+    base_url: &str,
+) -> Result<String> {
+    if let Some(fields) = streamable(text).and_then(|text| FlatFields::read(project_id, text)) {
+        let base = normalise_base_url(base_url)?;
+        let signature = signer.sign_params(&fields)?;
+        let mut url = String::with_capacity(base.len() + 160 + 48 * fields.entries.len());
+        url.push_str(base);
+        url.push_str("/payment?");
+        let (mut name, mut value) = (String::with_capacity(64), String::with_capacity(64));
+        for (key, flat) in &fields.entries {
+            name.clear();
+            php::push_urlencoded(&mut name, key);
+            value.clear();
+            push_scalar(&mut value, flat.scalar());
+            push_pair(&mut url, &name, &value);
+        }
+        url.push_str("&signature=");
+        php::push_urlencoded(&mut url, &signature);
+        return Ok(url);
+    }
+    let fields = crate::json::parse_object(text, "params")?;
+    if fields.contains_key("project_id") {
+        return signed_url(&fields, signer, base_url);
+    }
+    signed_url(
+        &Payment::from_fields(project_id, fields)?.into_params()?,
+        signer,
+        base_url,
+    )
+}
+
+/// A flat payment in query order: `project_id`, `interface_type`, `payment_id`, then the
+/// other fields as given.
+struct FlatFields<'a> {
+    entries: Vec<(Cow<'a, str>, Flat<'a>)>,
+}
+
+enum Flat<'a> {
+    Text(Cow<'a, str>),
+    /// A JSON number's lexeme (not an integer that fits `i64`).
+    Number(String),
+    Bool(bool),
+    Int(i64),
+}
+
+impl Flat<'_> {
+    fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Flat::Text(text) => Scalar::Str(text),
+            Flat::Number(lexeme) => Scalar::Number(lexeme),
+            Flat::Bool(b) => Scalar::Bool(*b),
+            Flat::Int(i) => Scalar::Int(*i),
+        }
+    }
+}
+
+impl<'a> FlatFields<'a> {
+    /// `None` unless every field is flat and passes the checks of [`Payment::from_fields`]
+    /// and [`Payment::check`] (their errors are left to them).
+    fn read(project_id: i64, text: &'a str) -> Option<FlatFields<'a>> {
+        use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Vec<(Cow<'de, str>, Flat<'de>)>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(16);
+                while let Some(key) = map.next_key_seed(KeySeed)? {
+                    fields.push((key, map.next_value_seed(FlatSeed)?));
+                }
+                Ok(fields)
+            }
+        }
+
+        struct FlatSeed;
+        impl<'de> DeserializeSeed<'de> for FlatSeed {
+            type Value = Flat<'de>;
+            fn deserialize<D: Deserializer<'de>>(
+                self,
+                de: D,
+            ) -> std::result::Result<Flat<'de>, D::Error> {
+                de.deserialize_any(self)
+            }
+        }
+        // Anything but these (null, a list, an object) is an error, and the exact path runs.
+        impl<'de> Visitor<'de> for FlatSeed {
+            type Value = Flat<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, a number or a boolean")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Flat<'de>, E> {
+                Ok(Flat::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Flat<'de>, E> {
+                Ok(Flat::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Flat<'de>, E> {
+                Ok(Flat::Bool(v))
+            }
+            // Integers that fit 64 bits come as these, as to serde_json's own `Value`.
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Flat<'de>, E> {
+                Ok(Flat::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Flat<'de>, E> {
+                Ok(Flat::Number(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Flat<'de>, A::Error> {
+                // `arbitrary_precision` hands a number over as a one-entry map.
+                match map.next_key_seed(KeySeed)? {
+                    Some(token) if token == NUMBER_TOKEN => Ok(Flat::Number(map.next_value()?)),
+                    _ => Err(serde::de::Error::custom("an object")),
+                }
+            }
+        }
+
+        let mut de = serde_json::Deserializer::from_str(text);
+        let fields = de.deserialize_map(Fields).ok()?;
+        de.end().ok()?;
+        if fields.len() > 32 {
+            return None;
+        }
+        let (mut interface_type, mut payment_id) = (None, None);
+        let mut entries = Vec::with_capacity(fields.len() + 1);
+        entries.push((Cow::Borrowed("project_id"), Flat::Int(project_id)));
+        entries.push((Cow::Borrowed(""), Flat::Bool(false))); // interface_type's place
+        entries.push((Cow::Borrowed(""), Flat::Bool(false))); // payment_id's place
+        for (key, value) in fields {
+            // A repeated key: the guarded parser reports it.
+            if entries[3..].iter().any(|(k, _)| *k == key) {
+                return None;
+            }
+            let usual = match (key.as_ref(), &value) {
+                ("project_id" | "booking_info", _) => false,
+                ("interface_type", Flat::Text(_)) if interface_type.is_none() => {
+                    interface_type = Some(value);
+                    continue;
+                }
+                ("payment_id", Flat::Text(_)) if payment_id.is_none() => {
+                    payment_id = Some(value);
+                    continue;
+                }
+                ("interface_type" | "payment_id", _) => false,
+                ("payment_amount", Flat::Int(amount)) => *amount > 0,
+                ("payment_amount", Flat::Number(n)) => n.parse::<i64>().is_ok_and(|a| a > 0),
+                ("payment_amount", _) => false,
+                ("payment_currency", Flat::Text(code)) => Currency::parse(code).is_ok(),
+                ("payment_currency", _) => false,
+                _ => true,
+            };
+            if !usual {
+                return None;
+            }
+            entries.push((key, value));
+        }
+        // Fill (or drop) the two reserved places, payment_id first so indices hold.
+        match payment_id {
+            Some(value) => entries[2] = (Cow::Borrowed("payment_id"), value),
+            None => drop(entries.remove(2)),
+        }
+        match interface_type {
+            Some(value) => entries[1] = (Cow::Borrowed("interface_type"), value),
+            None => drop(entries.remove(1)),
+        }
+        Some(FlatFields { entries })
+    }
+}
+
+impl Params for FlatFields<'_> {
+    type Error = Error;
+
+    fn feed(&self, out: &mut Canonical) -> Result<()> {
+        for (key, value) in &self.entries {
+            out.scalar(key, value.scalar());
+        }
+        Ok(())
+    }
+
+    fn to_map(&self) -> Result<Map<String, Value>> {
+        let value = |flat: &Flat<'_>| match flat {
+            Flat::Text(text) => Value::String(text.to_string()),
+            Flat::Number(lexeme) => lexeme.parse().map_or(Value::Null, Value::Number),
+            Flat::Bool(b) => Value::Bool(*b),
+            Flat::Int(i) => Value::from(*i),
+        };
+        Ok(self
+            .entries
+            .iter()
+            .map(|(key, flat)| (key.to_string(), value(flat)))
+            .collect())
+    }
 }
 
 pub(crate) fn normalise_base_url(base_url: &str) -> Result<&str> {
@@ -343,6 +556,97 @@ impl Payment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
+
+    /// The one-pass URL of JSON fields against the exact path (document, `from_fields`,
+    /// `signed_url`): the same URL, or the same error.
+    fn same_as_exact(json: &str) -> bool {
+        let signer = Signer::new("secret");
+        let fast = signed_url_from_json(7, json.as_bytes(), &signer, DEFAULT_BASE_URL);
+        let exact = crate::json::parse_object(json.as_bytes(), "params").and_then(|fields| {
+            if fields.contains_key("project_id") {
+                return signed_url(&fields, &signer, DEFAULT_BASE_URL);
+            }
+            signed_url(
+                &Payment::from_fields(7, fields)?.into_params()?,
+                &signer,
+                DEFAULT_BASE_URL,
+            )
+        });
+        match (&fast, &exact) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+            (Err(a), Err(b)) => {
+                assert_eq!((a.code(), a.argument()), (b.code(), b.argument()), "{json}")
+            }
+            _ => panic!("{json}: {fast:?} vs {exact:?}"),
+        }
+        FlatFields::read(7, json).is_some()
+    }
+
+    #[test]
+    fn one_pass_url_matches_the_exact_path() {
+        let flat = [
+            r#"{"payment_id":"X1","payment_amount":3550,"payment_currency":"USD","customer_id":"c"}"#,
+            r#"{"customer_id":"c","interface_type":"{\"id\": 99}","payment_id":"X1","b":true,"f":false}"#,
+            r#"{"a b":"x&y=z+ü","k\u00e9y":"v\n\"q\"","rate":10.50,"big":123456789012345678901,"e":1e3}"#,
+            r#"{"frame_mode":"popup","payment_amount":1,"payment_currency":"JPY"}"#,
+            r#"{"":"empty","0":"zero","5":"five","a:b":"colon","z":"-0"}"#,
+            r#"{}"#,
+        ];
+        for json in flat {
+            assert!(same_as_exact(json), "{json} took the exact path");
+        }
+        let exact = [
+            r#"{"project_id":1,"payment_id":"X"}"#,
+            r#"{"payment_id":12}"#,
+            r#"{"payment_amount":35.5}"#,
+            r#"{"payment_amount":"3550"}"#,
+            r#"{"payment_amount":0}"#,
+            r#"{"payment_amount":-1}"#,
+            r#"{"payment_currency":"EURO"}"#,
+            r#"{"payment_currency":1}"#,
+            r#"{"booking_info":{"total":1}}"#,
+            r#"{"customer":{"id":"c"}}"#,
+            r#"{"list":[1,2]}"#,
+            r#"{"a":null}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"payment_id":"a","payment_id":"b"}"#,
+            r#"{"a":"#,
+            r#"[]"#,
+        ];
+        for json in exact {
+            assert!(!same_as_exact(json), "{json} took the one pass");
+        }
+        let many: Vec<String> = (0..40).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        assert!(!same_as_exact(&format!("{{{}}}", many.join(","))));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_url_matches_on_generated_fields(
+            fields in proptest::collection::vec((
+                proptest::sample::select(vec![
+                    "payment_id", "payment_amount", "payment_currency", "interface_type",
+                    "customer_id", "", "0", "7", "a:b", "frame_mode", "x y", "ü",
+                ]),
+                proptest::prop_oneof![
+                    "[a-zA-Z0-9 &=+%ü:;\\\\\"]{0,8}".prop_map(serde_json::Value::String),
+                    proptest::prelude::any::<i64>().prop_map(serde_json::Value::from),
+                    proptest::prelude::any::<bool>().prop_map(serde_json::Value::Bool),
+                    proptest::sample::select(vec!["USD", "EUR", "XXX", "usd"])
+                        .prop_map(serde_json::Value::from),
+                    proptest::sample::select(vec!["1.5", "1e2", "-0", "0.1"])
+                        .prop_map(|n| serde_json::Value::Number(n.parse().unwrap())),
+                ],
+            ), 0..8),
+        ) {
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(*k)))
+                .collect();
+            same_as_exact(&format!("{{{}}}", body.join(",")));
+        }
+    }
 
     #[test]
     fn docs_url_example() {

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
 
+use super::callback::Picked;
 use super::{json_feed, php, php_array};
 use crate::error::{Error, Result};
 use crate::json::MAX_DEPTH;
@@ -71,19 +72,22 @@ impl Signer {
     }
 
     /// Verifies a callback body in one pass over its text, without building a document:
-    /// `Some(true)` when the signature matches. `None` when the body needs the exact path (not
-    /// a plain object, no usable signature, repeated or integer-like keys, any error there):
-    /// the caller then parses it fully, which also gives the precise error.
-    pub(crate) fn verify_callback_text(&self, body: &[u8]) -> Option<bool> {
+    /// whether the signature matches, with the members the typed fields read (`None` when one
+    /// is not in the usual shape). `None` when the body needs the exact path (not a plain
+    /// object, no usable signature, repeated or integer-like keys, any error there): the caller
+    /// then parses it fully, which also gives the precise error.
+    pub(super) fn verify_callback_text(&self, body: &[u8]) -> Option<(bool, Option<Picked>)> {
         let text = streamable(body)?;
         let mut out = Canonical::new(32);
         let mut found = Signatures::default();
+        let mut head = Picked::head();
         let mut de = serde_json::Deserializer::from_str(text);
-        json_feed::feed_object(&mut de, &mut out, Some(&mut found)).ok()?;
+        let usual =
+            json_feed::feed_object(&mut de, &mut out, Some(&mut found), Some(&mut head)).ok()?;
         de.end().ok()?;
         let signature = found.signature()?;
         let flat = out.finish()?;
-        Some(self.verify_flat(&flat, &signature))
+        Some((self.verify_flat(&flat, &signature), usual.then_some(head)))
     }
 }
 
@@ -215,7 +219,7 @@ impl Params for JsonParams<'_> {
         // whose guarded parser gives the precise error.
         let fast = streamable(self.text).and_then(|text| {
             let mut de = serde_json::Deserializer::from_str(text);
-            json_feed::feed_object(&mut de, out, None).ok()?;
+            json_feed::feed_object(&mut de, out, None, None).ok()?;
             de.end().ok()
         });
         if fast.is_none() {
@@ -231,7 +235,7 @@ impl Params for JsonParams<'_> {
 
 /// JSON text the one-pass readers take as it is; anything else (too large, not UTF-8) is left
 /// to the guarded parser of the exact path, which reports it precisely.
-fn streamable(bytes: &[u8]) -> Option<&str> {
+pub(super) fn streamable(bytes: &[u8]) -> Option<&str> {
     if bytes.len() > crate::json::MAX_INPUT_BYTES {
         return None;
     }
@@ -526,7 +530,7 @@ pub(crate) fn push_value(out: &mut String, value: &Value) {
     }
 }
 
-fn push_scalar(out: &mut String, value: Scalar<'_>) {
+pub(super) fn push_scalar(out: &mut String, value: Scalar<'_>) {
     match value {
         Scalar::Null => {}
         Scalar::Bool(true) => out.push('1'),
@@ -646,6 +650,11 @@ mod tests {
     #[test]
     fn callbacks_verify_in_one_pass() {
         let signer = Signer::new("k");
+        let verified = |body: &str| {
+            signer
+                .verify_callback_text(body.as_bytes())
+                .map(|(matched, _)| matched)
+        };
         let doc = params(
             r#"{"project_id":1,"payment":{"id":"p","sum":{"amount":100}},"ops":[{"id":1}]}"#,
         );
@@ -653,18 +662,15 @@ mod tests {
         let body = format!(
             r#"{{"project_id":1,"signature":"{sig}","payment":{{"id":"p","signature":"x","sum":{{"amount":100}}}},"ops":[{{"id":1,"signature":{{"n":1}}}}]}}"#
         );
-        assert_eq!(signer.verify_callback_text(body.as_bytes()), Some(true));
+        assert_eq!(verified(&body), Some(true));
         let general = format!(
             r#"{{"general":{{"signature":"{sig}"}},"project_id":1,"payment":{{"id":"p","sum":{{"amount":100}}}},"ops":[{{"id":1}}]}}"#
         );
-        assert_eq!(signer.verify_callback_text(general.as_bytes()), Some(true));
+        assert_eq!(verified(&general), Some(true));
         let tampered = body.replace(r#""amount":100"#, r#""amount":101"#);
-        assert_eq!(
-            signer.verify_callback_text(tampered.as_bytes()),
-            Some(false)
-        );
-        assert_eq!(signer.verify_callback_text(br#"{"signature":"0"}"#), None);
-        assert_eq!(signer.verify_callback_text(br#"{"signature":12}"#), None);
+        assert_eq!(verified(&tampered), Some(false));
+        assert_eq!(verified(r#"{"signature":"0"}"#), None);
+        assert_eq!(verified(r#"{"signature":12}"#), None);
     }
 
     #[test]
