@@ -13,6 +13,11 @@
 
 #![allow(clippy::needless_pass_by_value)]
 
+// Every call allocates a few short-lived strings and maps; mimalloc serves them for about
+// half of glibc's cost (the ecommpay benchmarks in bench/RESULTS.md, issue 6).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -408,12 +413,7 @@ impl NativeGate {
     /// whole, in their order.
     #[napi]
     pub fn payment_page_url(&self, params_json: String) -> napi::Result<String> {
-        let params = parse_object(&params_json, "params")?;
-        if params.contains_key("project_id") {
-            core(self.gate.params_url(&params))
-        } else {
-            core(self.gate.payment_page_url_from_fields(params))
-        }
+        core(self.gate.payment_page_url_from_json(params_json.as_bytes()))
     }
 
     #[napi]
