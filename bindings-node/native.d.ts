@@ -30,21 +30,6 @@ export declare class NativeClient {
   verifyCallback(body: Buffer | string, signature: string): string
 }
 
-/** A project: its id, a prepared signer and the Payment Page base URL. */
-export declare class NativeGate {
-  constructor(projectId: number, secretKey: string, baseUrl?: string | undefined | null)
-  get projectId(): number
-  get baseUrl(): string
-  sign(paramsJson: string): string
-  /**
-   * The signed URL of a payment: without `project_id`, the fields of a payment (checked,
-   * `project_id` and `payment_id` first, as in every binding); with it, parameters signed
-   * whole, in their order.
-   */
-  paymentPageUrl(paramsJson: string): string
-  verifyCallback(body: Buffer | string): string
-}
-
 /** A lazy list: each `next()` reads one item, fetching the next page when needed. */
 export declare class NativePager {
   /** The next item as JSON text, or `null` at the end. */
@@ -53,6 +38,16 @@ export declare class NativePager {
 
 /** Aborts the call registered under `id` (no effect once it has finished). */
 export declare function abortCall(id: number): void
+
+/** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
+export declare function ecommpayGateBaseUrl(projectId: number, secretKey: string, baseUrl?: string | undefined | null): string
+
+/**
+ * The signed URL of a payment: without `project_id`, the fields of a payment (checked,
+ * `project_id` and `payment_id` first, as in every binding); with it, parameters signed whole,
+ * in their order.
+ */
+export declare function ecommpayGatePaymentPageUrl(paramsJson: string, projectId: number, secretKey: string, baseUrl: string): string
 
 /** PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors). */
 export declare function ecommpayNatcmp(a: string, b: string): number

@@ -95,9 +95,11 @@ export interface EcommpayGateOptions {
   baseUrl?: string;
 }
 
-/** An ecommpay project: its id, a prepared signer and the Payment Page base URL. */
+/** An ecommpay project: its id, its secret key and the Payment Page base URL, checked once. */
 export class EcommpayGate {
-  readonly #gate: InstanceType<typeof native.NativeGate>;
+  readonly #projectId: number;
+  readonly #secretKey: string;
+  readonly #baseUrl: string;
 
   constructor(options: EcommpayGateOptions) {
     if (options === null || typeof options !== 'object') {
@@ -109,26 +111,28 @@ export class EcommpayGate {
     }
     requireSecret(secretKey, 'options.secretKey');
     const base = optionalString(baseUrl, 'options.baseUrl');
-    this.#gate = call(() => new native.NativeGate(projectId, secretKey, base));
+    this.#baseUrl = call(() => native.ecommpayGateBaseUrl(projectId, secretKey, base));
+    this.#projectId = projectId;
+    this.#secretKey = secretKey;
   }
 
-  get projectId(): number { return this.#gate.projectId; }
-  get baseUrl(): string { return this.#gate.baseUrl; }
+  get projectId(): number { return this.#projectId; }
+  get baseUrl(): string { return this.#baseUrl; }
 
   sign(params: Params): string {
     const json = paramsJson(params, 'params');
-    return call(() => this.#gate.sign(json));
+    return call(() => native.ecommpaySign(json, this.#secretKey));
   }
 
   /** The signed Payment Page URL; `project_id` is put first when `params` lacks it. */
   paymentPageUrl(params: Params): string {
     const json = paramsJson(params, 'params');
-    return call(() => this.#gate.paymentPageUrl(json));
+    return call(() => native.ecommpayGatePaymentPageUrl(json, this.#projectId, this.#secretKey, this.#baseUrl));
   }
 
   verifyCallback(body: RawBody): EcommpayCallback {
     const raw = rawBody(body);
-    return withRaw(JSON.parse(call(() => this.#gate.verifyCallback(raw))) as EcommpayCallback, raw);
+    return withRaw(JSON.parse(call(() => native.ecommpayVerifyCallback(raw, this.#secretKey))) as EcommpayCallback, raw);
   }
 
   /** Never shows the secret. */

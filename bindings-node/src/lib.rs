@@ -371,56 +371,41 @@ pub fn ecommpay_php_float(value: f64) -> String {
     ecommpay::php::float_to_string(value)
 }
 
-/// A project: its id, a prepared signer and the Payment Page base URL.
+// A gate's operations are functions of its checked settings, not methods of a `#[napi]` class:
+// a class method pays for napi-rs's borrow tracking (about 0.6 µs a call here, more than the
+// rest of a signature's overhead), and the core keeps the last secret's prepared key per thread.
+
+/// Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL.
 #[napi]
-pub struct NativeGate {
-    gate: ecommpay::Gate,
+pub fn ecommpay_gate_base_url(
+    project_id: i64,
+    secret_key: String,
+    base_url: Option<String>,
+) -> napi::Result<String> {
+    let gate = core(ecommpay::Gate::new(
+        project_id,
+        &secret_key,
+        base_url.as_deref(),
+    ))?;
+    Ok(gate.base_url().to_owned())
 }
 
+/// The signed URL of a payment: without `project_id`, the fields of a payment (checked,
+/// `project_id` and `payment_id` first, as in every binding); with it, parameters signed whole,
+/// in their order.
 #[napi]
-impl NativeGate {
-    #[napi(constructor)]
-    pub fn new(
-        project_id: i64,
-        secret_key: String,
-        base_url: Option<String>,
-    ) -> napi::Result<Self> {
-        let gate = core(ecommpay::Gate::new(
-            project_id,
-            &secret_key,
-            base_url.as_deref(),
-        ))?;
-        Ok(NativeGate { gate })
-    }
-
-    #[napi(getter)]
-    pub fn project_id(&self) -> i64 {
-        self.gate.project_id()
-    }
-
-    #[napi(getter)]
-    pub fn base_url(&self) -> String {
-        self.gate.base_url().to_owned()
-    }
-
-    #[napi]
-    pub fn sign(&self, params_json: String) -> napi::Result<String> {
-        core(self.gate.sign_params(&json_params(&params_json)))
-    }
-
-    /// The signed URL of a payment: without `project_id`, the fields of a payment (checked,
-    /// `project_id` and `payment_id` first, as in every binding); with it, parameters signed
-    /// whole, in their order.
-    #[napi]
-    pub fn payment_page_url(&self, params_json: String) -> napi::Result<String> {
-        core(self.gate.payment_page_url_from_json(params_json.as_bytes()))
-    }
-
-    #[napi]
-    pub fn verify_callback(&self, body: Either<Buffer, String>) -> napi::Result<String> {
-        let callback = core(self.gate.verify_callback(body_bytes(&body)))?;
-        Ok(ecommpay_callback(&callback))
-    }
+pub fn ecommpay_gate_payment_page_url(
+    params_json: String,
+    project_id: i64,
+    secret_key: String,
+    base_url: String,
+) -> napi::Result<String> {
+    let gate = core(ecommpay::Gate::new(
+        project_id,
+        &secret_key,
+        Some(&base_url),
+    ))?;
+    core(gate.payment_page_url_from_json(params_json.as_bytes()))
 }
 
 // ------------------------------------------------------------------------------ PayCore

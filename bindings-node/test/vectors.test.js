@@ -102,6 +102,34 @@ test('EcommpayGate agrees with the functions on every callback and URL vector', 
   }
 });
 
+test('EcommpayGate builds every URL vector from the payment fields (project_id from the gate)', () => {
+  let checked = 0;
+  for (const c of load('ecommpay_url.json').cases) {
+    const keys = Object.keys(c.params ?? {});
+    const projectId = Number(c.params?.project_id);
+    // The gate puts project_id, interface_type and payment_id first: vectors already in that order.
+    const head = keys.filter((k) => ['project_id', 'interface_type', 'payment_id'].includes(k));
+    if (keys[0] !== 'project_id' || !Number.isSafeInteger(projectId) || String(projectId) !== String(c.params.project_id) ||
+        head.join() !== keys.slice(0, head.length).join() || (head[1] === 'payment_id' && head[2] === 'interface_type')) continue;
+    // The JSON text without its first member, so that number lexemes stay as they are.
+    const fields = c.params_json.replace(/^\{"project_id":("[^"]*"|[^,}]*),?/, '{');
+    assert.equal(JSON.parse(fields).project_id, undefined, c.id);
+    const gate = new EcommpayGate({ projectId, secretKey: c.secret, baseUrl: c.base_url ?? undefined });
+    assert.equal(gate.paymentPageUrl(fields), c.url, c.id);
+    checked++;
+  }
+  assert.ok(checked >= 15, `only ${checked} vectors checked`);
+});
+
+test('EcommpayGate never shows its secret key', () => {
+  const util = require('node:util');
+  const gate = new EcommpayGate({ projectId: 1, secretKey: 'sk-never-shown' });
+  for (const shown of [util.inspect(gate, { showHidden: true, depth: 5 }), JSON.stringify(gate), String(gate),
+    Object.getOwnPropertyNames(gate).join()]) {
+    assert.ok(!shown.includes('sk-never-shown'), shown);
+  }
+});
+
 function bodyOf(c) {
   return c.body_base64 !== undefined ? Buffer.from(c.body_base64, 'base64') : c.body;
 }

@@ -310,7 +310,7 @@ impl EcommpayCallback {
 /// Verifies a raw callback body with the project's secret key.
 pub fn verify_callback(body: &[u8], secret: &str) -> Result<EcommpayCallback> {
     check_secret(secret)?;
-    verify_with(body, &Signer::new(secret))
+    verify_with(body, &Signer::cached(secret))
 }
 
 pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallback> {

@@ -35,7 +35,7 @@ impl Gate {
         let base_url = payment_page::normalise_base_url(base_url.unwrap_or(DEFAULT_BASE_URL))?;
         Ok(Gate {
             project_id,
-            signer: Signer::new(secret_key),
+            signer: Signer::cached(secret_key),
             base_url: base_url.to_owned(),
         })
     }

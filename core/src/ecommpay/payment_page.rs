@@ -28,7 +28,7 @@ pub fn payment_page_url(
 ) -> Result<String> {
     signed_url(
         params,
-        &Signer::new(secret),
+        &Signer::cached(secret),
         base_url.unwrap_or(DEFAULT_BASE_URL),
     )
 }

@@ -107,29 +107,32 @@ pub fn sign_params<P: Params + ?Sized>(
     params: &P,
     secret: &str,
 ) -> std::result::Result<String, P::Error> {
-    with_signer(secret, |signer| signer.sign_params(params))
+    Signer::cached(secret).sign_params(params)
 }
 
 thread_local! {
-    /// The last secret's HMAC key schedule: callers of `sign(params, secret)` nearly always
-    /// pass the same secret, and preparing the key is a third of the cost of a short signature.
+    /// The last secret's HMAC key schedule (see [`Signer::cached`]).
     static LAST_SIGNER: std::cell::RefCell<Option<(Box<[u8]>, Signer)>> = const { std::cell::RefCell::new(None) };
 }
 
-fn with_signer<T>(secret: &str, f: impl FnOnce(&Signer) -> T) -> T {
-    let cached = LAST_SIGNER.with(|last| {
-        let last = last.borrow();
-        let (key, signer) = last.as_ref()?;
-        bool::from(key.ct_eq(secret.as_bytes())).then(|| signer.clone())
-    });
-    let signer = cached.unwrap_or_else(|| {
-        let signer = Signer::new(secret);
-        LAST_SIGNER.with(|last| {
-            *last.borrow_mut() = Some((secret.as_bytes().into(), signer.clone()));
+impl Signer {
+    /// The signer of `secret`, from the per-thread cache of the last secret used: callers
+    /// nearly always pass the same one, and preparing the key is a third of the cost of a
+    /// short signature.
+    pub(crate) fn cached(secret: &str) -> Signer {
+        let cached = LAST_SIGNER.with(|last| {
+            let last = last.borrow();
+            let (key, signer) = last.as_ref()?;
+            bool::from(key.ct_eq(secret.as_bytes())).then(|| signer.clone())
         });
-        signer
-    });
-    f(&signer)
+        cached.unwrap_or_else(|| {
+            let signer = Signer::new(secret);
+            LAST_SIGNER.with(|last| {
+                *last.borrow_mut() = Some((secret.as_bytes().into(), signer.clone()));
+            });
+            signer
+        })
+    }
 }
 
 /// The exact string that is signed, for diagnosing a signature mismatch.
