@@ -55,6 +55,40 @@ export interface EcommpayCallback {
   raw: Record<string, unknown>;
 }
 
+/** A verified ecommpay callback: its typed fields as own properties, `raw` parsed on first use.
+ * A class rather than `withRaw`: a prototype getter costs nothing per callback, where defining
+ * one on each object cost a tenth of the whole verification (bench/RESULTS.md, issue 6). */
+class VerifiedEcommpayCallback implements EcommpayCallback {
+  readonly projectId: number | null;
+  readonly paymentId: string | null;
+  readonly paymentType: string | null;
+  readonly paymentStatus: string | null;
+  readonly paymentSum: EcommpaySum | null;
+  readonly operation: EcommpayCallback['operation'];
+  readonly isSuccess: boolean;
+  readonly #body: Buffer | string;
+  #raw: Record<string, unknown> | undefined;
+
+  constructor(json: string, body: Buffer | string) {
+    const typed = JSON.parse(json) as Omit<EcommpayCallback, 'raw'>;
+    this.projectId = typed.projectId;
+    this.paymentId = typed.paymentId;
+    this.paymentType = typed.paymentType;
+    this.paymentStatus = typed.paymentStatus;
+    this.paymentSum = typed.paymentSum;
+    this.operation = typed.operation;
+    this.isSuccess = typed.isSuccess;
+    this.#body = body;
+  }
+
+  /** The whole body (JSON.parse), signatures included. */
+  get raw(): Record<string, unknown> {
+    return (this.#raw ??= JSON.parse(typeof this.#body === 'string' ? this.#body : this.#body.toString('utf8')) as Record<string, unknown>);
+  }
+
+  toJSON(): object { return { ...this, raw: this.raw }; }
+}
+
 export interface PaymentPageOptions {
   /** Payment Page base URL (default `https://paymentpage.ecommpay.com`). */
   baseUrl?: string;
@@ -84,7 +118,7 @@ export const ecommpay = {
   verifyCallback(body: RawBody, secret: string): EcommpayCallback {
     const raw = rawBody(body);
     requireSecret(secret, 'secret');
-    return withRaw(JSON.parse(call(() => native.ecommpayVerifyCallback(raw, secret))) as EcommpayCallback, raw);
+    return new VerifiedEcommpayCallback(call(() => native.ecommpayVerifyCallback(raw, secret)), raw);
   },
 };
 
@@ -132,7 +166,7 @@ export class EcommpayGate {
 
   verifyCallback(body: RawBody): EcommpayCallback {
     const raw = rawBody(body);
-    return withRaw(JSON.parse(call(() => native.ecommpayVerifyCallback(raw, this.#secretKey))) as EcommpayCallback, raw);
+    return new VerifiedEcommpayCallback(call(() => native.ecommpayVerifyCallback(raw, this.#secretKey)), raw);
   }
 
   /** Never shows the secret. */
