@@ -60,6 +60,13 @@ export declare function ecommpayPhpFloat(value: number): string
 /** The ecommpay signature of a JSON object given as text (order and lexemes kept). */
 export declare function ecommpaySign(paramsJson: string, secret: string): string
 
+/**
+ * The signature of flat parameters given as `key NUL value NUL ...` (see `flatPairs` in
+ * lib/convert.ts): the common case, without JSON on either side. `None` when the text does not
+ * split into `pairs` pairs (a key or value held a NUL): the caller then passes JSON.
+ */
+export declare function ecommpaySignPairs(joined: string, pairs: number, secret: string): string | null
+
 export declare function ecommpayStringToSign(paramsJson: string): string
 
 /** Verifies a raw callback body; the verified callback as JSON text. */

@@ -3,7 +3,7 @@ import { native } from './native';
 import type { NativeClient, NativePager } from '../native';
 import { call, fromNative } from './errors';
 import {
-  paramsJson, rawBody, requireSecret, requireString, optionalString, nonEmptyString, toJson, describe,
+  flatPairs, paramsJson, rawBody, requireSecret, requireString, optionalString, nonEmptyString, toJson, describe,
   type RawBody,
 } from './convert';
 
@@ -94,13 +94,30 @@ export interface PaymentPageOptions {
   baseUrl?: string;
 }
 
+/** What is passed to sign `params`: flat pairs when they can be (see `flatPairs`), else JSON
+ * text (checked: a TypeError or RangeError names the bad path). */
+function signable(params: unknown): [string, number] | string {
+  return flatPairs(params) ?? paramsJson(params, 'params');
+}
+
+function signWith(input: [string, number] | string, params: Params, secret: string): string {
+  if (typeof input !== 'string') {
+    const [joined, pairs] = input;
+    const signature = call(() => native.ecommpaySignPairs(joined, pairs, secret));
+    if (signature !== null) return signature;
+    input = paramsJson(params, 'params'); // a NUL in a key or value
+  }
+  const json = input;
+  return call(() => native.ecommpaySign(json, secret));
+}
+
 export const ecommpay = {
   /** The ecommpay signature (base64 HMAC-SHA512) of `params`. Pass a `Map` or JSON text when
    * the order of integer-like keys matters (JS objects list them first). */
   sign(params: Params, secret: string): string {
-    const json = paramsJson(params, 'params');
+    const input = signable(params);
     requireSecret(secret, 'secret');
-    return call(() => native.ecommpaySign(json, secret));
+    return signWith(input, params, secret);
   },
   /** The `;`-joined string that is signed (for diagnosis). */
   stringToSign(params: Params): string {
@@ -154,8 +171,7 @@ export class EcommpayGate {
   get baseUrl(): string { return this.#baseUrl; }
 
   sign(params: Params): string {
-    const json = paramsJson(params, 'params');
-    return call(() => native.ecommpaySign(json, this.#secretKey));
+    return signWith(signable(params), params, this.#secretKey);
   }
 
   /** The signed Payment Page URL; `project_id` is put first when `params` lacks it. */

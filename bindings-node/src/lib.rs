@@ -325,6 +325,50 @@ pub fn ecommpay_sign(params_json: String, secret: String) -> napi::Result<String
     core(ecommpay::sign_params(&json_params(&params_json), &secret))
 }
 
+/// The signature of flat parameters given as `key NUL value NUL ...` (see `flatPairs` in
+/// lib/convert.ts): the common case, without JSON on either side. `None` when the text does not
+/// split into `pairs` pairs (a key or value held a NUL): the caller then passes JSON.
+#[napi]
+pub fn ecommpay_sign_pairs(
+    joined: String,
+    pairs: u32,
+    secret: String,
+) -> napi::Result<Option<String>> {
+    if joined.split('\0').count() != 2 * pairs as usize {
+        return Ok(None);
+    }
+    core(ecommpay::sign_params(&FlatPairs(&joined), &secret)).map(Some)
+}
+
+/// Parameters fed to the canonical form from `key NUL value` pairs, values as text (the
+/// canonical form prints integers and their decimal strings alike).
+struct FlatPairs<'a>(&'a str);
+
+impl FlatPairs<'_> {
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut parts = self.0.split('\0');
+        std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
+    }
+}
+
+impl ecommpay::Params for FlatPairs<'_> {
+    type Error = polypay::Error;
+
+    fn feed(&self, out: &mut ecommpay::Canonical) -> polypay::Result<()> {
+        for (key, value) in self.pairs() {
+            out.scalar(key, ecommpay::Scalar::Str(value));
+        }
+        Ok(())
+    }
+
+    fn to_map(&self) -> polypay::Result<Map<String, Value>> {
+        Ok(self
+            .pairs()
+            .map(|(key, value)| (key.to_owned(), Value::String(value.to_owned())))
+            .collect())
+    }
+}
+
 /// Parameters read straight from their JSON text by the core (no intermediate document).
 fn json_params(text: &str) -> ecommpay::JsonParams<'_> {
     ecommpay::JsonParams::new(text.as_bytes(), "params")

@@ -121,6 +121,23 @@ test('EcommpayGate builds every URL vector from the payment fields (project_id f
   assert.ok(checked >= 15, `only ${checked} vectors checked`);
 });
 
+test('flat parameters (signed as NUL-joined pairs) sign as their JSON text does', () => {
+  // A seeded walk over awkward keys and values: integer-like keys (PHP array semantics), ':' in
+  // keys, the ignored frame_mode, empty strings, non-ASCII, and NULs, which send them to JSON.
+  const keys = ['payment_id', '0', '7', '12', '', 'a:b', 'frame_mode', 'ü', 'x\0y', 'k'];
+  const values = ['', 'plain', 'ü € 𝄞', 'a\0b', ';:', 0, -1, 125000, Number.MAX_SAFE_INTEGER, '0'];
+  let seed = 42;
+  const next = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const gate = new EcommpayGate({ projectId: 1, secretKey: 'k' });
+  for (let i = 0; i < 500; i++) {
+    const params = {};
+    for (let j = next(6); j >= 0; j--) params[keys[next(keys.length)]] = values[next(values.length)];
+    const json = JSON.stringify(params);
+    assert.equal(ecommpay.sign(params, 'k'), ecommpay.sign(json, 'k'), json);
+    assert.equal(gate.sign(params), ecommpay.sign(json, 'k'), json);
+  }
+});
+
 test('EcommpayGate never shows its secret key', () => {
   const util = require('node:util');
   const gate = new EcommpayGate({ projectId: 1, secretKey: 'sk-never-shown' });
