@@ -3,7 +3,7 @@
 //   npm run build && npx napi build --platform --release --output-dir build-release   (optional)
 //   node bench.mjs            (uses build-release/ when present, else the debug addon)
 //
-// Single thread, best of 5 one-second rounds after warm-up, in one process next to the official
+// Single thread, alternating short rounds after warm-up, in one process next to the official
 // `ecommpay` npm package; the client against `polypay sandbox` next to global fetch + JSON.parse.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,25 +23,40 @@ const polypay = require('./dist/index.js');
 const official = require('ecommpay');
 
 const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 2 : 5;
-const ROUND_MS = QUICK ? 200 : 1000;
+const ROUNDS = QUICK ? 5 : 41;
+const ROUND_MS = QUICK ? 40 : 100;
 
-function measure(fn) {
-  for (let i = 0; i < 20000; i++) fn(); // warm-up
-  let best = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    let n = 0;
-    const start = process.hrtime.bigint();
-    const end = start + BigInt(ROUND_MS) * 1_000_000n;
-    let now = start;
-    while (now < end) {
-      for (let i = 0; i < 200; i++) fn();
-      n += 200;
-      now = process.hrtime.bigint();
-    }
-    best = Math.max(best, n / (Number(now - start) / 1e9));
+function rate(fn, ms) {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+    now = process.hrtime.bigint();
   }
-  return best; // ops/s
+  return n / (Number(now - start) / 1e9); // ops/s
+}
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Ops/s of `ours` and `theirs` in alternating short rounds, so that both see the same machine
+ * (a shared VM's speed drifts by tens of percent within minutes): the medians of each side and
+ * the median of the per-round ratios. */
+function measure(ours, theirs) {
+  for (let i = 0; i < 20000; i++) { ours(); theirs?.(); } // warm-up
+  const a = [], b = [], ratios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const x = rate(ours, ROUND_MS);
+    a.push(x);
+    if (theirs) {
+      const y = rate(theirs, ROUND_MS);
+      b.push(y);
+      ratios.push(x / y);
+    }
+  }
+  return { ours: median(a), theirs: theirs ? median(b) : null, ratio: theirs ? median(ratios) : null };
 }
 
 const vectors = (name) => JSON.parse(readFileSync(join(root, 'tests', 'vectors', name), 'utf8'));
@@ -56,10 +71,9 @@ const { project_id: projectId, ...rest } = params;
 
 const rows = [];
 function compare(label, ours, theirs) {
-  const a = measure(ours);
-  const b = theirs ? measure(theirs) : null;
-  rows.push({ label, ours: a, theirs: b });
-  console.log(label, Math.round(a), b ? Math.round(b) : '');
+  const m = measure(ours, theirs);
+  rows.push({ label, ...m });
+  console.log(label, Math.round(m.ours), m.theirs ? `${Math.round(m.theirs)} ratio ${m.ratio.toFixed(2)}` : '');
 }
 
 // Sanity: the same results as the official package where they agree.
@@ -111,7 +125,6 @@ for (const concurrency of [1, 64]) {
   for (let round = 0; round < (QUICK ? 2 : 6); round++) { // ABBA
     if (round % 2 === 0) { ours.push(await throughput(sdk, concurrency, calls)); theirs.push(await throughput(bare, concurrency, calls)); } else { theirs.push(await throughput(bare, concurrency, calls)); ours.push(await throughput(sdk, concurrency, calls)); }
   }
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   clientRows.push({ concurrency, ours: median(ours), theirs: median(theirs) });
   console.log('getPaymentInvoice', concurrency, Math.round(median(ours)), Math.round(median(theirs)));
 }
@@ -140,11 +153,11 @@ const lines = [
   `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${cpu}, ${os.cpus().length} cores, ${os.platform()}, Node ${process.version}, ${rustc}, addon built ${profile}`,
   '- Command: `cd bindings-node && npm run build && npx napi build --platform --release --output-dir build-release && node bench.mjs`',
-  `- Figures: best of ${ROUNDS} rounds of ${ROUND_MS} ms, single thread, after warm-up; the official \`ecommpay\` npm package ${require('ecommpay/package.json').version} in the same process.`,
+  `- Figures: ${ROUNDS} alternating rounds of ${ROUND_MS} ms each for polypay and the official \`ecommpay\` npm package ${require('ecommpay/package.json').version}, in the same process, single thread, after warm-up; medians of each side, and the median of the per-round ratios (the machine's speed drifts, and both sides of a round see the same machine).`,
   '',
   '| operation | polypay | official `ecommpay` npm | ratio | target ≥ 1.5× |',
   '| --- | ---: | ---: | ---: | --- |',
-  ...rows.map((r) => `| ${r.label} | ${fmt(r.ours)} | ${r.theirs ? fmt(r.theirs) : ''} | ${r.theirs ? (r.ours / r.theirs).toFixed(2) + '×' : ''} | ${r.theirs ? (r.ours / r.theirs >= 1.5 ? 'yes' : 'no') : ''} |`),
+  ...rows.map((r) => `| ${r.label} | ${fmt(r.ours)} | ${r.theirs ? fmt(r.theirs) : ''} | ${r.ratio ? r.ratio.toFixed(2) + '×' : ''} | ${r.ratio ? (r.ratio >= 1.5 ? 'yes' : 'no') : ''} |`),
   '',
   '`client.getPaymentInvoice(id)` (typed object with `raw`, retries armed) against `polypay sandbox`',
   'on loopback, next to global `fetch` + `JSON.parse` of the same request; alternating (ABBA)',
