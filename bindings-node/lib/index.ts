@@ -105,9 +105,9 @@ function signWith(input: [string, number] | string, params: Params, secret: stri
     const [joined, pairs] = input;
     const signature = call(() => native.ecommpaySignPairs(joined, pairs, secret));
     if (signature !== null) return signature;
-    input = paramsJson(params, 'params'); // a NUL in a key or value
   }
-  const json = input;
+  // JSON text, or the pairs held a NUL in a key or value.
+  const json = typeof input === 'string' ? input : paramsJson(params, 'params');
   return call(() => native.ecommpaySign(json, secret));
 }
 

@@ -334,37 +334,32 @@ pub fn ecommpay_sign_pairs(
     pairs: u32,
     secret: String,
 ) -> napi::Result<Option<String>> {
-    if joined.split('\0').count() != 2 * pairs as usize {
+    let parts: Vec<&str> = joined.split('\0').collect();
+    if parts.len() != 2 * pairs as usize {
         return Ok(None);
     }
-    core(ecommpay::sign_params(&FlatPairs(&joined), &secret)).map(Some)
+    core(ecommpay::sign_params(&FlatPairs(parts), &secret)).map(Some)
 }
 
 /// Parameters fed to the canonical form from `key NUL value` pairs, values as text (the
-/// canonical form prints integers and their decimal strings alike).
-struct FlatPairs<'a>(&'a str);
-
-impl FlatPairs<'_> {
-    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        let mut parts = self.0.split('\0');
-        std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
-    }
-}
+/// canonical form prints integers and their decimal strings alike): keys and values alternate.
+struct FlatPairs<'a>(Vec<&'a str>);
 
 impl ecommpay::Params for FlatPairs<'_> {
     type Error = polypay::Error;
 
     fn feed(&self, out: &mut ecommpay::Canonical) -> polypay::Result<()> {
-        for (key, value) in self.pairs() {
-            out.scalar(key, ecommpay::Scalar::Str(value));
+        for pair in self.0.chunks_exact(2) {
+            out.scalar(pair[0], ecommpay::Scalar::Str(pair[1]));
         }
         Ok(())
     }
 
     fn to_map(&self) -> polypay::Result<Map<String, Value>> {
         Ok(self
-            .pairs()
-            .map(|(key, value)| (key.to_owned(), Value::String(value.to_owned())))
+            .0
+            .chunks_exact(2)
+            .map(|pair| (pair[0].to_owned(), Value::String(pair[1].to_owned())))
             .collect())
     }
 }

@@ -228,6 +228,9 @@ impl<'p> Member<'p> {
     /// Keeps a scalar member; `false` when an object was expected here (the body is not in
     /// the usual shape, and the caller reads it whole instead).
     pub(super) fn scalar(self, value: Scalar<'_>) -> bool {
+        if self.inner.is_some() {
+            return false;
+        }
         let value = match value {
             Scalar::Null => Value::Null,
             Scalar::Bool(b) => Value::Bool(b),
@@ -238,9 +241,6 @@ impl<'p> Member<'p> {
                 Err(_) => return false,
             },
         };
-        if self.inner.is_some() {
-            return false;
-        }
         *self.slot = Slot::Value(value);
         true
     }

@@ -47,17 +47,28 @@ pub(crate) fn signed_url(
         params
     };
     let signature = signer.sign(params)?;
-    let mut url = String::with_capacity(base.len() + 160 + 48 * params.len());
+    Ok(payment_url(base, params.len(), &signature, |url| {
+        append_query(url, &mut String::with_capacity(64), params.iter());
+    }))
+}
+
+/// `base/payment?` + the query `write_query` appends + the signature, last.
+fn payment_url(
+    base: &str,
+    fields: usize,
+    signature: &str,
+    write_query: impl FnOnce(&mut String),
+) -> String {
+    let mut url = String::with_capacity(base.len() + 160 + 48 * fields);
     url.push_str(base);
     url.push_str("/payment?");
-    let mut name = String::with_capacity(64);
-    append_query(&mut url, &mut name, params.iter());
+    write_query(&mut url);
     if !url.ends_with('?') {
         url.push('&');
     }
     url.push_str("signature=");
-    php::push_urlencoded(&mut url, &signature);
-    Ok(url)
+    php::push_urlencoded(&mut url, signature);
+    url
 }
 
 /// The signed URL for JSON text (the Node binding's form): the fields of a payment, as
@@ -74,20 +85,16 @@ pub(crate) fn signed_url_from_json(
     if let Some(fields) = streamable(text).and_then(|text| FlatFields::read(project_id, text)) {
         let base = normalise_base_url(base_url)?;
         let signature = signer.sign_params(&fields)?;
-        let mut url = String::with_capacity(base.len() + 160 + 48 * fields.entries.len());
-        url.push_str(base);
-        url.push_str("/payment?");
-        let (mut name, mut value) = (String::with_capacity(64), String::with_capacity(64));
-        for (key, flat) in &fields.entries {
-            name.clear();
-            php::push_urlencoded(&mut name, key);
-            value.clear();
-            push_scalar(&mut value, flat.scalar());
-            push_pair(&mut url, &name, &value);
-        }
-        url.push_str("&signature=");
-        php::push_urlencoded(&mut url, &signature);
-        return Ok(url);
+        return Ok(payment_url(base, fields.entries.len(), &signature, |url| {
+            let (mut name, mut value) = (String::with_capacity(64), String::with_capacity(64));
+            for (key, flat) in &fields.entries {
+                name.clear();
+                php::push_urlencoded(&mut name, key);
+                value.clear();
+                push_scalar(&mut value, flat.scalar());
+                push_pair(url, &name, &value);
+            }
+        }));
     }
     let fields = crate::json::parse_object(text, "params")?;
     if fields.contains_key("project_id") {
@@ -202,11 +209,9 @@ impl<'a> FlatFields<'a> {
         let (mut interface_type, mut payment_id) = (None, None);
         let mut entries = Vec::with_capacity(fields.len() + 1);
         entries.push((Cow::Borrowed("project_id"), Flat::Int(project_id)));
-        entries.push((Cow::Borrowed(""), Flat::Bool(false))); // interface_type's place
-        entries.push((Cow::Borrowed(""), Flat::Bool(false))); // payment_id's place
         for (key, value) in fields {
             // A repeated key: the guarded parser reports it.
-            if entries[3..].iter().any(|(k, _)| *k == key) {
+            if entries[1..].iter().any(|(k, _)| *k == key) {
                 return None;
             }
             let usual = match (key.as_ref(), &value) {
@@ -232,14 +237,12 @@ impl<'a> FlatFields<'a> {
             }
             entries.push((key, value));
         }
-        // Fill (or drop) the two reserved places, payment_id first so indices hold.
-        match payment_id {
-            Some(value) => entries[2] = (Cow::Borrowed("payment_id"), value),
-            None => drop(entries.remove(2)),
+        // After project_id: interface_type, then payment_id.
+        if let Some(value) = payment_id {
+            entries.insert(1, (Cow::Borrowed("payment_id"), value));
         }
-        match interface_type {
-            Some(value) => entries[1] = (Cow::Borrowed("interface_type"), value),
-            None => drop(entries.remove(1)),
+        if let Some(value) = interface_type {
+            entries.insert(1, (Cow::Borrowed("interface_type"), value));
         }
         Some(FlatFields { entries })
     }
