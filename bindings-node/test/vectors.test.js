@@ -211,6 +211,11 @@ test('paycore_hpp.json: links, forms and refusals', () => {
   for (const c of doc.cases) {
     const options = c.env ? { env: c.env } : { baseUrl: c.base_url };
     assert.equal(paycore.hppUrl(c.params_json, options), c.url, c.id);
+    if (c.form_error) {
+      assert.throws(() => paycore.hppForm(c.params_json, options),
+        (e) => e instanceof InvalidInputError && e.argument === c.form_error.argument, c.id);
+      continue;
+    }
     const form = paycore.hppForm(c.params_json, options);
     assert.equal(form.action, c.form.action, c.id);
     assert.equal(form.method, c.form.method, c.id);

@@ -152,6 +152,11 @@ def test_hpp(case: Dict[str, Any]) -> None:
     params = exact(case["params_json"])
     kwargs: Dict[str, Any] = {"env": case["env"] or "paycore", "base_url": case["base_url"]}
     assert paycore.hpp_url(params, **kwargs) == case["url"]
+    if "form_error" in case:
+        with pytest.raises(polypay.InvalidArgumentError) as refused:
+            paycore.hpp_form(params, **kwargs)
+        assert refused.value.argument == case["form_error"]["argument"]
+        return
     form = paycore.hpp_form(params, **kwargs)
     assert form.action == case["form"]["action"]
     assert form.method == case["form"]["method"]

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::input::{self, Body, SecretFile, SecretSource};
 use clap::{Args, ValueEnum};
 use polypay::paycore::client::{
     Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest, Secret,
@@ -13,11 +14,14 @@ use serde_json::{json, Map, Value};
 
 pub const EXIT_CODES: &str = "\
 Configuration comes from the environment: POLYPAY_BASE_URL (or POLYPAY_ENV=paycore|paymega),
-POLYPAY_PUBLIC_KEY, POLYPAY_ACCOUNT_ID, POLYPAY_API_KEY, POLYPAY_SECRET_KEY.
+POLYPAY_PUBLIC_KEY, POLYPAY_ACCOUNT_ID, and the secrets POLYPAY_API_KEY and POLYPAY_SECRET_KEY
+(export them from your secrets manager), or --api-key-file FILE / --secret-file FILE. Secrets
+never go on the command line: ps and shell history show it.
 
-BODY is the operation's fields as one flat JSON object, e.g.
-  {\"reference_id\": \"r1\", \"amount\": \"100.55\", \"currency\": \"USD\", \"service\": \"payment_card_usd_hpp\"}
-(the JSON:API document is built for you; a reference_id is generated when missing).
+BODY is the operation's fields as one flat JSON object: --json @FILE, --json - (stdin), or inline
+(non-secret data only), e.g.
+  --json '{\"reference_id\": \"r1\", \"amount\": \"100.55\", \"currency\": \"USD\", \"service\": \"payment_card_usd_hpp\"}'
+(the JSON:API document is built for you; a reference_id is generated when missing; at most 10 MB).
 
 Success: the result as JSON on stdout (lists: a JSON array of every item across all pages), exit 0.
 Failure: one JSON object on stderr {kind, code, http_status, request_id, outcome_unknown, retryable,
@@ -26,6 +30,21 @@ reference_id, message, fields} and an exit code per kind:
    6 not_found            7 method_not_allowed  8 conflict            9 validation
   10 rate_limited        11 server             12 timeout            13 connection
   14 decode              15 signature";
+
+/// The longest `--timeout`: a day (longer ones are mistakes, e.g. milliseconds given as seconds).
+const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
+
+const API_KEY: SecretSource = SecretSource {
+    flag: "--api-key-file",
+    env: "POLYPAY_API_KEY",
+    what: "the Private API key",
+};
+
+const SECRET_KEY: SecretSource = SecretSource {
+    flag: "--secret-file",
+    env: "POLYPAY_SECRET_KEY",
+    what: "the commerce account's secret key (sk_…)",
+};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Operation {
@@ -51,9 +70,17 @@ pub enum Operation {
 #[derive(Args)]
 pub struct ApiArgs {
     operation: Operation,
-    /// The request fields as a flat JSON object
-    #[arg(long = "json", value_name = "BODY")]
-    body: Option<String>,
+    /// The request fields as a flat JSON object: @FILE, - for stdin, or inline (non-secret data)
+    #[arg(long = "json", value_name = "@FILE|-|JSON", value_parser = input::body)]
+    body: Option<Body>,
+    /// Read the Private API key from FILE (- for stdin; one trailing newline is stripped)
+    /// [default: the environment variable POLYPAY_API_KEY]
+    #[arg(long, value_name = "FILE", value_parser = input::secret_file)]
+    api_key_file: Option<SecretFile>,
+    /// Read the secret key (sk_…) from FILE (- for stdin; one trailing newline is stripped)
+    /// [default: the environment variable POLYPAY_SECRET_KEY]
+    #[arg(long, value_name = "FILE", value_parser = input::secret_file)]
+    secret_file: Option<SecretFile>,
     /// The id of the invoice or service
     #[arg(long)]
     id: Option<String>,
@@ -66,9 +93,25 @@ pub struct ApiArgs {
     /// Items per page request
     #[arg(long)]
     page_size: Option<u32>,
-    /// Overall deadline of the call in seconds, retries included
-    #[arg(long)]
+    /// Overall deadline of the call in seconds, retries included (more than 0, at most 86400)
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     timeout: Option<f64>,
+}
+
+impl Operation {
+    /// Whether the operation sends the fields of `--json`.
+    fn takes_body(self) -> bool {
+        use Operation::*;
+        matches!(
+            self,
+            PaymentPrerequest
+                | PayoutPrerequest
+                | CreatePaymentInvoicePublic
+                | CreatePaymentInvoice
+                | RefundPaymentInvoice
+                | CreatePayoutInvoice
+        )
+    }
 }
 
 pub fn exit_code(kind: ErrorKind) -> u8 {
@@ -113,19 +156,70 @@ pub fn error_json(error: &Error) -> Value {
     })
 }
 
-fn config_from_env() -> Result<Config, Error> {
+/// The configuration from the environment, with the secrets from their files when given.
+fn config(args: &ApiArgs) -> Result<(Config, Origins), Error> {
+    let deadline = args.timeout.map(timeout).transpose()?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let environment = Environment::resolve(
         var("POLYPAY_ENV").as_deref(),
         var("POLYPAY_BASE_URL").as_deref(),
     )?;
+    let api_key = API_KEY.resolve(args.api_key_file.as_ref(), false)?;
+    let secret_key = SECRET_KEY.resolve(args.secret_file.as_ref(), false)?;
+    let origins = Origins {
+        api_key: api_key.as_ref().map(|key| key.origin()),
+        secret_key: secret_key.as_ref().map(|key| key.origin()),
+    };
     let mut config = Config::new(environment);
     config.public_key = var("POLYPAY_PUBLIC_KEY");
     config.account_id = var("POLYPAY_ACCOUNT_ID");
-    config.api_key = var("POLYPAY_API_KEY").map(Secret::new);
-    config.secret_key = var("POLYPAY_SECRET_KEY").map(Secret::new);
+    config.api_key = api_key.map(|key| Secret::new(key.into_value()));
+    config.secret_key = secret_key.map(|key| Secret::new(key.into_value()));
     config.user_agent_suffix = Some("polypay-cli".into());
-    Ok(config)
+    if let Some(deadline) = deadline {
+        config.deadline = deadline;
+    }
+    Ok((config, origins))
+}
+
+/// Where the configured secrets came from: errors about them name the variable or the flag.
+struct Origins {
+    api_key: Option<&'static str>,
+    secret_key: Option<&'static str>,
+}
+
+impl Origins {
+    fn relabel(&self, error: Error) -> Error {
+        let origin = match error.argument() {
+            Some("api_key") => self.api_key,
+            Some("secret_key") => self.secret_key,
+            _ => None,
+        };
+        match origin {
+            Some(origin) => error.with_argument(origin),
+            None => error,
+        }
+    }
+}
+
+/// `--timeout` as a deadline: more than 0 and at most a day, never a panic on NaN or 1e300.
+fn timeout(seconds: f64) -> Result<Duration, Error> {
+    let invalid = || {
+        Error::invalid(
+            "--timeout",
+            "invalid_timeout",
+            format!(
+                "must be a number of seconds more than 0 and at most {MAX_TIMEOUT_SECONDS} (a day)"
+            ),
+        )
+    };
+    if !(seconds > 0.0 && seconds <= MAX_TIMEOUT_SECONDS) {
+        return Err(invalid());
+    }
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(invalid()),
+    }
 }
 
 /// An entity as one flat object: id and type, then its attributes.
@@ -148,23 +242,29 @@ fn single<T>(response: Response<T>, raw: impl Fn(&T) -> &Value) -> Value {
 
 /// Runs the operation; prints results on stdout and returns the error, if any.
 pub fn run(args: ApiArgs) -> Result<(), Error> {
-    let mut config = config_from_env()?;
-    if let Some(seconds) = args.timeout {
-        if !(seconds > 0.0 && seconds.is_finite()) {
-            return Err(Error::invalid(
-                "timeout",
-                "invalid_timeout",
-                "must be a positive number of seconds",
-            ));
-        }
-        config.deadline = Duration::from_secs_f64(seconds);
-    }
-    let client = BlockingClient::new(config)?;
+    input::one_stdin_reader(&[
+        (API_KEY.flag, args.api_key_file == Some(SecretFile::Stdin)),
+        (SECRET_KEY.flag, args.secret_file == Some(SecretFile::Stdin)),
+        ("--json", args.body == Some(Body::Stdin)),
+    ])?;
+    let (config, origins) = config(&args)?;
+    // Read before any request: a missing file fails the call before it starts.
+    let fields = match (&args.body, args.operation.takes_body()) {
+        (Some(body), true) => Some(polypay::json::parse_object(
+            &body.read("--json")?,
+            &body.label("--json"),
+        )?),
+        _ => None,
+    };
+    let client = BlockingClient::new(config).map_err(|e| origins.relabel(e))?;
     let body = || -> Result<Map<String, Value>, Error> {
-        let text = args.body.as_deref().ok_or_else(|| {
-            Error::invalid("--json", "missing", "this operation needs --json BODY")
-        })?;
-        polypay::json::parse_object(text.as_bytes(), "--json")
+        fields.clone().ok_or_else(|| {
+            Error::invalid(
+                "--json",
+                "missing",
+                "this operation needs --json BODY (@FILE, - for stdin, or the JSON)",
+            )
+        })
     };
     let id = || {
         args.id

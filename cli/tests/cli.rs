@@ -3,11 +3,22 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn polypay(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polypay"))
+/// Runs the CLI with `stdin`, the secrets' variables removed, then `env` set.
+fn polypay_env(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_polypay"));
+    command
         .args(args)
         .env_remove("POLYPAY_SECRET_KEY")
         .env_remove("POLYPAY_ECOMMPAY_SECRET")
+        .env_remove("POLYPAY_API_KEY")
+        .env_remove("POLYPAY_ACCOUNT_ID")
+        .env_remove("POLYPAY_PUBLIC_KEY")
+        .env_remove("POLYPAY_BASE_URL")
+        .env_remove("POLYPAY_ENV");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -24,6 +35,25 @@ fn polypay(args: &[&str], stdin: &[u8]) -> Output {
     output
 }
 
+/// Runs the CLI with no secret in its environment.
+fn polypay(args: &[&str], stdin: &[u8]) -> Output {
+    polypay_env(args, &[], stdin)
+}
+
+/// The ecommpay commands with the secret in POLYPAY_ECOMMPAY_SECRET.
+fn ecommpay(args: &[&str], secret: &str, stdin: &[u8]) -> Output {
+    let mut all = vec!["ecommpay"];
+    all.extend_from_slice(args);
+    polypay_env(&all, &[("POLYPAY_ECOMMPAY_SECRET", secret)], stdin)
+}
+
+/// The paycore commands with the secret in POLYPAY_SECRET_KEY.
+fn paycore(args: &[&str], secret: &str, stdin: &[u8]) -> Output {
+    let mut all = vec!["paycore"];
+    all.extend_from_slice(args);
+    polypay_env(&all, &[("POLYPAY_SECRET_KEY", secret)], stdin)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -36,10 +66,7 @@ const DOCS_PARAMS: &str = r#"{"project_id":12345,"payment_id":"X03936","payment_
 
 #[test]
 fn ecommpay_sign_and_explain() {
-    let out = polypay(
-        &["ecommpay", "sign", "--secret", "secret", "--explain"],
-        DOCS_PARAMS.as_bytes(),
-    );
+    let out = ecommpay(&["sign", "--explain"], "secret", DOCS_PARAMS.as_bytes());
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stdout(&out),
@@ -50,10 +77,7 @@ fn ecommpay_sign_and_explain() {
 
 #[test]
 fn ecommpay_url_adds_nothing() {
-    let out = polypay(
-        &["ecommpay", "url", "--secret", "secret"],
-        br#"{"project_id":1,"b":"x y"}"#,
-    );
+    let out = ecommpay(&["url"], "secret", br#"{"project_id":1,"b":"x y"}"#);
     assert_eq!(out.status.code(), Some(0));
     let url = stdout(&out);
     assert!(
@@ -64,65 +88,59 @@ fn ecommpay_url_adds_nothing() {
 
 #[test]
 fn ecommpay_verify_exit_codes() {
-    let signature = stdout(&polypay(
-        &["ecommpay", "sign", "--secret", "k"],
+    let signature = stdout(&ecommpay(
+        &["sign"],
+        "k",
         br#"{"payment":{"id":"p1","status":"success"}}"#,
     ));
     let body = format!(
         r#"{{"payment":{{"id":"p1","status":"success"}},"signature":"{}"}}"#,
         signature.trim()
     );
-    let ok = polypay(&["ecommpay", "verify", "--secret", "k"], body.as_bytes());
+    let ok = ecommpay(&["verify"], "k", body.as_bytes());
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     assert!(stdout(&ok).contains(r#""payment_id":"p1""#));
 
-    let tampered = polypay(
-        &["ecommpay", "verify", "--secret", "k"],
+    let tampered = ecommpay(
+        &["verify"],
+        "k",
         body.replace("success", "decline").as_bytes(),
     );
     assert_eq!(tampered.status.code(), Some(1));
     assert!(stderr(&tampered).contains("mismatch"));
 
-    let garbage = polypay(&["ecommpay", "verify", "--secret", "k"], b"not json");
+    let garbage = ecommpay(&["verify"], "k", b"not json");
     assert_eq!(garbage.status.code(), Some(2));
 }
 
 #[test]
 fn paycore_sign_and_verify() {
     let body = br#"{"data":{"type":"payment-invoices","id":"cpi_TEST123","attributes":{"status":"processed","resolution":"ok","reference_id":"order-1","amount":100,"currency":"USD","test_mode":true}}}"#;
-    let out = polypay(&["paycore", "sign", "--secret", "sk_test_EXAMPLEKEY"], body);
+    let out = paycore(&["sign"], "sk_test_EXAMPLEKEY", body);
     assert_eq!(stdout(&out), "R7a2MuC2EwiC2MPFd+8JNv0z9jw=\n");
 
-    let ok = polypay(
-        &[
-            "paycore",
-            "verify",
-            "--secret",
-            "sk_test_EXAMPLEKEY",
-            "--signature",
-            "R7a2MuC2EwiC2MPFd+8JNv0z9jw=",
-        ],
+    let ok = paycore(
+        &["verify", "--signature", "R7a2MuC2EwiC2MPFd+8JNv0z9jw="],
+        "sk_test_EXAMPLEKEY",
         body,
     );
     assert_eq!(ok.status.code(), Some(0));
     assert!(stdout(&ok).contains(r#""status":"processed""#));
     assert!(stdout(&ok).contains(r#""is_success":true"#));
 
-    let hex = polypay(
+    let hex = paycore(
         &[
-            "paycore",
             "verify",
-            "--secret",
-            "sk_test_EXAMPLEKEY",
             "--signature",
             "47b6b632e0b6130882d8c3c577ef0936fd33f63c",
         ],
+        "sk_test_EXAMPLEKEY",
         body,
     );
     assert_eq!(hex.status.code(), Some(1));
     assert!(stderr(&hex).contains("hex"));
 
-    let public_key = polypay(&["paycore", "sign", "--secret", "pk_test_x"], body);
+    let public_key = paycore(&["sign"], "pk_test_x", body);
     assert_eq!(public_key.status.code(), Some(2));
     assert!(stderr(&public_key).contains("public key"));
 }
@@ -161,7 +179,9 @@ fn paycore_hpp_url_and_form() {
     );
     assert!(stdout(&custom).starts_with("https://pay.example.com/hpp/?"));
 
-    let form = polypay(&["paycore", "hpp-form", "--format", "json"], params);
+    // The auto-redirect form creates the invoice: it needs a service too.
+    let form_params = br#"{"public_key":"pk_test_1","amount":"100.50","currency":"USD","reference_id":"r 1","service":"payment_card_usd_hpp"}"#;
+    let form = polypay(&["paycore", "hpp-form", "--format", "json"], form_params);
     let data: serde_json::Value = serde_json::from_slice(&form.stdout).unwrap();
     assert_eq!(
         data["action"],
@@ -171,7 +191,7 @@ fn paycore_hpp_url_and_form() {
 
     let html = polypay(
         &["paycore", "hpp-form"],
-        br#"{"public_key":"pk_test_1","amount":1,"currency":"USD","description":"\"><script>"}"#,
+        br#"{"public_key":"pk_test_1","amount":1,"currency":"USD","service":"s","description":"\"><script>"}"#,
     );
     assert!(stdout(&html).contains(r#"value="&quot;&gt;&lt;script&gt;""#));
 
@@ -196,7 +216,7 @@ fn unusable_input_exits_2_with_one_line() {
         ),
     ];
     for (reason, input) in cases {
-        let out = polypay(&["ecommpay", "sign", "--secret", "s"], &input);
+        let out = ecommpay(&["sign"], "s", &input);
         assert_eq!(out.status.code(), Some(2), "{reason}");
         let err = stderr(&out);
         assert!(err.contains(reason), "{reason}: {err}");
@@ -205,11 +225,547 @@ fn unusable_input_exits_2_with_one_line() {
     // 64 levels in all is still fine.
     let deep = format!("{{\"a\":{}1{}}}", "[".repeat(63), "]".repeat(63));
     assert_eq!(
-        polypay(&["ecommpay", "sign", "--secret", "s"], deep.as_bytes())
-            .status
-            .code(),
+        ecommpay(&["sign"], "s", deep.as_bytes()).status.code(),
         Some(0)
     );
+}
+
+const DOCS_SIGNATURE: &str =
+    "e+kuzNpbptuGG4G7WxjuT8EFh90v2eMCh2EQ4y+hq5XX/aptGzhpi7a0uk/c7HdXj7M2o33WLrMNLEKD8yl3Kg==\n";
+const PAYCORE_BODY: &[u8] = br#"{"data":{"type":"payment-invoices","id":"cpi_TEST123","attributes":{"status":"processed","resolution":"ok","reference_id":"order-1","amount":100,"currency":"USD","test_mode":true}}}"#;
+const PAYCORE_SIGNATURE: &str = "R7a2MuC2EwiC2MPFd+8JNv0z9jw=";
+
+/// A file under the test target's scratch directory, removed on drop.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(contents: &[u8]) -> TempFile {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "polypay-cli-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, contents).unwrap();
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+
+    /// `@PATH`, as `--json` takes it.
+    fn at(&self) -> String {
+        format!("@{}", self.path())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn the_secret_comes_from_the_environment_a_file_or_stdin() {
+    let params = TempFile::new(DOCS_PARAMS.as_bytes());
+    let with_newline = TempFile::new(b"secret\n");
+    let with_crlf = TempFile::new(b"secret\r\n");
+    let bare = TempFile::new(b"secret");
+    let wrong = [("POLYPAY_ECOMMPAY_SECRET", "not-the-secret")];
+    let docs = DOCS_PARAMS.as_bytes();
+    let cases: Vec<(&str, Output)> = vec![
+        ("env", ecommpay(&["sign"], "secret", docs)),
+        (
+            "env, --json -",
+            ecommpay(&["sign", "--json", "-"], "secret", docs),
+        ),
+        (
+            "env, --json @file",
+            ecommpay(&["sign", "--json", &params.at()], "secret", b""),
+        ),
+        (
+            "env, inline --json",
+            ecommpay(&["sign", "--json", DOCS_PARAMS], "secret", b""),
+        ),
+        (
+            "--secret-file (newline stripped)",
+            polypay(
+                &["ecommpay", "sign", "--secret-file", with_newline.path()],
+                docs,
+            ),
+        ),
+        (
+            "--secret-file (CRLF stripped)",
+            polypay(
+                &["ecommpay", "sign", "--secret-file", with_crlf.path()],
+                docs,
+            ),
+        ),
+        (
+            "--secret-file over the environment",
+            polypay_env(
+                &["ecommpay", "sign", "--secret-file", bare.path()],
+                &wrong,
+                docs,
+            ),
+        ),
+        (
+            "--secret-file - with --json @file",
+            polypay(
+                &[
+                    "ecommpay",
+                    "sign",
+                    "--secret-file",
+                    "-",
+                    "--json",
+                    &params.at(),
+                ],
+                b"secret\n",
+            ),
+        ),
+    ];
+    for (how, out) in cases {
+        assert_eq!(out.status.code(), Some(0), "{how}: {}", stderr(&out));
+        assert_eq!(stdout(&out), DOCS_SIGNATURE, "{how}");
+    }
+
+    // url and verify take the same sources.
+    let url = polypay(
+        &[
+            "ecommpay",
+            "url",
+            "--secret-file",
+            "-",
+            "--json",
+            &params.at(),
+        ],
+        b"secret",
+    );
+    assert!(
+        stdout(&url).contains("&signature=e%2BkuzNpb"),
+        "{}",
+        stderr(&url)
+    );
+    let callback = format!(
+        "{},\"signature\":\"{}\"}}",
+        DOCS_PARAMS.trim_end_matches('}'),
+        DOCS_SIGNATURE.trim()
+    );
+    let callback_file = TempFile::new(callback.as_bytes());
+    let verify = polypay(
+        &[
+            "ecommpay",
+            "verify",
+            "--secret-file",
+            "-",
+            "--json",
+            &callback_file.at(),
+        ],
+        b"secret\n",
+    );
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+    assert!(stdout(&verify).starts_with(r#"{"valid":true"#));
+
+    // PayCore: the raw body from --body (or --json) @file, the key from a file or stdin.
+    let body = TempFile::new(PAYCORE_BODY);
+    let key = TempFile::new(b"sk_test_EXAMPLEKEY\n");
+    let paycore_cases: Vec<(&str, Output)> = vec![
+        (
+            "env, --body @file",
+            paycore(&["sign", "--body", &body.at()], "sk_test_EXAMPLEKEY", b""),
+        ),
+        (
+            "--secret-file, stdin body",
+            polypay(
+                &["paycore", "sign", "--secret-file", key.path()],
+                PAYCORE_BODY,
+            ),
+        ),
+        (
+            "--secret-file -, --json @file",
+            polypay(
+                &[
+                    "paycore",
+                    "sign",
+                    "--secret-file",
+                    "-",
+                    "--json",
+                    &body.at(),
+                ],
+                b"sk_test_EXAMPLEKEY\n",
+            ),
+        ),
+    ];
+    for (how, out) in paycore_cases {
+        assert_eq!(out.status.code(), Some(0), "{how}: {}", stderr(&out));
+        assert_eq!(stdout(&out), format!("{PAYCORE_SIGNATURE}\n"), "{how}");
+    }
+    let verified = polypay(
+        &[
+            "paycore",
+            "verify",
+            "--secret-file",
+            "-",
+            "--body",
+            &body.at(),
+            "--signature",
+            PAYCORE_SIGNATURE,
+        ],
+        b"sk_test_EXAMPLEKEY",
+    );
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert!(stdout(&verified).contains(r#""is_success":true"#));
+
+    // Bodies without secrets: hpp-url reads --json @file too.
+    let hpp = TempFile::new(br#"{"public_key":"pk_test_1","amount":"1","currency":"USD"}"#);
+    let url = polypay(&["paycore", "hpp-url", "--json", &hpp.at()], b"");
+    assert_eq!(url.status.code(), Some(0), "{}", stderr(&url));
+    assert!(stdout(&url).starts_with("https://com.paycore.io/hpp/?public_key=pk_test_1"));
+}
+
+#[test]
+fn a_missing_or_empty_secret_exits_2_naming_where_it_goes() {
+    let empty = TempFile::new(b"");
+    let just_newline = TempFile::new(b"\n");
+    let cases: Vec<(Output, &[&str])> = vec![
+        (
+            polypay(&["ecommpay", "sign"], DOCS_PARAMS.as_bytes()),
+            &["POLYPAY_ECOMMPAY_SECRET", "--secret-file", "missing"],
+        ),
+        (
+            polypay(&["ecommpay", "verify"], b"{}"),
+            &["POLYPAY_ECOMMPAY_SECRET", "--secret-file"],
+        ),
+        (
+            polypay(&["ecommpay", "url"], b"{}"),
+            &["POLYPAY_ECOMMPAY_SECRET", "--secret-file"],
+        ),
+        (
+            polypay(&["paycore", "sign"], PAYCORE_BODY),
+            &["POLYPAY_SECRET_KEY", "--secret-file", "missing"],
+        ),
+        (
+            polypay(&["paycore", "verify", "--signature", "x"], PAYCORE_BODY),
+            &["POLYPAY_SECRET_KEY", "--secret-file"],
+        ),
+        (
+            ecommpay(&["sign"], "", DOCS_PARAMS.as_bytes()),
+            &["POLYPAY_ECOMMPAY_SECRET", "empty"],
+        ),
+        (
+            paycore(&["sign"], "", PAYCORE_BODY),
+            &["POLYPAY_SECRET_KEY", "empty"],
+        ),
+        (
+            polypay(&["ecommpay", "sign", "--secret-file", empty.path()], b"{}"),
+            &["--secret-file", "empty"],
+        ),
+        (
+            polypay(
+                &["paycore", "sign", "--secret-file", just_newline.path()],
+                PAYCORE_BODY,
+            ),
+            &["--secret-file", "empty"],
+        ),
+        (
+            polypay(
+                &["ecommpay", "sign", "--secret-file", "-", "--json", "{}"],
+                b"",
+            ),
+            &["--secret-file", "empty"],
+        ),
+        (
+            polypay(
+                &[
+                    "ecommpay",
+                    "sign",
+                    "--secret-file",
+                    "/nonexistent/polypay-key",
+                ],
+                b"{}",
+            ),
+            &["--secret-file", "cannot read /nonexistent/polypay-key"],
+        ),
+        (
+            // stdin cannot carry both the secret and the body
+            polypay(&["ecommpay", "sign", "--secret-file", "-"], b"secret\n{}"),
+            &["--json", "--secret-file", "stdin"],
+        ),
+        (
+            polypay(
+                &["paycore", "sign", "--secret-file", "-", "--body", "-"],
+                b"sk_test_x\n{}",
+            ),
+            &["--body", "--secret-file", "stdin"],
+        ),
+    ];
+    for (out, needles) in cases {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{needles:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty());
+        for needle in needles {
+            assert!(err.contains(needle), "{needle} in {err}");
+        }
+    }
+}
+
+#[test]
+fn the_secret_never_appears_in_any_output() {
+    const SECRET: &str = "TOPSECRET-4242-do-not-print";
+    let callback = format!(
+        "{},\"signature\":\"{}\"}}",
+        DOCS_PARAMS.trim_end_matches('}'),
+        DOCS_SIGNATURE.trim()
+    );
+    let padded = format!(" {SECRET}");
+    let public = format!("pk_test_{SECRET}");
+    let secret_file = TempFile::new(format!("{SECRET}\n\n").as_bytes());
+    let public_file = TempFile::new(public.as_bytes());
+    let params = TempFile::new(DOCS_PARAMS.as_bytes());
+    let runs: Vec<(&str, Output)> = vec![
+        (
+            "sign --explain",
+            ecommpay(&["sign", "--explain"], SECRET, DOCS_PARAMS.as_bytes()),
+        ),
+        ("url", ecommpay(&["url"], SECRET, DOCS_PARAMS.as_bytes())),
+        ("bad JSON", ecommpay(&["sign", "--explain"], SECRET, b"{")),
+        (
+            "invalid signature",
+            ecommpay(&["verify"], SECRET, callback.as_bytes()),
+        ),
+        (
+            "whitespace",
+            ecommpay(&["sign"], &padded, DOCS_PARAMS.as_bytes()),
+        ),
+        (
+            "two newlines in the file",
+            polypay(
+                &["ecommpay", "sign", "--secret-file", secret_file.path()],
+                DOCS_PARAMS.as_bytes(),
+            ),
+        ),
+        (
+            "stdin secret, --explain",
+            polypay(
+                &[
+                    "ecommpay",
+                    "sign",
+                    "--explain",
+                    "--secret-file",
+                    "-",
+                    "--json",
+                    &params.at(),
+                ],
+                SECRET.as_bytes(),
+            ),
+        ),
+        ("paycore sign", paycore(&["sign"], SECRET, PAYCORE_BODY)),
+        (
+            "paycore public key",
+            paycore(&["sign"], &public, PAYCORE_BODY),
+        ),
+        (
+            "paycore public key file",
+            polypay(
+                &["paycore", "sign", "--secret-file", public_file.path()],
+                PAYCORE_BODY,
+            ),
+        ),
+        (
+            "paycore verify mismatch",
+            paycore(
+                &["verify", "--signature", PAYCORE_SIGNATURE],
+                &format!("sk_test_{SECRET}"),
+                PAYCORE_BODY,
+            ),
+        ),
+        (
+            "api with a public key as secret key",
+            polypay_env(
+                &["paycore", "api", "balances"],
+                &[("POLYPAY_SECRET_KEY", &public)],
+                b"",
+            ),
+        ),
+        (
+            "api with a public key file",
+            polypay(
+                &[
+                    "paycore",
+                    "api",
+                    "balances",
+                    "--secret-file",
+                    public_file.path(),
+                ],
+                b"",
+            ),
+        ),
+        (
+            "api with a padded api key",
+            polypay_env(
+                &["paycore", "api", "balances"],
+                &[
+                    ("POLYPAY_API_KEY", &padded),
+                    ("POLYPAY_ACCOUNT_ID", "coma_x"),
+                ],
+                b"",
+            ),
+        ),
+        (
+            "api key file with two newlines",
+            polypay_env(
+                &[
+                    "paycore",
+                    "api",
+                    "balances",
+                    "--api-key-file",
+                    secret_file.path(),
+                ],
+                &[("POLYPAY_ACCOUNT_ID", "coma_x")],
+                b"",
+            ),
+        ),
+    ];
+    for (what, out) in runs {
+        let (out_text, err_text) = (stdout(&out), stderr(&out));
+        assert!(
+            !out_text.contains(SECRET) && !err_text.contains(SECRET),
+            "{what}: the secret was printed:\n{out_text}\n{err_text}"
+        );
+    }
+    // The errors name the secret's source instead.
+    let public_key = paycore(&["sign"], &public, PAYCORE_BODY);
+    assert_eq!(public_key.status.code(), Some(2));
+    assert!(stderr(&public_key).contains("POLYPAY_SECRET_KEY: is a public key"));
+    let file = polypay(
+        &["ecommpay", "sign", "--secret-file", secret_file.path()],
+        DOCS_PARAMS.as_bytes(),
+    );
+    assert_eq!(file.status.code(), Some(2));
+    assert!(
+        stderr(&file).contains("--secret-file: has leading or trailing whitespace"),
+        "{}",
+        stderr(&file)
+    );
+    let padded_env = ecommpay(&["url"], &padded, DOCS_PARAMS.as_bytes());
+    assert_eq!(padded_env.status.code(), Some(2));
+    assert!(stderr(&padded_env).contains("POLYPAY_ECOMMPAY_SECRET: has leading or trailing"));
+}
+
+#[test]
+fn bodies_from_missing_or_oversized_files_exit_2() {
+    let missing = "@/nonexistent/polypay-body.json";
+    let big = TempFile::new(&vec![b' '; 10 * 1024 * 1024 + 1]);
+    for args in [
+        vec!["ecommpay", "sign", "--json", missing],
+        vec!["ecommpay", "verify", "--json", missing],
+        vec!["paycore", "sign", "--body", missing],
+        vec!["paycore", "hpp-url", "--json", missing],
+        vec!["ecommpay", "sign", "--json", &big.at()],
+        vec!["paycore", "verify", "--signature", "x", "--body", &big.at()],
+    ] {
+        let out = polypay_env(
+            &args,
+            &[
+                ("POLYPAY_ECOMMPAY_SECRET", "s"),
+                ("POLYPAY_SECRET_KEY", "sk_test_x"),
+            ],
+            b"",
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot read /nonexistent/polypay-body.json")
+                || err.contains("larger than the 10 MB limit"),
+            "{args:?}: {err}"
+        );
+    }
+    // `@` alone is a usage error.
+    let out = polypay(&["paycore", "hpp-url", "--json", "@"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    // The Commerce API: a typed error before any request.
+    let out = polypay(
+        &[
+            "paycore",
+            "api",
+            "create-payment-invoice",
+            "--json",
+            missing,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let error = json_err(&out);
+    assert_eq!(
+        (error["kind"].as_str(), error["argument"].as_str()),
+        (Some("invalid_input"), Some("--json"))
+    );
+}
+
+#[test]
+fn paycore_api_refuses_bad_timeouts() {
+    for value in [
+        "NaN",
+        "nan",
+        "-1",
+        "-0.5",
+        "0",
+        "0.0",
+        "1e19",
+        "1e300",
+        "inf",
+        "-inf",
+        "infinity",
+        "86400.001",
+        "1e-300",
+    ] {
+        let out = polypay(&["paycore", "api", "balances", "--timeout", value], b"");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+        assert!(!err.contains("panicked"), "{value}: {err}");
+        let error = json_err(&out);
+        assert_eq!(error["kind"], "invalid_input", "{value}: {error}");
+        assert_eq!(error["code"], "invalid_timeout", "{value}: {error}");
+        assert_eq!(error["argument"], "--timeout", "{value}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains("86400"),
+            "{error}"
+        );
+    }
+    // Not a number at all: clap's usage error, exit 2 as well.
+    let out = polypay(&["paycore", "api", "balances", "--timeout", "soon"], b"");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_shows_no_secret_on_the_command_line() {
+    for args in [
+        vec!["--help"],
+        vec!["ecommpay", "sign", "--help"],
+        vec!["ecommpay", "verify", "--help"],
+        vec!["ecommpay", "url", "--help"],
+        vec!["paycore", "sign", "--help"],
+        vec!["paycore", "verify", "--help"],
+        vec!["paycore", "api", "--help"],
+    ] {
+        let out = polypay(&args, b"");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let help = stdout(&out);
+        assert!(help.contains("--secret-file"), "{args:?}: {help}");
+        assert!(!help.contains("--secret <"), "{args:?}: {help}");
+    }
+    // --secret is gone; clap's error does not echo the value.
+    for args in [
+        vec!["ecommpay", "sign", "--secret", "TOPSECRET-clap"],
+        vec!["ecommpay", "sign", "--secret=TOPSECRET-clap"],
+    ] {
+        let out = polypay(&args, b"{}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!stderr(&out).contains("TOPSECRET-clap"), "{}", stderr(&out));
+    }
 }
 
 /// A `polypay sandbox --port 0 --print-config` process, stopped on drop.
@@ -237,8 +793,17 @@ impl SandboxProcess {
     }
 
     fn api(&self, args: &[&str]) -> Output {
+        self.api_command(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// `polypay paycore api ARGS` configured for this sandbox by its environment.
+    fn api_command(&self, args: &[&str]) -> Command {
         let paycore = &self.config["paycore"];
-        Command::new(env!("CARGO_BIN_EXE_polypay"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_polypay"));
+        command
             .args(["paycore", "api"])
             .args(args)
             .env(
@@ -257,10 +822,8 @@ impl SandboxProcess {
             .env(
                 "POLYPAY_SECRET_KEY",
                 paycore["secret_key_test"].as_str().unwrap(),
-            )
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+            );
+        command
     }
 }
 
@@ -455,4 +1018,120 @@ fn paycore_api_operations_against_the_sandbox() {
         (out.status.code(), json_err(&out)["kind"].as_str()),
         (Some(3), Some("configuration"))
     );
+}
+
+#[test]
+fn paycore_api_takes_secrets_and_bodies_from_files_and_stdin() {
+    let sandbox = SandboxProcess::start();
+    let paycore = &sandbox.config["paycore"];
+    let api_key = paycore["api_key"].as_str().unwrap();
+    let key_file = TempFile::new(format!("{api_key}\n").as_bytes());
+    let secret_file =
+        TempFile::new(format!("{}\n", paycore["secret_key_test"].as_str().unwrap()).as_bytes());
+    let body = TempFile::new(
+        br#"{"reference_id": "cli-files-1", "amount": "3", "currency": "USD", "service": "test_usd_test", "service_fields": {"status": "success"}}"#,
+    );
+    let run = |args: &[&str], stdin: &[u8]| -> Output {
+        let mut command = sandbox.api_command(args);
+        command
+            .env_remove("POLYPAY_API_KEY")
+            .env_remove("POLYPAY_SECRET_KEY");
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let created = run(
+        &[
+            "create-payment-invoice",
+            "--json",
+            &body.at(),
+            "--api-key-file",
+            key_file.path(),
+            "--secret-file",
+            secret_file.path(),
+            "--timeout",
+            "30",
+        ],
+        b"",
+    );
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let id = json_out(&created)["id"].as_str().unwrap().to_owned();
+
+    // The API key from stdin, the body from a file.
+    let again = run(
+        &[
+            "create-payment-invoice",
+            "--json",
+            &body.at(),
+            "--api-key-file",
+            "-",
+        ],
+        format!("{api_key}\n").as_bytes(),
+    );
+    assert_eq!(json_out(&again)["id"], id.as_str(), "{}", stderr(&again));
+    // The body from stdin, the key from a file.
+    let refund = run(
+        &[
+            "refund-payment-invoice",
+            "--id",
+            &id,
+            "--json",
+            "-",
+            "--api-key-file",
+            key_file.path(),
+        ],
+        br#"{"amount": "1"}"#,
+    );
+    assert_eq!(json_out(&refund)["original_id"], id.as_str());
+
+    let empty = TempFile::new(b"\n");
+    let failures: Vec<(Vec<&str>, &[u8], &str)> = vec![
+        (
+            vec!["balances", "--api-key-file", empty.path()],
+            b"",
+            "--api-key-file",
+        ),
+        (
+            vec!["balances", "--api-key-file", "-", "--secret-file", "-"],
+            b"",
+            "--secret-file",
+        ),
+        (
+            vec![
+                "create-payment-invoice",
+                "--api-key-file",
+                "-",
+                "--json",
+                "-",
+            ],
+            b"",
+            "--json",
+        ),
+        (
+            vec!["balances", "--api-key-file", "/nonexistent/polypay-key"],
+            b"",
+            "--api-key-file",
+        ),
+    ];
+    for (args, stdin, argument) in failures {
+        let out = run(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let error = json_err(&out);
+        assert_eq!(error["kind"], "invalid_input", "{error}");
+        assert_eq!(error["argument"], argument, "{error}");
+    }
+    // An empty POLYPAY_API_KEY is named, not taken for a missing one.
+    let out = sandbox
+        .api_command(&["balances"])
+        .env("POLYPAY_API_KEY", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json_err(&out)["argument"], "POLYPAY_API_KEY");
 }

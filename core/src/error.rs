@@ -42,6 +42,9 @@ pub enum ErrorKind {
     Connection,
     /// The gateway answered something that could not be read.
     Decode,
+    /// The caller cancelled the call; for a create, `outcome_unknown` says whether it may
+    /// have reached the gateway, and the error carries its `reference_id`.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -62,6 +65,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Connection => "connection",
             ErrorKind::Decode => "decode",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -130,6 +134,11 @@ impl Error {
 
     pub fn configuration(code: &'static str, message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Configuration, code, message)
+    }
+
+    pub(crate) fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
     }
 
     pub fn with_argument(mut self, argument: impl Into<String>) -> Self {

@@ -775,7 +775,7 @@ async fn rate_limited_waits_for_retry_after_then_reconciles() {
 }
 
 #[tokio::test]
-async fn out_of_retries_reports_a_known_outcome_after_reconciling() {
+async fn out_of_retries_after_5xx_stays_unknown_though_lookups_found_nothing() {
     let server = MockServer::start().await;
     let gateway =
         FakeGateway::with_script(&[Script::Fail(502), Script::Fail(503), Script::Fail(504)]);
@@ -788,10 +788,9 @@ async fn out_of_retries_reports_a_known_outcome_after_reconciling() {
         (err.kind(), err.http_status()),
         (ErrorKind::Server, Some(504))
     );
-    assert!(
-        !err.outcome_unknown(),
-        "the last lookup proved nothing was created"
-    );
+    // A 5xx may come after the gateway committed, and the commit may show up after the
+    // lookup: an empty lookup is no proof, so the outcome stays unknown.
+    assert!(err.outcome_unknown());
     assert!(err.retryable());
     assert_eq!(err.reference_id(), Some("r-down"));
     assert_eq!(count(&server, "POST", "/api/payment-invoices").await, 3);

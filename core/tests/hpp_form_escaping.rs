@@ -33,8 +33,16 @@ fn hostile_params(value: &str) -> Map<String, Value> {
             "address": {"city": value, "street": value, "full_address": value},
             "metadata": {value: value},
         },
+        "service": value,
         "service_fields": {value: value},
-        "return_url": format!("https://shop.example/return?next={value}"),
+        // A URL cannot hold raw whitespace or control characters (the validator refuses them):
+        // the hostile value goes in percent-encoded, as a shop would put it.
+        "return_url": format!(
+            "https://shop.example/return?next={}",
+            percent_encoding::utf8_percent_encode(value, percent_encoding::CONTROLS)
+                .to_string()
+                .replace(char::is_whitespace, "%20")
+        ),
         "locale": value,
         "metadata": {"order": value, value: "key-is-hostile"},
     });

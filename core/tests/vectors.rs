@@ -300,6 +300,21 @@ fn paycore_hpp() {
         let hpp = HppParams::from_json(&params(case)).map_err(|e| e.to_string())?;
         let env = environment(case);
         expect_eq("url", hpp.url(&env).unwrap(), text(case, "url"))?;
+        if let Some(refusal) = case.get("form_error") {
+            let error = hpp
+                .form(&env)
+                .expect_err("a form without what a create needs");
+            expect_eq(
+                "kind",
+                error.kind().as_str().to_owned(),
+                text(refusal, "kind"),
+            )?;
+            return expect_eq(
+                "argument",
+                error.argument().unwrap_or_default().to_owned(),
+                text(refusal, "argument"),
+            );
+        }
         let form = hpp.form(&env).unwrap();
         expect_eq("action", form.action.clone(), text(&case["form"], "action"))?;
         let want: Vec<(String, String)> =

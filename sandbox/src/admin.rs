@@ -260,6 +260,15 @@ pub async fn expire(Ax(st): St) -> Response {
     plain_json(StatusCode::OK, &json!({ "expired": n }))
 }
 
+/// Where a `redirect` fault points by default: answers 200 and changes nothing (its hits are
+/// counted in the statistics like every request, which shows whether a client followed).
+pub async fn redirect_target(method: axum::http::Method) -> Response {
+    plain_json(
+        StatusCode::OK,
+        &json!({ "redirect_target": true, "method": method.as_str() }),
+    )
+}
+
 pub async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such admin endpoint")
 }

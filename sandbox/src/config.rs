@@ -425,6 +425,35 @@ mod tests {
     }
 
     #[test]
+    fn every_fault_effect_can_be_written_in_toml() {
+        let text = r#"
+[[faults]]
+effect = { status = 502, commit = true }
+[[faults]]
+effect = { status = 429, retry_after = "18446744073709551615" }
+[[faults]]
+effect = { type = "late_commit", commit_after_ms = 2000 }
+[[faults]]
+effect = { type = "wrong_shape", body = { data = [] } }
+[[faults]]
+effect = { type = "redirect", status = 307, location = "http://127.0.0.1:1/elsewhere" }
+[[faults]]
+effect = { type = "trickle", chunk_bytes = 8, interval_ms = 200 }
+[[faults]]
+route = "GET /api/payment-invoices"
+effect = { type = "cyclic_links", alternate = true }
+"#;
+        let config = SandboxConfig::from_toml_str(text).unwrap();
+        assert_eq!(config.faults.len(), 7);
+        config.check().unwrap();
+        let bad = "[[faults]]\neffect = { type = \"trickle\", chunk_size = 8 }\n";
+        let err = SandboxConfig::from_toml_str(bad)
+            .and_then(|c| c.check())
+            .unwrap_err();
+        assert!(err.contains("chunk_size"), "{err}");
+    }
+
+    #[test]
     fn rejects_unknown_keys_and_duplicates() {
         assert!(SandboxConfig::from_toml_str("bogus = 1").is_err());
         let dup = "[[accounts]]\naccount_id = \"a\"\n[[accounts]]\naccount_id = \"a\"\n";

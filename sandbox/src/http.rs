@@ -1,9 +1,17 @@
 //! Response helpers: the documented error bodies, JSON written like the real server, HTML pages.
 
-use axum::body::Body;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use hyper::body::{Frame, SizeHint};
 use serde_json::{json, Map, Value};
+use tokio::time::Sleep;
 
 use crate::state::State;
 use crate::validate::Errors;
@@ -71,22 +79,33 @@ pub fn status_error(code: u16) -> Response {
     error_array(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
-/// 429 with `Retry-After` (seconds).
-pub fn too_many_requests(retry_after: u64) -> Response {
-    let body = json!({"errors": [{
-        "status": "Too Many Requests",
-        "code": "429",
-        "title": "Too many requests or duplicate request detected"
-    }]});
-    let mut resp = bytes_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        "application/json",
-        polypay::json::to_php_json(&body),
-    );
-    resp.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_str(&retry_after.to_string()).expect("digits"),
-    );
+/// The error answer of a status fault: the documented body of that status (429 with its title;
+/// 409 with the duplicate title but without `data`), and `Retry-After` verbatim when given.
+pub fn fault_status(code: u16, retry_after: Option<&str>) -> Response {
+    let title = match code {
+        429 => Some("Too many requests or duplicate request detected"),
+        409 => Some("reference_id already exists"),
+        _ => None,
+    };
+    let mut resp = match title {
+        Some(title) => {
+            let status = StatusCode::from_u16(code).expect("409 and 429 are statuses");
+            let body = json!({"errors": [{
+                "status": reason(status),
+                "code": code.to_string(),
+                "title": title,
+            }]});
+            bytes_response(
+                status,
+                "application/json",
+                polypay::json::to_php_json(&body),
+            )
+        }
+        None => status_error(code),
+    };
+    if let Some(v) = retry_after.and_then(|text| HeaderValue::from_str(text).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     resp
 }
 
@@ -122,8 +141,12 @@ pub fn html(status: StatusCode, body: String) -> Response {
 }
 
 pub fn redirect(location: &str) -> Response {
+    redirect_with(StatusCode::SEE_OTHER, location)
+}
+
+pub fn redirect_with(status: StatusCode, location: &str) -> Response {
     let mut resp = Response::new(Body::empty());
-    *resp.status_mut() = StatusCode::SEE_OTHER;
+    *resp.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -136,4 +159,56 @@ pub fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>, Response> {
         return Ok(Map::new());
     }
     polypay::json::parse_object(bytes, "body").map_err(|e| bad_request(e.message()))
+}
+
+/// A body sent `chunk` bytes at a time with a pause between chunks (the `trickle` fault). Its
+/// exact size hint makes hyper send `Content-Length`, so the client waits for every byte.
+pub struct Trickle {
+    rest: Bytes,
+    chunk: usize,
+    interval: Duration,
+    pause: Option<Pin<Box<Sleep>>>,
+}
+
+impl Trickle {
+    pub fn new(body: Bytes, chunk: usize, interval: Duration) -> Trickle {
+        Trickle {
+            rest: body,
+            chunk: chunk.max(1),
+            interval,
+            pause: None,
+        }
+    }
+}
+
+impl hyper::body::Body for Trickle {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        if let Some(pause) = self.pause.as_mut() {
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        let n = self.chunk.min(self.rest.len());
+        let data = self.rest.split_to(n);
+        let interval = self.interval;
+        self.pause = Some(Box::pin(tokio::time::sleep(interval)));
+        Poll::Ready(Some(Ok(Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.rest.len() as u64)
+    }
 }

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as Ax};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::config::SandboxConfig;
-use crate::faults::Action;
+use crate::faults::{Action, Effect, REDIRECT_TARGET};
 use crate::http::{self, DropConnection};
 use crate::state::State;
 use crate::{admin, api, ecommpay, pages};
@@ -46,6 +46,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/stats", get(admin::stats))
         .route("/expire", post(admin::expire))
         .route("/ecommpay/payments", get(admin::ecommpay_payments))
+        .route("/redirect-target", any(admin::redirect_target))
         .fallback(admin::not_found);
     Router::new()
         .route("/", get(pages::index))
@@ -173,51 +174,7 @@ async fn outer(Ax(st): Ax<Arc<State>>, req: Request, next: Next) -> Response {
         // In its own task: like a real gateway, the sandbox finishes a request whose client
         // gave up (a timed-out create still commits), instead of dropping it with the connection.
         Some((rule, effect)) => tokio::spawn(async move {
-            if effect.delay_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(effect.delay_ms)).await;
-            }
-            let mut resp = match effect.action {
-                Action::Pass => next.run(req).await,
-                Action::Status {
-                    status: 429,
-                    retry_after,
-                } => http::too_many_requests(retry_after.unwrap_or(1)),
-                Action::Status {
-                    status,
-                    retry_after,
-                } => {
-                    let mut resp = http::status_error(status);
-                    if let Some(seconds) = retry_after {
-                        if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                            resp.headers_mut()
-                                .insert(axum::http::header::RETRY_AFTER, v);
-                        }
-                    }
-                    resp
-                }
-                Action::Reset => {
-                    let mut resp = Response::new(Body::empty());
-                    resp.extensions_mut().insert(DropConnection);
-                    resp
-                }
-                Action::MalformedJson => {
-                    let resp = next.run(req).await;
-                    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-                        .await
-                        .unwrap_or_default();
-                    let cut = if bytes.len() > 1 { bytes.len() / 2 } else { 0 };
-                    let mut broken = bytes[..cut].to_vec();
-                    if broken.is_empty() {
-                        broken.extend_from_slice(b"{\"data\":");
-                    }
-                    http::bytes_response(StatusCode::OK, "application/json", broken)
-                }
-                Action::CreatedResponseLost => {
-                    let mut resp = next.run(req).await;
-                    resp.extensions_mut().insert(DropConnection);
-                    resp
-                }
-            };
+            let mut resp = inject(&st, effect, req, next).await;
             if let Ok(v) = HeaderValue::from_str(&rule) {
                 resp.headers_mut().insert("x-sandbox-fault", v);
             }
@@ -234,6 +191,170 @@ async fn outer(Ax(st): Ax<Arc<State>>, req: Request, next: Next) -> Response {
             .insert("access-control-allow-origin", HeaderValue::from_static("*"));
     }
     resp
+}
+
+/// Carries out a fault's effect on one request.
+async fn inject(st: &Arc<State>, effect: Effect, req: Request, next: Next) -> Response {
+    if effect.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(effect.delay_ms)).await;
+    }
+    match effect.action {
+        Action::Pass => next.run(req).await,
+        Action::Status {
+            status,
+            retry_after,
+            commit,
+        } => {
+            if commit {
+                // The handler's own answer (201, 409 with data, …) is thrown away.
+                drop(next.run(req).await);
+            }
+            http::fault_status(status, retry_after.as_deref())
+        }
+        Action::Reset => dropped(),
+        Action::MalformedJson => {
+            let bytes = body_bytes(next.run(req).await.into_body()).await;
+            let cut = if bytes.len() > 1 { bytes.len() / 2 } else { 0 };
+            let mut broken = bytes[..cut].to_vec();
+            if broken.is_empty() {
+                broken.extend_from_slice(b"{\"data\":");
+            }
+            http::bytes_response(StatusCode::OK, "application/json", broken)
+        }
+        Action::CreatedResponseLost => {
+            let mut resp = next.run(req).await;
+            resp.extensions_mut().insert(DropConnection);
+            resp
+        }
+        Action::LateCommit { after_ms } => {
+            // Read the whole request now: once the connection is closed its body is gone.
+            let (parts, body) = req.into_parts();
+            if let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await {
+                let req = Request::from_parts(parts, Body::from(bytes));
+                // Detached: it runs whatever happens to the connection (and is counted in the
+                // statistics like any request, when it arrived).
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                    drop(next.run(req).await);
+                });
+            }
+            dropped()
+        }
+        Action::WrongShape {
+            status,
+            body,
+            commit,
+        } => {
+            if commit {
+                drop(next.run(req).await);
+            }
+            http::bytes_response(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                "application/json",
+                serde_json::to_vec(&body).expect("JSON"),
+            )
+        }
+        Action::Redirect {
+            status,
+            location,
+            commit,
+        } => {
+            if commit {
+                drop(next.run(req).await);
+            }
+            let location = location.unwrap_or_else(|| format!("{}{REDIRECT_TARGET}", st.base_url));
+            http::redirect_with(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND),
+                &location,
+            )
+        }
+        Action::Trickle {
+            chunk_bytes,
+            interval_ms,
+        } => {
+            let (mut parts, body) = next.run(req).await.into_parts();
+            let bytes = body_bytes(body).await;
+            // The trickled body's exact size sets Content-Length again.
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = http::Trickle::new(bytes, chunk_bytes, Duration::from_millis(interval_ms));
+            Response::from_parts(parts, Body::new(body))
+        }
+        Action::CyclicLinks { alternate } => {
+            let own = req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+            let resp = next.run(req).await;
+            cyclic_links(st, resp, &own, alternate).await
+        }
+    }
+}
+
+/// An empty response that makes the accept loop close the connection without answering.
+fn dropped() -> Response {
+    let mut resp = Response::new(Body::empty());
+    resp.extensions_mut().insert(DropConnection);
+    resp
+}
+
+async fn body_bytes(body: Body) -> Bytes {
+    axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default()
+}
+
+/// Rewrites `links.next` of a 2xx JSON answer that has `links` so that following it loops:
+/// back to the request itself, or (`alternate`) from any later page back to the first page,
+/// whose own `next` is kept (so two pages alternate). Other answers pass unchanged.
+async fn cyclic_links(st: &State, resp: Response, own: &str, alternate: bool) -> Response {
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = body_bytes(body).await;
+    let mut doc: Value = match serde_json::from_slice(&bytes) {
+        Ok(doc) => doc,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    let Some(links) = doc.get_mut("links").and_then(Value::as_object_mut) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let next = match alternate.then(|| first_page(own)) {
+        // A later page: back to the first.
+        Some(Some(first)) => first,
+        // The first page: its real next page, if there is one.
+        Some(None) => match links.get("next").and_then(Value::as_str) {
+            Some(next) if !next.is_empty() => next.to_owned(),
+            _ => own.to_owned(),
+        },
+        None => own.to_owned(),
+    };
+    links.insert("next".into(), Value::String(next));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(st.json_bytes(&doc)))
+}
+
+/// `path?query` without its page cursor (`page[after]`, `page[before]`, `page[number]`), or
+/// `None` when it has none (it is the first page). Other parameters keep their spelling.
+fn first_page(path_and_query: &str) -> Option<String> {
+    let (path, query) = path_and_query.split_once('?')?;
+    let is_cursor = |pair: &&str| {
+        form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .is_some_and(|(key, _)| {
+                matches!(&*key, "page[after]" | "page[before]" | "page[number]")
+            })
+    };
+    let pairs: Vec<&str> = query.split('&').collect();
+    if !pairs.iter().any(is_cursor) {
+        return None;
+    }
+    let kept: Vec<&str> = pairs.into_iter().filter(|p| !is_cursor(p)).collect();
+    Some(if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    })
 }
 
 #[derive(Debug)]
@@ -380,5 +501,31 @@ impl RunningSandbox {
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_page;
+
+    #[test]
+    fn first_page_drops_only_the_cursor() {
+        assert_eq!(first_page("/api/payment-invoices"), None);
+        assert_eq!(first_page("/api/payment-invoices?page[size]=2"), None);
+        assert_eq!(
+            first_page(
+                "/api/payment-invoices?filter[reference_id]=a%26b&page[after]=cpi_1&page[size]=2"
+            )
+            .as_deref(),
+            Some("/api/payment-invoices?filter[reference_id]=a%26b&page[size]=2")
+        );
+        assert_eq!(
+            first_page("/api/payment-services?page%5Bnumber%5D=3").as_deref(),
+            Some("/api/payment-services")
+        );
+        assert_eq!(
+            first_page("/api/payout-invoices?page[before]=cpoi_9").as_deref(),
+            Some("/api/payout-invoices")
+        );
     }
 }

@@ -339,3 +339,363 @@ fn flags_and_file_configure_faults() {
     assert_eq!(example.to_config().unwrap().accounts.len(), 2);
     std::fs::remove_dir_all(dir).ok();
 }
+
+async fn requests(api: &Api, route: &str) -> u64 {
+    api.get_anon("/__sandbox/stats").await.json["requests"][route]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// POSTs a private create and expects a connection error (no status) instead of an answer.
+async fn create_expecting_drop(api: &Api, attributes: Value) -> reqwest::Error {
+    let body = json!({"data": {"type": "payment-invoices", "attributes": attributes}});
+    let err = api
+        .http
+        .post(api.url("/api/payment-invoices"))
+        .basic_auth(ACCOUNT, Some(API_KEY))
+        .json(&body)
+        .send()
+        .await
+        .expect_err("the connection is dropped");
+    assert!(err.status().is_none(), "{err:?}");
+    assert!(!err.is_timeout(), "{err:?}");
+    err
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_then_error_status() {
+    let sandbox = start_with(faults(json!([
+        {"id": "c503", "route": "POST /api/payment-invoices", "nth": 1, "effect": {"status": 503, "commit": true}},
+        {"id": "c409", "route": "POST /api/payment-invoices", "nth": 2, "effect": {"status": 409, "commit": true}},
+        {"id": "c429", "route": "POST /api/payout-invoices", "nth": 1, "effect": {"status": 429, "commit": true, "retry_after": 18446744073709551615u64}},
+    ])))
+    .await;
+    let api = Api::new(&sandbox);
+
+    let r = api.create_payment(test_payment("c-503", "success")).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        r.json,
+        json!({"errors": [{"status": "Service Unavailable", "code": "503"}]})
+    );
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(r.header("x-sandbox-fault"), Some("c503"));
+    // Committed despite the 503: the lookup finds it, processed, and a retry gets 409.
+    let list = api
+        .get("/api/payment-invoices?filter[reference_id]=c-503")
+        .await;
+    assert_eq!(
+        list.json["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        list.text
+    );
+    assert_eq!(list.json["data"][0]["attributes"]["status"], "processed");
+
+    // 409 after commit, without `data`: only a lookup tells the client what exists.
+    let r = api.create_payment(test_payment("c-409", "success")).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        r.json,
+        json!({"errors": [{"status": "Conflict", "code": "409", "title": "reference_id already exists"}]})
+    );
+    assert!(r.json.get("data").is_none(), "{}", r.text);
+    assert_eq!(count(&api, "c-409").await, 1);
+
+    let r = api
+        .create_payout(json!({"reference_id": "c-429", "service": "test_usd", "currency": "USD", "amount": 1, "test_mode": true, "fields": {"account": "1"}}))
+        .await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("18446744073709551615"));
+    assert_eq!(r.json["errors"][0]["code"], "429");
+    let payouts = api
+        .get("/api/payout-invoices?filter[reference_id]=c-429")
+        .await;
+    assert_eq!(payouts.json["data"].as_array().unwrap().len(), 1);
+
+    // The rules are spent: the next create is ordinary.
+    assert_eq!(
+        api.create_payment(test_payment("c-ok", "success"))
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_commit_drops_now_and_commits_later() {
+    let sandbox = start_with(faults(json!([
+        {"id": "late", "route": "POST /api/payment-invoices", "nth": 1, "effect": {"type": "late_commit", "commit_after_ms": 1500}},
+    ])))
+    .await;
+    let api = Api::new(&sandbox);
+    let started = Instant::now();
+    create_expecting_drop(&api, test_payment("late-1", "success")).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "dropped at once, not after the commit: {:?}",
+        started.elapsed()
+    );
+    // The client's lookup finds nothing yet.
+    assert_eq!(count(&api, "late-1").await, 0);
+    // Then the entity appears, once, processed.
+    let deadline = started + Duration::from_secs(15);
+    while count(&api, "late-1").await == 0 {
+        assert!(Instant::now() < deadline, "never committed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    let list = api
+        .get("/api/payment-invoices?filter[reference_id]=late-1")
+        .await;
+    assert_eq!(list.json["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list.json["data"][0]["attributes"]["status"], "processed");
+    // Counted once, like any request; the rule fired once.
+    assert_eq!(requests(&api, "POST /api/payment-invoices").await, 1);
+    let stats = api.get_anon("/__sandbox/stats").await.json;
+    assert_eq!(stats["faults_injected"], 1);
+    assert_eq!(
+        api.get_anon("/__sandbox/faults").await.json["data"][0]["fired"],
+        1
+    );
+    assert_eq!(
+        api.create_payment(test_payment("late-1", "success"))
+            .await
+            .status,
+        409
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_shape_answers_the_given_body() {
+    let sandbox = start_with(faults(json!([
+        {"id": "empty-list", "route": "POST /api/payment-invoices", "nth": 1, "effect": {"type": "wrong_shape", "body": {"data": []}}},
+        {"id": "no-id", "route": "POST /api/payment-invoices", "nth": 2, "effect": {"type": "wrong_shape", "status": 201, "commit": false, "body": {"data": {"type": "payment-invoices", "attributes": {"status": "created"}}}}},
+    ])))
+    .await;
+    let api = Api::new(&sandbox);
+    let r = api.create_payment(test_payment("ws-1", "success")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text, r#"{"data":[]}"#);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("x-sandbox-fault"), Some("empty-list"));
+    assert_eq!(count(&api, "ws-1").await, 1, "committed by default");
+
+    let r = api.create_payment(test_payment("ws-2", "success")).await;
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        r.json,
+        json!({"data": {"type": "payment-invoices", "attributes": {"status": "created"}}})
+    );
+    assert_eq!(count(&api, "ws-2").await, 0, "commit: false");
+
+    // Any JSON value; given as text, its numbers keep their spelling.
+    let rule = r#"{"route": "GET /api/account/balances", "effect": {"type": "wrong_shape", "body": [1, "two", null, {"x": 1.50}]}}"#;
+    let added = api
+        .http
+        .post(api.url("/__sandbox/faults"))
+        .header("content-type", "application/json")
+        .body(rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let r = api.get("/api/account/balances").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text, r#"[1,"two",null,{"x":1.50}]"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_status_and_location() {
+    let sandbox = start_with(faults(json!([
+        {"id": "away", "route": "POST /api/payment-invoices", "nth": 1, "effect": {"type": "redirect", "status": 307, "location": "http://127.0.0.1:1/elsewhere"}},
+        {"id": "home", "route": "POST /api/payment-invoices", "nth": 2, "effect": {"type": "redirect", "commit": true}},
+    ])))
+    .await;
+    let api = Api::new(&sandbox); // a client that does not follow redirects
+    let r = api.create_payment(test_payment("rd-1", "success")).await;
+    assert_eq!(r.status, 307);
+    assert_eq!(r.header("location"), Some("http://127.0.0.1:1/elsewhere"));
+    assert_eq!(count(&api, "rd-1").await, 0, "not committed by default");
+
+    let r = api.create_payment(test_payment("rd-2", "success")).await;
+    assert_eq!(r.status, 302);
+    let target = format!("{}/__sandbox/redirect-target", sandbox.base_url());
+    assert_eq!(r.header("location"), Some(target.as_str()));
+    assert_eq!(count(&api, "rd-2").await, 1, "commit: true");
+    // The default target answers and creates nothing.
+    let followed = api.get_anon("/__sandbox/redirect-target").await;
+    assert_eq!(followed.status, 200);
+    assert_eq!(followed.json["redirect_target"], true);
+    assert_eq!(
+        requests(&api, "GET /__sandbox/redirect-target").await,
+        1,
+        "hits are counted"
+    );
+
+    for status in [301, 303, 308] {
+        api.delete("/__sandbox/faults").await;
+        let rule = json!({"route": "GET /api/payment-services", "effect": {"type": "redirect", "status": status, "location": "/x"}});
+        assert_eq!(api.admin_post("/__sandbox/faults", &rule).await.status, 201);
+        let r = api.get("/api/payment-services").await;
+        assert_eq!((r.status, r.header("location")), (status, Some("/x")));
+    }
+    let bad = json!({"effect": {"type": "redirect", "status": 304}});
+    assert_eq!(api.admin_post("/__sandbox/faults", &bad).await.status, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trickle_sends_the_body_slowly() {
+    let sandbox = start().await;
+    let api = Api::new(&sandbox);
+    let normal = api.get("/api/account/balances").await;
+    assert_eq!(normal.status, 200);
+    let (chunk, interval) = (64usize, 100u64);
+    let chunks = normal.text.len().div_ceil(chunk) as u64;
+    assert!(chunks >= 6, "a body of {} bytes", normal.text.len());
+    let rule = json!({"id": "slow", "route": "GET /api/account/balances", "effect": {"type": "trickle", "chunk_bytes": chunk, "interval_ms": interval}});
+    assert_eq!(api.admin_post("/__sandbox/faults", &rule).await.status, 201);
+
+    // A per-read timer shorter than the whole answer, longer than a pause: every chunk resets it.
+    let per_read = reqwest::Client::builder()
+        .no_proxy()
+        .read_timeout(Duration::from_millis(interval * 8))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut resp = per_read
+        .get(api.url("/api/account/balances"))
+        .basic_auth(ACCOUNT, Some(API_KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-length"].to_str().unwrap(),
+        normal.text.len().to_string()
+    );
+    assert_eq!(resp.headers()["x-sandbox-fault"], "slow");
+    let mut body = Vec::new();
+    let mut reads = 0;
+    while let Some(bytes) = resp.chunk().await.unwrap() {
+        assert!(
+            bytes.len() <= chunk * 2,
+            "{} bytes in one read",
+            bytes.len()
+        );
+        body.extend_from_slice(&bytes);
+        reads += 1;
+    }
+    let took = started.elapsed();
+    assert_eq!(String::from_utf8(body).unwrap(), normal.text);
+    assert!(reads >= 3, "{reads} reads");
+    assert!(
+        took >= Duration::from_millis((chunks - 1) * interval * 9 / 10),
+        "{chunks} chunks in {took:?}"
+    );
+    assert!(
+        took > Duration::from_millis(interval * 8),
+        "longer than the read timeout: {took:?}"
+    );
+
+    // Only a whole-call deadline stops it.
+    let deadline = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(interval * 3))
+        .build()
+        .unwrap();
+    let err = async {
+        deadline
+            .get(api.url("/api/account/balances"))
+            .basic_auth(ACCOUNT, Some(API_KEY))
+            .send()
+            .await?
+            .text()
+            .await
+    }
+    .await
+    .expect_err("the deadline passes first");
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_any_u64_or_verbatim_text() {
+    let sandbox = start_with(faults(json!([
+        {"route": "GET /api/payment-services", "nth": 1, "effect": {"status": 503, "retry_after": 18446744073709551615u64}},
+        {"route": "GET /api/payment-services", "nth": 2, "effect": {"status": 429, "retry_after": "Wed, 21 Oct 2065 07:28:00 GMT"}},
+        {"route": "GET /api/payment-services", "nth": 3, "effect": {"status": 503, "retry_after": "soon, maybe"}},
+        {"route": "GET /api/payment-services", "nth": 4, "effect": {"status": 500}},
+    ])))
+    .await;
+    let api = Api::new(&sandbox);
+    let r = api.get("/api/payment-services").await;
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("18446744073709551615"))
+    );
+    let r = api.get("/api/payment-services").await;
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (429, Some("Wed, 21 Oct 2065 07:28:00 GMT"))
+    );
+    assert_eq!(r.json["errors"][0]["status"], "Too Many Requests");
+    let r = api.get("/api/payment-services").await;
+    assert_eq!(
+        (r.status, r.header("retry-after")),
+        (503, Some("soon, maybe"))
+    );
+    let r = api.get("/api/payment-services").await;
+    assert_eq!((r.status, r.header("retry-after")), (500, None));
+    let too_big = r#"{"effect": {"status": 503, "retry_after": 18446744073709551616}}"#;
+    let r = api
+        .http
+        .post(api.url("/__sandbox/faults"))
+        .header("content-type", "application/json")
+        .body(too_big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("retry_after"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cyclic_links_point_back() {
+    let sandbox = start().await;
+    let api = Api::new(&sandbox);
+    for i in 0..5 {
+        let r = api.create_payment(card_payment(&format!("cy-{i}"))).await;
+        assert_eq!(r.status, 201);
+    }
+    let first = "/api/payment-invoices?page[size]=2";
+    let honest = api.get(first).await;
+    let page2 = honest.json["links"]["next"].as_str().unwrap().to_owned();
+    assert!(page2.contains("page[after]="), "{page2}");
+
+    let rule = json!({"id": "loop", "route": "GET /api/payment-invoices", "effect": {"type": "cyclic_links"}});
+    assert_eq!(api.admin_post("/__sandbox/faults", &rule).await.status, 201);
+    let r = api.get(first).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json["links"]["next"], first, "{}", r.text);
+    assert_eq!(r.json["data"], honest.json["data"]);
+    assert_eq!(r.json["meta"], honest.json["meta"]);
+    assert_eq!(r.json["links"]["prev"], honest.json["links"]["prev"]);
+    let r = api.get(&page2).await;
+    assert_eq!(r.json["links"]["next"], page2.as_str());
+    // Answers without `links` pass unchanged.
+    let id = honest.json["data"][0]["id"].as_str().unwrap();
+    let one = api.get(&format!("/api/payment-invoices/{id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json["data"]["id"], id);
+    assert!(one.json.get("links").is_none());
+
+    // alternate: the first page keeps its real next; later pages lead back to the first.
+    api.delete("/__sandbox/faults").await;
+    let rule = json!({"route": "GET /api/payment-invoices", "effect": {"type": "cyclic_links", "alternate": true}});
+    assert_eq!(api.admin_post("/__sandbox/faults", &rule).await.status, 201);
+    let a = api.get(first).await;
+    assert_eq!(a.json["links"]["next"], page2.as_str());
+    let b = api.get(&page2).await;
+    assert_eq!(b.json["links"]["next"], first);
+    assert_ne!(a.json["data"], b.json["data"]);
+}

@@ -15,48 +15,44 @@ pub enum Environment {
     Custom(String),
 }
 
+/// The named environments, the one list that [`Environment::named`] reads and that its error
+/// message shows. Everything else (white labels, the local `polypay sandbox`) is given by base
+/// URL instead.
+pub const NAMED_ENVIRONMENTS: &[(&str, Environment)] = &[
+    ("paycore", Environment::PayCore),
+    ("corefy", Environment::PayCore),
+    ("paymega", Environment::Paymega),
+];
+
 impl Environment {
-    /// `"paycore"` or `"paymega"`.
+    /// One of [`NAMED_ENVIRONMENTS`] (`"paycore"`, `"corefy"`, `"paymega"`). An unknown name is
+    /// an `invalid_input` error (`unknown_environment`) that lists the valid names.
     pub fn named(name: &str) -> Result<Environment> {
-        match name {
-            "paycore" | "corefy" => Ok(Environment::PayCore),
-            "paymega" => Ok(Environment::Paymega),
-            other => Err(Error::invalid(
-                "env",
-                "unknown_environment",
-                format!(
-                    "'{}' is not a known environment: use \"paycore\", \"paymega\" or a base URL",
-                    printable(other)
-                ),
-            )),
+        if let Some((_, environment)) = NAMED_ENVIRONMENTS.iter().find(|(n, _)| *n == name) {
+            return Ok(environment.clone());
         }
+        let names = NAMED_ENVIRONMENTS
+            .iter()
+            .map(|(n, _)| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(Error::invalid(
+            "env",
+            "unknown_environment",
+            format!(
+                "'{}' is not a known environment: use one of {names}, or give a base URL instead \
+                 (base_url, e.g. the http://127.0.0.1:PORT that `polypay sandbox` prints for the \
+                 local sandbox)",
+                printable(name)
+            ),
+        ))
     }
 
-    /// A base URL such as `https://pay.example.com` (trailing slashes are dropped).
+    /// A base URL such as `https://pay.example.com` (trailing slashes are dropped), checked by
+    /// [`crate::urls::check`]; plain http is judged by the client (`allow_insecure_http`).
     pub fn custom(base_url: &str) -> Result<Environment> {
         let trimmed = base_url.trim_end_matches('/');
-        let rest = trimmed
-            .strip_prefix("https://")
-            .or_else(|| trimmed.strip_prefix("http://"));
-        let valid = match rest {
-            Some(rest) => {
-                !rest.is_empty()
-                    && !rest.starts_with('/')
-                    && !rest.contains(['?', '#'])
-                    && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
-            }
-            None => false,
-        };
-        if !valid {
-            return Err(Error::invalid(
-                "base_url",
-                "invalid_url",
-                format!(
-                    "'{}' is not an http(s) base URL such as https://pay.example.com",
-                    printable(base_url)
-                ),
-            ));
-        }
+        crate::urls::check(trimmed, "base_url", crate::urls::UrlUse::Base)?;
         Ok(Environment::Custom(trimmed.to_owned()))
     }
 
@@ -98,6 +94,7 @@ impl fmt::Debug for Environment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn bases_are_normalised() {
@@ -126,6 +123,57 @@ mod tests {
         }
         assert_eq!(
             Environment::named("prod").unwrap_err().code(),
+            "unknown_environment"
+        );
+    }
+
+    #[test]
+    fn named_environments_come_from_one_list() {
+        for (name, environment) in NAMED_ENVIRONMENTS {
+            assert_eq!(&Environment::named(name).unwrap(), environment, "{name}");
+        }
+        assert_eq!(Environment::named("corefy").unwrap(), Environment::PayCore);
+        assert_eq!(
+            Environment::named("paymega").unwrap().base_url(),
+            "https://api.paymega.io"
+        );
+        // Names are exact: no case folding, no trimming, no base URL in `env`.
+        for bad in [
+            "sandbox",
+            "production",
+            "PayCore",
+            " paycore",
+            "",
+            "https://com.paycore.io",
+        ] {
+            let e = Environment::named(bad).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.code(), e.argument()),
+                (ErrorKind::InvalidInput, "unknown_environment", Some("env")),
+                "{bad:?}"
+            );
+            // The message lists every valid name and points at a base URL (the local sandbox).
+            for (name, _) in NAMED_ENVIRONMENTS {
+                assert!(
+                    e.message().contains(&format!("\"{name}\"")),
+                    "{}",
+                    e.message()
+                );
+            }
+            assert!(e.message().contains("base URL"), "{}", e.message());
+            assert!(e.message().contains("polypay sandbox"), "{}", e.message());
+        }
+        // A base URL is the alternative, and wins over a name.
+        assert_eq!(
+            Environment::resolve(Some("sandbox"), Some("http://127.0.0.1:8080/"))
+                .unwrap()
+                .base_url(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            Environment::resolve(Some("sandbox"), None)
+                .unwrap_err()
+                .code(),
             "unknown_environment"
         );
     }

@@ -192,13 +192,7 @@ impl HppParams {
             }
         }
         if let Some(url) = &self.return_url {
-            if !has_scheme(url) {
-                return Err(Error::invalid(
-                    "return_url",
-                    "invalid_url",
-                    "must be an absolute URL with a scheme, e.g. https://shop.example/return",
-                ));
-            }
+            crate::urls::check(url, "return_url", crate::urls::UrlUse::Link)?;
         }
         Ok(())
     }
@@ -282,8 +276,24 @@ impl HppParams {
     }
 
     /// The auto-redirect form (POST to `/public-api/payment-invoices/process`) as data.
+    /// That endpoint creates the invoice and sends the browser straight on to the provider, so
+    /// it needs what a create needs: `public_key`, `service`, `amount` and `currency` (docs §3.4).
     pub fn form(&self, env: &Environment) -> Result<HppForm> {
         self.validate()?;
+        let missing = [
+            ("public_key", self.public_key.is_empty()),
+            ("service", self.service.as_deref().is_none_or(str::is_empty)),
+            ("amount", self.amount.is_none()),
+            ("currency", self.currency.is_none()),
+        ];
+        if let Some((name, _)) = missing.iter().find(|(_, absent)| *absent) {
+            return Err(Error::invalid(
+                *name,
+                "missing",
+                "is required by the auto-redirect form (POST /public-api/payment-invoices/process); \
+                 the plain HPP link lets the customer choose instead",
+            ));
+        }
         Ok(HppForm {
             action: env.process_url(),
             method: "POST",
@@ -422,19 +432,6 @@ fn read_customer(value: &Value) -> Result<Customer> {
     })
 }
 
-fn has_scheme(url: &str) -> bool {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            !rest.is_empty()
-                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
-    }
-}
-
 /// Parses JSON parameters (as the CLI reads them) and builds the link in one step.
 pub fn hpp_url(params_json: &[u8], env: &Environment) -> Result<String> {
     HppParams::from_json(&json::parse_object(params_json, "params")?)?.url(env)
@@ -467,7 +464,7 @@ mod tests {
     #[test]
     fn html_escapes_every_value() {
         let p = params(
-            r#"{"public_key":"pk_test_\"><script>","amount":1,"currency":"USD",
+            r#"{"public_key":"pk_test_\"><script>","amount":1,"currency":"USD","service":"s",
                 "description":"<img src=x onerror='alert(1)'>&"}"#,
         )
         .unwrap();

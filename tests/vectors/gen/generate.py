@@ -1798,8 +1798,8 @@ def hpp_fields(params):
         raise HppError("unknown currency %r (codes are upper-case ISO 4217)" % p["currency"])
     if "amount" in p and "currency" not in p:
         raise HppError("amount needs currency")
-    if "return_url" in p and not re.match(r"(?i)https?://", p["return_url"]):
-        raise HppError("return_url must be an absolute http(s) URL")
+    if "return_url" in p:
+        check_link_url(p["return_url"])
     if "expires" in p and (isinstance(p["expires"], bool) or not isinstance(p["expires"], (int, Decimal))):
         raise HppError("expires must be integer unix seconds")
     f = []
@@ -1849,12 +1849,34 @@ def hpp_fields(params):
     return f
 
 
+def check_link_url(url):
+    """return_url/callback URLs (core/src/urls.rs): http(s), no user:pass@, no whitespace or
+    control characters, https unless the host is localhost or a loopback address."""
+    import ipaddress
+    import urllib.parse
+    if any(ord(ch) < 0x21 or 0x7f <= ord(ch) <= 0x9f or ch.isspace() for ch in url):
+        raise HppError("return_url has whitespace or control characters")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise HppError("return_url must be an absolute http(s) URL")
+    if parts.username is not None or parts.password is not None:
+        raise HppError("return_url must not carry credentials")
+    host = parts.hostname
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host.lower() == "localhost"
+    if parts.scheme.lower() == "http" and not loopback:
+        raise HppError("return_url must use https except to a loopback host")
+
+
 def hpp_parse(params_json):
     return json.loads(params_json, parse_float=Decimal, parse_int=lambda s: int(s))
 
 
 def build_hpp(results_log):
     cases = []
+    case_fields = []
     errors = []
 
     def base_of(env, base_url):
@@ -1867,7 +1889,14 @@ def build_hpp(results_log):
         base = base_of(env, base_url)
         query = "&".join(whatwg_urlencode(k) + "=" + whatwg_urlencode(v) for k, v in fields)
         case["url"] = base + "/hpp/?" + query
-        case["form"] = {"action": base + "/public-api/payment-invoices/process", "method": "POST", "fields": fields}
+        # The auto-redirect form creates the invoice: it needs what a create needs (docs §3.4).
+        given = dict(fields)
+        missing = [k for k in ("public_key", "service", "amount", "currency") if not given.get(k)]
+        if missing:
+            case["form_error"] = {"kind": "invalid_input", "argument": missing[0]}
+        else:
+            case["form"] = {"action": base + "/public-api/payment-invoices/process", "method": "POST", "fields": fields}
+        case_fields.append(fields)
         cases.append(case)
 
     def err(id_, reason, params):
@@ -1915,6 +1944,13 @@ def build_hpp(results_log):
     add("hpp-special-chars", "& = + # % ' \" < > ~ * and spaces: WHATWG form encoding (* kept, ~ escaped)",
         {"public_key": PK, "amount": 1, "currency": "USD", "reference_id": "a&b=c+d#e%f",
          "description": "'q' \"dq\" <tag> ~tilde *star* space / slash ? [b] {c} |p| \\bs ^ ` $ @ ! ( ) , ; :"})
+    add("hpp-form-special-chars", "the special characters with a service: the form is built too",
+        {"public_key": PK, "amount": 1, "currency": "USD", "service": "payment_card_usd_hpp",
+         "reference_id": "a&b=c+d#e%f", "description": "'q' \"dq\" <tag> ~tilde *star* & ; :"})
+    add("hpp-form-unicode", "UTF-8 description in a form",
+        {"public_key": PK, "amount": 5, "currency": "UAH", "service": "payment_card_uah_hpp",
+         "description": "Оплата замовлення №5 — дякуємо! 😀",
+         "return_url": "http://127.0.0.1:8000/return?o=5"})
     add("hpp-display-booleans", "display booleans render as true/false",
         {"public_key": PK, "amount": 1, "currency": "USD",
          "display": {"hide_header": True, "hide_footer": True, "hide_progress_bar": False,
@@ -1963,6 +1999,14 @@ def build_hpp(results_log):
     err("hpp-err-amount-garbage-string", "amount \"1,50\"", {"public_key": PK, "amount": "1,50", "currency": "USD"})
     err("hpp-err-return-url-no-scheme", "return_url without scheme",
         {"public_key": PK, "amount": 1, "currency": "USD", "return_url": "shop.example.test/return"})
+    err("hpp-err-return-url-javascript", "return_url javascript: scheme",
+        {"public_key": PK, "amount": 1, "currency": "USD", "return_url": "javascript:alert(1)"})
+    err("hpp-err-return-url-file", "return_url file: scheme",
+        {"public_key": PK, "amount": 1, "currency": "USD", "return_url": "file:///etc/passwd"})
+    err("hpp-err-return-url-userinfo", "return_url that only looks like localhost (userinfo)",
+        {"public_key": PK, "amount": 1, "currency": "USD", "return_url": "http://localhost:1@evil.example/"})
+    err("hpp-err-return-url-plain-http", "plain http return_url to a public host",
+        {"public_key": PK, "amount": 1, "currency": "USD", "return_url": "http://shop.example.test/return"})
     err("hpp-err-unknown-customer-field", "unknown customer field",
         {"public_key": PK, "amount": 1, "currency": "USD", "customer": {"reference_id": "c", "age": "30"}})
     check_unique_ids("paycore_hpp", cases + errors)
@@ -1971,7 +2015,7 @@ def build_hpp(results_log):
     if node:
         js = ("const cases=JSON.parse(require('fs').readFileSync(0,'utf8'));"
               "process.stdout.write(JSON.stringify(cases.map(f=>new URLSearchParams(f).toString())));")
-        proc = subprocess.run([node, "-e", js], input=json.dumps([c["form"]["fields"] for c in cases]).encode(),
+        proc = subprocess.run([node, "-e", js], input=json.dumps(case_fields).encode(),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if proc.returncode != 0:
             fail("node cross-check failed: " + proc.stderr.decode())

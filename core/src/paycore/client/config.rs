@@ -151,34 +151,71 @@ impl Config {
                 "the Private API needs both account_id and api_key",
             ));
         }
-        let base = self.environment.base_url();
-        if base.starts_with("http://") && !self.allow_insecure_http && !is_loopback(base) {
+        let base = crate::urls::check(
+            self.environment.base_url(),
+            "base_url",
+            crate::urls::UrlUse::Base,
+        )?;
+        if base.scheme() == "http" && !self.allow_insecure_http && !crate::urls::is_loopback(&base)
+        {
             return Err(Error::configuration(
                 "insecure_http",
                 format!(
-                    "{base} is plain http: use https, a loopback address, or allow_insecure_http"
+                    "{} is plain http: use https, a loopback address, or allow_insecure_http",
+                    self.environment.base_url()
                 ),
             )
             .with_argument("base_url"));
+        }
+        for (name, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("request_timeout", self.request_timeout),
+            ("deadline", self.deadline),
+        ] {
+            check_duration(value, name)?;
         }
         Ok(modes.0.or(modes.1))
     }
 }
 
-fn is_loopback(base: &str) -> bool {
-    let host = base
-        .trim_start_matches("http://")
-        .split(['/', '?'])
-        .next()
-        .unwrap_or_default();
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// The longest timeout or deadline the client takes: a day. Longer ones are mistakes (a
+/// value in milliseconds given as seconds) and would overflow the clock's arithmetic.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+fn check_duration(value: Duration, name: &str) -> Result<Duration> {
+    if value.is_zero() || value > MAX_TIMEOUT {
+        return Err(Error::invalid(
+            name,
+            "invalid_timeout",
+            format!("{name} must be more than 0 and at most 86400 seconds"),
+        ));
+    }
+    Ok(value)
+}
+
+/// A timeout given in seconds by a user (any binding, the CLI): positive, finite, at most a
+/// day; anything else (NaN, negative, zero, 1e19, infinity) is an `invalid_input` error.
+pub fn timeout_from_secs(seconds: f64, name: &str) -> Result<Duration> {
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= MAX_TIMEOUT.as_secs_f64()) {
+        return Err(Error::invalid(
+            name,
+            "invalid_timeout",
+            format!("{name} must be a number of seconds above 0 and at most 86400"),
+        ));
+    }
+    check_duration(Duration::from_secs_f64(seconds), name)
+}
+
+/// The same for milliseconds (Node).
+pub fn timeout_from_millis(millis: f64, name: &str) -> Result<Duration> {
+    if !(millis.is_finite() && millis > 0.0 && millis <= MAX_TIMEOUT.as_millis() as f64) {
+        return Err(Error::invalid(
+            name,
+            "invalid_timeout",
+            format!("{name} must be a number of milliseconds above 0 and at most 86400000"),
+        ));
+    }
+    check_duration(Duration::from_secs_f64(millis / 1000.0), name)
 }
 
 #[cfg(test)]
@@ -217,9 +254,51 @@ mod tests {
         ] {
             assert!(config(ok).check().is_ok(), "{ok}");
         }
+        assert_eq!(
+            Environment::custom("http://localhost:1@pay.example.com")
+                .unwrap_err()
+                .code(),
+            "url_credentials"
+        );
+        assert_eq!(
+            config("http://localhost.pay.example.com")
+                .check()
+                .unwrap_err()
+                .code(),
+            "insecure_http"
+        );
         let mut opted_in = config("http://pay.internal");
         opted_in.allow_insecure_http = true;
         assert!(opted_in.check().is_ok());
+    }
+
+    #[test]
+    fn timeouts_are_checked_not_overflowed() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e19, 1e300, 86_400.5] {
+            let e = timeout_from_secs(bad, "timeout").unwrap_err();
+            assert_eq!(
+                (e.code(), e.argument()),
+                ("invalid_timeout", Some("timeout")),
+                "{bad}"
+            );
+            assert!(
+                timeout_from_millis(bad * 1000.0, "timeout").is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            timeout_from_secs(1.5, "t").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            timeout_from_millis(250.0, "t").unwrap(),
+            Duration::from_millis(250)
+        );
+        let mut c = config("https://pay.example.com");
+        c.deadline = Duration::MAX;
+        assert_eq!(c.check().unwrap_err().argument(), Some("deadline"));
+        c.deadline = Duration::ZERO;
+        assert_eq!(c.check().unwrap_err().code(), "invalid_timeout");
     }
 
     #[test]

@@ -1,20 +1,20 @@
 //! One HTTP exchange, its translation into the crate's `Error`, and the loop that applies the
 //! retry/reconcile policy within a call's deadline.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 use super::config::{Config, Mode};
 use super::policy::{self, Attempt, CallKind, Decision};
 use super::Response;
 use crate::error::{ApiDetails, Error, ErrorKind, Result};
+use crate::money::{printable, Amount};
 
 /// Responses larger than this are refused (a gateway answer is a few kilobytes).
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -29,8 +29,17 @@ pub(crate) struct Call {
     body: Option<Vec<u8>>,
     kind: CallKind,
     private: bool,
-    /// For creates: the `reference_id` and the list path that finds it.
-    reconcile: Option<(String, String)>,
+    /// For creates: how to find the entity again and tell it from another request's.
+    reconcile: Option<Reconcile>,
+}
+
+/// What a create needs to be looked up and recognised: its `reference_id`, the list path that
+/// finds it, and the request's own amount, currency and service to compare with what is found.
+#[derive(Clone)]
+pub(crate) struct Reconcile {
+    pub reference_id: String,
+    pub lookup: String,
+    pub identity: Map<String, Value>,
 }
 
 impl Call {
@@ -61,8 +70,8 @@ impl Call {
         self
     }
 
-    pub fn reconciled_by(mut self, reference_id: String, lookup: String) -> Call {
-        self.reconcile = Some((reference_id, lookup));
+    pub fn reconciled_by(mut self, reconcile: Reconcile) -> Call {
+        self.reconcile = Some(reconcile);
         self
     }
 }
@@ -96,7 +105,9 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.request_timeout)
             .user_agent(user_agent)
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // A redirect would re-send the customer's data (and the credentials) elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &config.proxy {
             let proxy = reqwest::Proxy::all(proxy).map_err(|_| {
                 Error::configuration("invalid_proxy", "proxy is not a valid proxy URL")
@@ -133,90 +144,122 @@ impl Transport {
         })
     }
 
-    /// Runs a call under the policy until it succeeds, fails for good, or the deadline passes.
-    pub async fn run(&self, call: Call, deadline: Duration) -> Result<Response<Value>> {
-        self.run_until(call, Instant::now() + deadline).await
+    /// Runs a call under the policy until it succeeds, fails for good, the deadline passes or
+    /// `cancel` fires.
+    pub async fn run(
+        &self,
+        call: Call,
+        deadline: Duration,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Response<Value>> {
+        // A deadline too far to represent is as good as none (the config caps it at a day).
+        let deadline = Instant::now()
+            .checked_add(deadline)
+            .unwrap_or_else(|| Instant::now() + super::MAX_TIMEOUT);
+        let never = CancellationToken::new();
+        let cancel = cancel.unwrap_or(&never);
+        self.run_until(&call, deadline, cancel).await
     }
 
-    fn run_until<'a>(
-        &'a self,
-        call: Call,
+    async fn run_until(
+        &self,
+        call: &Call,
         deadline: Instant,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<Value>>> + Send + 'a>> {
-        Box::pin(async move {
-            if call.private && self.auth.is_none() {
-                return Err(Error::configuration(
-                    "missing_credentials",
-                    "the Private API needs account_id and api_key",
-                ));
+        cancel: &CancellationToken,
+    ) -> Result<Response<Value>> {
+        if call.private && self.auth.is_none() {
+            return Err(Error::configuration(
+                "missing_credentials",
+                "the Private API needs account_id and api_key",
+            ));
+        }
+        let write = call.kind != CallKind::Read;
+        let mut failures = 0;
+        // Sticky: once an attempt of a write may have reached the gateway, only finding the
+        // entity settles it; no later answer (429, 422, 5xx, an empty lookup) clears it.
+        let mut may_have_landed = false;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(cancelled(may_have_landed));
             }
-            let mut failures = 0;
-            loop {
-                let (error, attempt) = match self.send(&call, deadline).await {
-                    Ok(response) => return Ok(response),
-                    Err(failure) => failure,
+            let sent = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(cancelled(write || may_have_landed)),
+                sent = self.send(call, deadline) => sent,
+            };
+            let (error, attempt) = match sent.and_then(|response| accept(call, response)) {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            may_have_landed |= attempt.outcome_unknown(call.kind);
+            failures += 1;
+            let decision = policy::decide(call.kind, attempt, failures, &self.config.retry);
+            tracing::debug!(
+                target: "polypay",
+                method = %call.method, path = %strip_query(&call.target), kind = %error.kind(),
+                status = ?error.http_status(), request_id = ?error.request_id(), failures, ?decision,
+                "attempt failed"
+            );
+            macro_rules! fail {
+                ($error:expr) => {
+                    Err(finish($error, call.kind, attempt, may_have_landed))
                 };
-                failures += 1;
-                let decision = policy::decide(call.kind, attempt, failures, &self.config.retry);
-                tracing::debug!(
-                    target: "polypay",
-                    method = %call.method, path = %strip_query(&call.target), kind = %error.kind(),
-                    status = ?error.http_status(), request_id = ?error.request_id(), failures, ?decision,
-                    "attempt failed"
-                );
-                match decision {
-                    Decision::Done => return Err(finish(error, call.kind, attempt)),
-                    Decision::Retry(delay) => {
-                        if !wait(delay, deadline).await {
-                            return Err(finish(error, call.kind, attempt));
-                        }
-                    }
-                    Decision::ReturnExisting => {
-                        let Some(existing) = error.existing().cloned() else {
-                            return Err(finish(error, call.kind, attempt));
-                        };
-                        return Ok(Response {
-                            data: serde_json::json!({ "data": existing }),
-                            http_status: 409,
-                            request_id: error.request_id().map(str::to_owned),
-                            reconciled: true,
-                        });
-                    }
-                    Decision::Reconcile { delay, resend } => {
-                        let (reference_id, lookup) =
-                            call.reconcile.clone().expect("creates carry a lookup");
-                        if !wait(delay, deadline).await {
-                            return Err(finish(error, call.kind, attempt));
-                        }
-                        tracing::info!(target: "polypay", %reference_id, "outcome unknown: reconciling by reference_id");
-                        match self.run_until(Call::get(lookup, true), deadline).await {
-                            Ok(found) => match first_with_reference(&found.data, &reference_id) {
-                                Some(resource) => {
-                                    tracing::info!(target: "polypay", %reference_id, "reconciled: it exists");
-                                    return Ok(Response {
-                                        data: serde_json::json!({ "data": resource }),
-                                        http_status: found.http_status,
-                                        request_id: found.request_id,
-                                        reconciled: true,
-                                    });
-                                }
-                                // Not there: sending again cannot double it (a late
-                                // arrival of the first answers 409 with the invoice).
-                                None if resend => continue,
-                                // A lost request may still land after the lookup (a gateway
-                                // slow to commit): only an answered one is known not to exist.
-                                None => {
-                                    return Err(error
-                                        .with_outcome_unknown(attempt == Attempt::Lost)
-                                        .with_retryable(true));
-                                }
-                            },
-                            Err(_) => return Err(finish(error, call.kind, attempt)),
-                        }
-                    }
-                }
             }
-        })
+            let (delay, resend) = match decision {
+                Decision::Done => return fail!(error),
+                Decision::Retry(delay) => match wait(delay, deadline, cancel).await {
+                    Waited::Slept => continue,
+                    Waited::PastDeadline => return fail!(error),
+                    Waited::Cancelled => return Err(cancelled(may_have_landed)),
+                },
+                Decision::ReturnExisting => {
+                    let Some(reconcile) = &call.reconcile else {
+                        return fail!(error);
+                    };
+                    if let Some(existing) = error.existing().filter(|e| has_id(e)) {
+                        let existing = existing.clone();
+                        return recognised(reconcile, existing, 409, error.request_id());
+                    }
+                    // A 409 says it exists but did not show it: look it up, never re-send.
+                    may_have_landed = true;
+                    (Duration::ZERO, false)
+                }
+                Decision::Reconcile { delay, resend } => (delay, resend),
+            };
+            let Some(reconcile) = &call.reconcile else {
+                return fail!(error);
+            };
+            match wait(delay, deadline, cancel).await {
+                Waited::Slept => {}
+                Waited::PastDeadline => return fail!(error),
+                Waited::Cancelled => return Err(cancelled(may_have_landed)),
+            }
+            let reference_id = &reconcile.reference_id;
+            tracing::info!(target: "polypay", %reference_id, "outcome unknown: reconciling by reference_id");
+            let lookup = Call::get(reconcile.lookup.clone(), true);
+            let found = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(cancelled(may_have_landed)),
+                found = Box::pin(self.run_until(&lookup, deadline, cancel)) => found,
+            };
+            match found.map(|page| (lookup_reference(&page.data, reference_id), page)) {
+                Ok((Lookup::Found(resource), page)) => {
+                    tracing::info!(target: "polypay", %reference_id, "reconciled: it exists");
+                    return recognised(
+                        reconcile,
+                        resource,
+                        page.http_status,
+                        page.request_id.as_deref(),
+                    );
+                }
+                // Not there: sending again with the same reference_id cannot double it (a late
+                // arrival of the first answers 409 and is then found).
+                Ok((Lookup::Absent, _)) if resend => continue,
+                // An empty answer is no proof while a late commit may still land, and a page
+                // that ignored the filter or is malformed proves nothing at all.
+                _ => return fail!(error),
+            }
+        }
     }
 
     async fn send(
@@ -253,9 +296,6 @@ impl Transport {
                 .body(body.clone());
         }
         let started = Instant::now();
-        // Every read is bounded by the connection's read timeout (a timer reset per read).
-        // A timer for the whole attempt is armed only when the call's deadline is nearer than
-        // a normal attempt: a fresh timer per request costs ~10 µs of latency on loopback.
         let attempt = async {
             let response = request.send().await?;
             let status = response.status().as_u16();
@@ -264,12 +304,10 @@ impl Transport {
             let body = read_body(response).await?;
             Ok::<_, reqwest::Error>((status, request_id, retry_after, body))
         };
+        // The read timeout is reset by every chunk, so only a timer for the whole attempt
+        // bounds a trickled body: the attempt's limit or the call's deadline, the nearer.
         let limit = remaining.min(self.config.request_timeout);
-        let outcome = if remaining < self.config.request_timeout {
-            tokio::time::timeout(limit, attempt).await
-        } else {
-            Ok(attempt.await)
-        };
+        let outcome = tokio::time::timeout(limit, attempt).await;
         let (status, request_id, retry_after, body) = match outcome {
             Ok(result) => result.map_err(transport_error)?,
             Err(_) => {
@@ -337,25 +375,123 @@ async fn read_body(mut response: reqwest::Response) -> reqwest::Result<bytes::By
     Ok(body.into())
 }
 
-/// Sets the error's `outcome_unknown` and `retryable` from how the last attempt ended.
-fn finish(error: Error, kind: CallKind, attempt: Attempt) -> Error {
+/// Sets the error's `outcome_unknown` (sticky over the call's attempts) and `retryable`.
+fn finish(error: Error, kind: CallKind, attempt: Attempt, may_have_landed: bool) -> Error {
     let retryable = match kind {
         // A create is looked up by reference_id before it is sent again: calling again is safe.
-        CallKind::Read | CallKind::Create => attempt.transient(),
+        CallKind::Read | CallKind::Create => attempt.transient() || may_have_landed,
         CallKind::Write => attempt == Attempt::NotSent,
     };
     error
-        .with_outcome_unknown(attempt.outcome_unknown(kind))
+        .with_outcome_unknown(may_have_landed || attempt.outcome_unknown(kind))
         .with_retryable(retryable)
 }
 
-/// Sleeps unless that would pass the deadline.
-async fn wait(delay: Duration, deadline: Instant) -> bool {
-    if Instant::now() + delay >= deadline {
-        return false;
+/// The caller cancelled the call (an aborted promise, a cancelled task).
+fn cancelled(may_have_landed: bool) -> Error {
+    Error::new(
+        ErrorKind::Cancelled,
+        "cancelled",
+        if may_have_landed {
+            "the call was cancelled after the request may have reached the gateway"
+        } else {
+            "the call was cancelled before anything was sent"
+        },
+    )
+    .with_outcome_unknown(may_have_landed)
+    .with_retryable(true)
+}
+
+enum Waited {
+    Slept,
+    PastDeadline,
+    Cancelled,
+}
+
+/// Sleeps unless that would pass the deadline (a server's `Retry-After` of any size included).
+async fn wait(delay: Duration, deadline: Instant, cancel: &CancellationToken) -> Waited {
+    if delay >= deadline.saturating_duration_since(Instant::now()) {
+        return Waited::PastDeadline;
     }
-    tokio::time::sleep(delay).await;
-    true
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => Waited::Cancelled,
+        _ = tokio::time::sleep(delay) => Waited::Slept,
+    }
+}
+
+/// A write's 2xx must carry the entity: one without an `id` (`{}`, `{"data": []}`) says it
+/// landed without saying what it is, so it is treated as an answer lost after sending.
+fn accept(
+    call: &Call,
+    response: Response<Value>,
+) -> std::result::Result<Response<Value>, (Error, Attempt)> {
+    if call.kind == CallKind::Read || has_id(&response.data["data"]) {
+        return Ok(response);
+    }
+    Err((
+        decode_error(
+            &response,
+            "a 2xx answer to a create without the created entity",
+        ),
+        Attempt::Lost,
+    ))
+}
+
+fn has_id(resource: &Value) -> bool {
+    resource["id"].as_str().is_some_and(|id| !id.is_empty())
+}
+
+/// The entity found for a create (409 or lookup), if it is this request's and not another
+/// request's that reused the `reference_id`.
+fn recognised(
+    reconcile: &Reconcile,
+    resource: Value,
+    http_status: u16,
+    request_id: Option<&str>,
+) -> Result<Response<Value>> {
+    if let Some(field) = differing_field(&reconcile.identity, &resource) {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            "reference_reused",
+            format!(
+                "reference_id '{}' belongs to an existing invoice with another {field}: \
+                 this request was not created; use a new reference_id for a new payment",
+                printable(&reconcile.reference_id)
+            ),
+        )
+        .with_argument("reference_id")
+        .with_api(ApiDetails {
+            http_status: Some(http_status),
+            request_id: request_id.map(str::to_owned),
+            existing: Some(resource),
+            ..ApiDetails::default()
+        }));
+    }
+    Ok(Response {
+        data: serde_json::json!({ "data": resource }),
+        http_status,
+        request_id: request_id.map(str::to_owned),
+        reconciled: true,
+    })
+}
+
+/// The first of amount (compared as exact decimals), currency and service on which the
+/// request and the found entity disagree; a field the entity does not show is not judged.
+fn differing_field(identity: &Map<String, Value>, resource: &Value) -> Option<&'static str> {
+    let attributes = resource.get("attributes").unwrap_or(resource);
+    ["amount", "currency", "service"].into_iter().find(|field| {
+        let (Some(asked), Some(found)) = (identity.get(*field), attributes.get(*field)) else {
+            return false;
+        };
+        if found.is_null() {
+            return false;
+        }
+        match (Amount::from_json(asked), Amount::from_json(found)) {
+            (Ok(a), Ok(b)) if *field == "amount" => a != b,
+            _ => asked.as_str() != found.as_str() || asked.as_str().is_none(),
+        }
+    })
 }
 
 fn transport_error(error: reqwest::Error) -> (Error, Attempt) {
@@ -521,6 +657,11 @@ pub(crate) fn status_error(
             "the gateway refused the data or account settings",
         ),
         429 => (ErrorKind::RateLimited, "rate_limited", "too many requests"),
+        300..=399 => (
+            ErrorKind::Decode,
+            "redirect",
+            "the gateway redirected; polypay never follows redirects with your data and keys (check base_url)",
+        ),
         500..=599 => (ErrorKind::Server, "server_error", "the gateway failed"),
         400..=499 => (
             ErrorKind::Validation,
@@ -570,16 +711,30 @@ fn flatten_fields(
     }
 }
 
-/// The entity with this reference in a list answer (the filter is trusted, then checked).
-pub(crate) fn first_with_reference(document: &Value, reference_id: &str) -> Option<Value> {
-    document["data"]
-        .as_array()?
-        .iter()
-        .find(|item| {
-            let attributes = item.get("attributes").unwrap_or(item);
-            attributes["reference_id"].as_str() == Some(reference_id)
-        })
-        .cloned()
+/// What a lookup by `reference_id` proves.
+pub(crate) enum Lookup {
+    Found(Value),
+    /// A well-formed, empty answer: nothing with this reference (yet).
+    Absent,
+    /// A malformed page, or items with other references (the gateway ignored the filter, so
+    /// the entity may be on another page): proves nothing.
+    Unproven,
+}
+
+pub(crate) fn lookup_reference(document: &Value, reference_id: &str) -> Lookup {
+    let Some(items) = document["data"].as_array() else {
+        return Lookup::Unproven;
+    };
+    let reference = |item: &Value| {
+        let attributes = item.get("attributes").unwrap_or(item);
+        attributes["reference_id"].as_str() == Some(reference_id)
+    };
+    match items.iter().find(|item| reference(item)) {
+        Some(item) if has_id(item) => Lookup::Found(item.clone()),
+        Some(_) => Lookup::Unproven,
+        None if items.is_empty() => Lookup::Absent,
+        None => Lookup::Unproven,
+    }
 }
 
 pub(crate) fn decode_error(response: &Response<Value>, why: &str) -> Error {

@@ -18,12 +18,14 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 pub use blocking::{BlockingClient, BlockingPager};
-pub use config::{Config, Mode, Secret};
+pub use config::{timeout_from_millis, timeout_from_secs, Config, Mode, Secret, MAX_TIMEOUT};
 pub use pager::Pager;
 pub use policy::RetryPolicy;
 pub use requests::{PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest};
 
-use self::http::{Call, Transport};
+use tokio_util::sync::CancellationToken;
+
+use self::http::{Call, Lookup, Reconcile, Transport};
 use self::policy::CallKind;
 use super::model::{Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund};
 use crate::error::{Error, ErrorKind, Result};
@@ -72,6 +74,8 @@ pub struct Client {
     transport: Arc<Transport>,
     /// Per-call deadline override (see [`Client::with_deadline`]).
     deadline: Option<Duration>,
+    /// Cancels the calls of this handle (see [`Client::with_cancel`]).
+    cancel: Option<CancellationToken>,
 }
 
 /// Which resource a create makes, for reconciliation.
@@ -95,14 +99,27 @@ impl Client {
         Ok(Client {
             transport: Arc::new(Transport::new(config)?),
             deadline: None,
+            cancel: None,
         })
     }
 
-    /// The same client with another overall deadline for each call (retries included).
+    /// The same client with another overall deadline for each call (retries included), at
+    /// most [`MAX_TIMEOUT`].
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         Client {
-            transport: Arc::clone(&self.transport),
-            deadline: Some(deadline),
+            deadline: Some(deadline.min(MAX_TIMEOUT)),
+            ..self.clone()
+        }
+    }
+
+    /// The same client whose calls end when `cancel` fires, with an error of kind
+    /// `Cancelled` that keeps the facts: a create's `reference_id`, and `outcome_unknown`
+    /// when the request may have reached the gateway. Dropping a call's future instead loses
+    /// them; bindings cancel through this so that a cancelled create can be reconciled.
+    pub fn with_cancel(&self, cancel: CancellationToken) -> Client {
+        Client {
+            cancel: Some(cancel),
+            ..self.clone()
         }
     }
 
@@ -120,7 +137,9 @@ impl Client {
     }
 
     async fn run(&self, call: Call) -> Result<Response<Value>> {
-        self.transport.run(call, self.deadline()).await
+        self.transport
+            .run(call, self.deadline(), self.cancel.as_ref())
+            .await
     }
 
     // ---------------------------------------------------------------- Public API
@@ -337,23 +356,29 @@ impl Client {
         mut attributes: Map<String, Value>,
     ) -> Result<Response<Value>> {
         let reference_id = requests::ensure_reference_id(&mut attributes);
+        let identity = ["amount", "currency", "service"]
+            .into_iter()
+            .filter_map(|field| Some((field.to_owned(), attributes.get(field)?.clone())))
+            .collect();
+        let lookup = list_path(
+            resource.path(),
+            &ListOptions {
+                reference_id: Some(reference_id.clone()),
+                page_size: None,
+            },
+            "page[size]",
+        );
         let call = Call::post(
             resource.path(),
             json_api(type_, attributes),
             CallKind::Create,
         )
         .private()
-        .reconciled_by(
-            reference_id.clone(),
-            list_path(
-                resource.path(),
-                &ListOptions {
-                    reference_id: Some(reference_id.clone()),
-                    page_size: None,
-                },
-                "page[size]",
-            ),
-        );
+        .reconciled_by(Reconcile {
+            reference_id: reference_id.clone(),
+            lookup,
+            identity,
+        });
         self.run(call)
             .await
             .map_err(|e| with_reference(e, &reference_id))
@@ -370,7 +395,16 @@ impl Client {
                 true,
             ))
             .await?;
-        Ok(http::first_with_reference(&response.data, reference_id))
+        match http::lookup_reference(&response.data, reference_id) {
+            Lookup::Found(resource) => Ok(Some(resource)),
+            Lookup::Absent => Ok(None),
+            Lookup::Unproven => Err(http::decode_error(
+                &response,
+                "the lookup by reference_id answered items with other references or no data \
+                 array: it proves neither presence nor absence",
+            )
+            .with_argument("reference_id")),
+        }
     }
 
     fn public_body(&self, fields: &Map<String, Value>) -> Result<Vec<u8>> {

@@ -1,7 +1,7 @@
 //! Lists read lazily, page by page, by following `links.next` (cursor pagination for
 //! invoices, page numbers for services: the link covers both).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use futures_util::Stream;
 use serde_json::Value;
@@ -14,6 +14,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct Pager<T> {
     client: Client,
     next: Option<String>,
+    /// Every page requested so far: a link back to one of them would page forever.
+    seen: HashSet<String>,
     buffer: VecDeque<T>,
     read: fn(Value) -> Option<T>,
 }
@@ -29,6 +31,7 @@ impl<T: Send + 'static> Pager<T> {
         Pager {
             client,
             next: Some(first),
+            seen: HashSet::new(),
             buffer: VecDeque::new(),
             read,
         }
@@ -43,6 +46,7 @@ impl<T: Send + 'static> Pager<T> {
             let Some(target) = self.next.take() else {
                 return Ok(None);
             };
+            self.seen.insert(self.absolute(&target));
             let mut page = self.client.run(Call::get(target.clone(), true)).await?;
             let items = match page.data.get_mut("data").map(Value::take) {
                 Some(Value::Array(items)) => items,
@@ -57,7 +61,14 @@ impl<T: Send + 'static> Pager<T> {
             self.next = match page.data["links"]["next"].as_str() {
                 Some(link) if !link.is_empty() && !empty => {
                     let next = self.resolve(link)?;
-                    (next != target).then_some(next)
+                    if self.seen.contains(&self.absolute(&next)) {
+                        return Err(http::decode_error(
+                            &page,
+                            "links.next points to a page already read: the list would never end",
+                        )
+                        .with_code("pagination_cycle"));
+                    }
+                    Some(next)
                 }
                 _ => None,
             };
@@ -86,6 +97,15 @@ impl<T: Send + 'static> Pager<T> {
                 Err(error) => Some((Err(error), None)),
             }
         })
+    }
+
+    /// The URL a target is sent to (as the transport does), to recognise a page seen before.
+    fn absolute(&self, target: &str) -> String {
+        if target.starts_with("https://") || target.starts_with("http://") {
+            target.to_owned()
+        } else {
+            format!("{}{target}", self.client.config().environment.base_url())
+        }
     }
 
     /// `links.next` resolved against the base URL; other origins are refused (the Basic-auth

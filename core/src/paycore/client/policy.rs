@@ -51,7 +51,13 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
-        let jittered = base.mul_f64((self.jitter)().clamp(0.0, 1.0));
+        let factor = (self.jitter)();
+        let factor = if factor.is_nan() {
+            1.0
+        } else {
+            factor.clamp(0.0, 1.0)
+        };
+        let jittered = base.mul_f64(factor);
         retry_after.map_or(jittered, |after| after.max(jittered))
     }
 }
@@ -109,7 +115,11 @@ impl Attempt {
         kind != CallKind::Read
             && match self {
                 Attempt::Lost => true,
-                Attempt::Status { status, .. } => status == 400 || status == 429 || status >= 500,
+                // A redirect answered after the body was sent, 400 (some gateways say it for
+                // a failure after processing began), 429 and every 5xx: it may have landed.
+                Attempt::Status { status, .. } => {
+                    (300..400).contains(&status) || status == 400 || status == 429 || status >= 500
+                }
                 Attempt::NotSent | Attempt::Success => false,
             }
     }

@@ -309,12 +309,7 @@ fn check_kind(name: &str, kind: Kind, value: &Value) -> Result<()> {
             _ => wrong("an object"),
         },
         Kind::Url => match value.as_str() {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => Ok(()),
-            Some(_) => Err(Error::invalid(
-                name,
-                "invalid_url",
-                "must be an http(s) URL",
-            )),
+            Some(url) => crate::urls::check(url, name, crate::urls::UrlUse::Link).map(|_| ()),
             None => wrong("a URL string"),
         },
         Kind::DateTime => match value.as_str().map(DateTime::parse_from_rfc3339) {
