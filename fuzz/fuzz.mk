@@ -9,7 +9,7 @@
 #                 database (github.com) can be fetched. Part of `make test`.
 
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS ?= paycore_callback ecommpay_sign ecommpay_callback hpp sandbox_request
+FUZZ_TARGETS ?= paycore_callback ecommpay_sign ecommpay_callback hpp sandbox_request client_wire
 # No input may take more than 10 s (-timeout) or make the process exceed 2 GiB (-rss_limit_mb).
 FUZZ_FLAGS ?= -rss_limit_mb=2048 -timeout=10 -max_len=8192 -print_final_stats=1
 CARGO_FUZZ_VERSION := 0.13.2

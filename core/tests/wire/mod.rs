@@ -1,6 +1,8 @@
 //! A raw HTTP/1.1 server for the client's edge tests: each request gets whatever a script says,
 //! byte for byte (any status, headers, body, a trickle, a dropped or stalled connection), and
 //! every request line is logged. Creates commit to a small invoice store, as a gateway would.
+//! Shared by several test crates and the `client_wire` fuzz target, each using a part of it.
+#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -238,3 +240,5 @@ async fn read_request(
         buffer.extend_from_slice(&chunk[..n]);
     }
 }
+
+pub mod scenario;
