@@ -36,9 +36,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DEBUG = ROOT / "target" / "debug"
 
-# The faults: each rule fires on ~2.45% of API requests (its own seeded stream), so that about
-# 1 - (1 - p)^9 = 20% of requests get one. The delay outlasts the clients' request timeout.
-# malformed_json is not in the issue's list: a committed create whose answer is unreadable.
+# The faults: each rule fires on its own seeded stream with the same probability, so that
+# 1 - (1 - p)^len(KINDS) = 20% of API requests get one. The delay outlasts the clients' request
+# timeout. The last four are what a gateway does on a bad day after doing the work (issue 14):
+# malformed_json and wrong_shape commit and answer a 2xx that cannot be read; commit_5xx commits
+# and answers 502; late_commit drops the connection at once and commits 1.2 s later, after the
+# client's first lookup has found nothing.
 REQUEST_TIMEOUT_S = 1.0
 KINDS = [
     ("s500", {"status": 500}),
@@ -50,10 +53,17 @@ KINDS = [
     ("delay", {"delay_ms": 1500}),
     ("lost", "created_response_lost"),
     ("malformed", "malformed_json"),
+    # Only on creates: an empty list answered to a lookup is a lie no client can see through.
+    ("wrong_shape", {"type": "wrong_shape", "status": 201, "body": {"data": []}}, "POST /api/"),
+    ("commit_5xx", {"status": 502, "commit": True}),
+    ("late_commit", {"type": "late_commit", "commit_after_ms": 1200}),
 ]
 FAULT_SHARE = 0.20
 P_EACH = round(1 - (1 - FAULT_SHARE) ** (1 / len(KINDS)), 5)
-FAULTS = [{"id": name, "route": "/api/", "probability": P_EACH, "effect": effect} for name, effect in KINDS]
+FAULTS = [
+    {"id": kind[0], "route": kind[2] if len(kind) > 2 else "/api/", "probability": P_EACH, "effect": kind[1]}
+    for kind in KINDS
+]
 MAX_DELAY_S = 1.5
 
 CLIENTS = ["python-sync", "python-async", "node", "kotlin"]
@@ -217,7 +227,7 @@ def table(summaries: List[Dict[str, Any]]) -> str:
 
 def write_results(path: Path, args: argparse.Namespace, summaries: List[Dict[str, Any]], text: str) -> None:
     begin, end = "<!-- reliability:begin -->", "<!-- reliability:end -->"
-    kinds = ", ".join(name for name, _ in KINDS)
+    kinds = ", ".join(kind[0] for kind in KINDS)
     section = "\n".join([
         begin,
         "## Fault campaign (`make reliability`)",

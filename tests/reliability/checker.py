@@ -7,6 +7,8 @@ Per client:
   with `outcome_unknown` false and the invoice truly does not exist, or with `outcome_unknown`
   true and the client's lookup by reference_id settled it (found exactly the sandbox's invoice,
   or nothing when the sandbox has nothing);
+- the outcome flag is judged after every delayed request and late commit has landed (the campaign
+  waits for them): an error that said `outcome_unknown` false must have no invoice at the end;
 - every call within its deadline (plus a small scheduling slack);
 - callbacks: every order with an invoice ends in the expected final state, applied exactly once,
   after exactly `fail_first` refused deliveries, in the order the sandbox delivered them.
