@@ -726,8 +726,13 @@ impl State {
             .get("description")
             .and_then(Value::as_str)
             .map(str::to_owned);
+        // The documented body always carries the amount (docs §3.10); nothing documents a full
+        // refund by omission, so the sandbox refuses it as the core does: one rule everywhere.
         let requested = match attrs.get("amount") {
-            None | Some(Value::Null) => None,
+            None | Some(Value::Null) => {
+                errors.add("amount", crate::validate::NOT_BLANK);
+                None
+            }
             Some(v) => match polypay::Amount::from_json(v) {
                 Ok(a) if !a.is_zero() => Some(a),
                 Ok(_) => {

@@ -1039,13 +1039,17 @@ async fn refunds_partial_then_full() {
     );
     let r = api.post(&path, &refund(json!(20.5), json!("rf-3"))).await;
     assert_eq!(r.status, 201);
-    // No amount: the rest.
+    // No amount: refused, as the core refuses it (the documented body always has one).
     let r = api
         .post(
             &path,
             &json!({"data": {"type": "refund", "attributes": {"reference_id": "rf-4"}}}),
         )
         .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json["errors"]["amount"], "This value should not be blank.");
+    // The rest, by amount.
+    let r = api.post(&path, &refund(json!("49.5"), json!("rf-4"))).await;
     assert_eq!(r.status, 201);
     assert_eq!(r.json["data"]["attributes"]["amount"].to_string(), "49.5");
     let inv = api.invoice(&id).await;
