@@ -2,6 +2,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const express = require('express');
 const { startSandbox, clientOptions, uniqueRef } = require('./helpers');
 const { PayCoreClient, ConfigurationError } = require('..');
@@ -17,6 +18,40 @@ const events = [];
 const raws = [];
 const ecommpayEvents = [];
 const errors = [];
+// Routes whose handler fails or waits (signed with polypay/testing, no sandbox needed).
+const HANDLER_SECRET = 'sk_test_express_handlers';
+const pending = new Map(); // invoice id -> { release, fail } of a handler awaiting the test
+const completed = []; // invoice ids whose async handler ran to its end
+const finishedAfterHandler = new Map(); // invoice id -> handler had completed when the response finished
+const calls = []; // every handler invocation (invoice id)
+let plainAppUrl; // an Express app without an error middleware (Express's own final handler)
+let plainServer;
+let bareUrl; // a bare node:http server: no `next`
+let bareServer;
+const unhandled = [];
+process.on('unhandledRejection', (reason) => { unhandled.push(reason); });
+
+class DatabaseError extends Error {}
+
+function waitingHandler(event) {
+  calls.push(event.id);
+  return new Promise((resolve, reject) => {
+    pending.set(event.id, { release: resolve, fail: reject });
+  }).then(() => { completed.push(event.id); });
+}
+
+function watchFinish(req, res, next) {
+  res.on('finish', () => {
+    const id = req.polypayEvent?.id;
+    if (id) finishedAfterHandler.set(id, completed.includes(id));
+  });
+  next();
+}
+
+async function listen(app) {
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
 
 before(async () => {
   const app = express();
@@ -33,12 +68,43 @@ before(async () => {
   app.post('/ecommpay/callback', express.raw({ type: '*/*' }), ecommpayCallback({ secretKey: ECOMMPAY_SECRET, handler: (cb) => { ecommpayEvents.push(cb); } }));
   app.use('/parsed', express.json());
   app.post('/parsed/callback', paycoreCallback({ secretKey: secret, handler: () => {} }));
+  app.post('/handlers/waiting', watchFinish, express.raw({ type: '*/*' }),
+    paycoreCallback({ secretKey: HANDLER_SECRET, handler: waitingHandler }));
+  app.post('/handlers/sync-throws', paycoreCallback({
+    secretKey: HANDLER_SECRET,
+    handler: (e) => { calls.push(e.id); throw new DatabaseError(`sync failure for ${e.id}`); },
+  }));
+  app.post('/handlers/ecommpay-rejects', express.raw({ type: '*/*' }), ecommpayCallback({
+    secretKey: ECOMMPAY_SECRET,
+    handler: async (cb) => { calls.push(cb.paymentId); await new Promise((r) => setTimeout(r, 5)); throw new DatabaseError('db down'); },
+  }));
+  // A rejection Express would read as "carry on" ('route' skips to the next route, which would
+  // answer 200): the middleware must still report an error.
+  app.post('/handlers/odd-rejection', paycoreCallback({
+    secretKey: HANDLER_SECRET,
+    handler: async (e) => { calls.push(e.id); throw e.invoice.referenceId === 'undefined' ? undefined : 'route'; },
+  }));
+  app.post('/handlers/odd-rejection', (req, res) => res.status(200).send('fell through'));
   app.use((err, req, res, next) => { // eslint-disable-line no-unused-vars
     errors.push(err);
     res.status(500).send(err.message);
   });
-  server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-  appUrl = `http://127.0.0.1:${server.address().port}`;
+  ({ server, url: appUrl } = await listen(app));
+
+  // No error middleware: Express's final handler turns next(err) into the response.
+  const plain = express();
+  plain.set('env', 'production'); // Express's final handler then answers without the stack
+  plain.post('/paycore', paycoreCallback({ secretKey: HANDLER_SECRET, handler: waitingHandler }));
+  plain.post('/ecommpay', ecommpayCallback({
+    secretKey: ECOMMPAY_SECRET, handler: async () => { throw new DatabaseError('db down'); },
+  }));
+  ({ server: plainServer, url: plainAppUrl } = await listen(plain));
+
+  // A bare node:http server calls the middleware without `next`.
+  const bareMiddleware = paycoreCallback({ secretKey: HANDLER_SECRET, handler: waitingHandler });
+  bareServer = http.createServer((req, res) => bareMiddleware(req, res));
+  await new Promise((resolve) => bareServer.listen(0, '127.0.0.1', resolve));
+  bareUrl = `http://127.0.0.1:${bareServer.address().port}`;
   sb = await startSandbox(['--callback-url', `${appUrl}/paycore/callback`, '--time-scale', '0.01']);
   secret = sb.config.paycore.secret_key_test;
   client = new PayCoreClient(clientOptions(sb));
@@ -46,7 +112,10 @@ before(async () => {
 
 after(async () => {
   await sb.stop();
-  await new Promise((r) => server.close(r));
+  for (const s of [server, plainServer, bareServer]) {
+    s.closeAllConnections?.();
+    await new Promise((r) => s.close(r));
+  }
 });
 
 async function waitFor(predicate, ms = 10000) {
@@ -144,4 +213,120 @@ test('polypay/testing builders produce bodies the core verifies', () => {
   const cb = ecommpay.verifyCallback(ec.body, 's3');
   assert.equal(cb.paymentStatus, 'decline');
   assert.equal(cb.isSuccess, false);
+});
+
+// --- handler outcomes: 200 only after the handler settled, errors never acknowledged ------------
+
+function signed(options = {}) {
+  return testing.paycoreCallback({ secretKey: HANDLER_SECRET, status: 'processed', amount: '7.00', ...options });
+}
+
+// A request the middleware never answers fails the test (after 10 s) instead of hanging it.
+function post(url, cb) {
+  return fetch(url, { method: 'POST', headers: cb.headers, body: cb.body, signal: AbortSignal.timeout(10000) });
+}
+
+// Resolves with 'pending' when `promise` has not settled within `ms`.
+function within(promise, ms) {
+  return Promise.race([promise.then(() => 'settled', () => 'settled'), new Promise((r) => setTimeout(() => r('pending'), ms))]);
+}
+
+test('an async handler that resolves: 200 only after its promise resolved, called once', async () => {
+  const cb = signed();
+  const id = JSON.parse(cb.body).data.id;
+  const response = post(`${appUrl}/handlers/waiting`, cb);
+  const waiting = await waitFor(() => pending.get(id));
+  assert.equal(await within(response, 200), 'pending', 'answered before the handler resolved');
+  waiting.release();
+  const res = await response;
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'OK');
+  assert.deepEqual(calls.filter((c) => c === id), [id]);
+  assert.ok(completed.includes(id));
+  assert.equal(finishedAfterHandler.get(id), true, 'the response finished before the handler completed');
+});
+
+test('an async handler that rejects: next(err) with its error, Express answers 500', async () => {
+  const cb = signed();
+  const id = JSON.parse(cb.body).data.id;
+  const before = errors.length;
+  const response = post(`${appUrl}/handlers/waiting`, cb);
+  const waiting = await waitFor(() => pending.get(id));
+  assert.equal(await within(response, 100), 'pending');
+  const failure = new DatabaseError('db down');
+  waiting.fail(failure);
+  const res = await response;
+  assert.equal(res.status, 500);
+  assert.equal(errors.length, before + 1);
+  assert.equal(errors[before], failure, 'next() did not receive the handler\'s own error');
+  assert.ok(!completed.includes(id));
+});
+
+test('a sync handler that throws: next(err), 500', async () => {
+  const cb = signed();
+  const id = JSON.parse(cb.body).data.id;
+  const before = errors.length;
+  const res = await post(`${appUrl}/handlers/sync-throws`, cb);
+  assert.equal(res.status, 500);
+  assert.equal(await res.text(), `sync failure for ${id}`);
+  assert.ok(errors[before] instanceof DatabaseError);
+  assert.deepEqual(calls.filter((c) => c === id), [id]);
+});
+
+test('an async ecommpay handler that rejects: 500', async () => {
+  const { body } = testing.ecommpayCallback({ secretKey: ECOMMPAY_SECRET, projectId: 112, paymentId: 'order-rejects' });
+  const before = errors.length;
+  const res = await fetch(`${appUrl}/handlers/ecommpay-rejects`, { method: 'POST', body, signal: AbortSignal.timeout(10000) });
+  assert.equal(res.status, 500);
+  assert.ok(errors[before] instanceof DatabaseError);
+  assert.ok(calls.includes('order-rejects'));
+});
+
+test('a rejection with undefined or \'route\' still gives 500, never falls through to another route', async () => {
+  for (const referenceId of ['undefined', 'route']) {
+    const before = errors.length;
+    const res = await post(`${appUrl}/handlers/odd-rejection`, signed({ referenceId }));
+    assert.equal(res.status, 500, `rejection ${referenceId}`);
+    assert.notEqual(await res.text(), 'fell through');
+    assert.ok(errors[before] instanceof Error);
+    assert.match(errors[before].message, /callback handler failed with/);
+  }
+});
+
+test('without an error middleware, Express\'s final handler answers 500 (sync or async failure)', async () => {
+  const cb = signed();
+  const id = JSON.parse(cb.body).data.id;
+  const response = post(`${plainAppUrl}/paycore`, cb);
+  (await waitFor(() => pending.get(id))).fail(new DatabaseError('db down'));
+  const res = await response;
+  assert.equal(res.status, 500);
+  assert.doesNotMatch(await res.text(), /db down|DatabaseError/);
+  const { body } = testing.ecommpayCallback({ secretKey: ECOMMPAY_SECRET, projectId: 112 });
+  assert.equal((await fetch(`${plainAppUrl}/ecommpay`, { method: 'POST', body, signal: AbortSignal.timeout(10000) })).status, 500);
+  // A bad signature there is still the middleware's own 400.
+  const bad = await post(`${plainAppUrl}/paycore`, { headers: cb.headers, body: cb.body.replace('7.00', '8.00') });
+  assert.equal(bad.status, 400);
+});
+
+test('a bare node:http server (no next): 200 after resolve, 500 after reject', async () => {
+  const ok = signed();
+  const okId = JSON.parse(ok.body).data.id;
+  const okResponse = post(bareUrl, ok);
+  const okWaiting = await waitFor(() => pending.get(okId));
+  assert.equal(await within(okResponse, 100), 'pending');
+  okWaiting.release();
+  assert.equal((await okResponse).status, 200);
+
+  const ko = signed();
+  const koId = JSON.parse(ko.body).data.id;
+  const koResponse = post(bareUrl, ko);
+  (await waitFor(() => pending.get(koId))).fail(new DatabaseError('db down'));
+  const res = await koResponse;
+  assert.equal(res.status, 500);
+  assert.equal(await res.text(), 'internal error');
+});
+
+test('no unhandled rejection from any of the above', async () => {
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(unhandled, []);
 });

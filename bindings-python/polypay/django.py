@@ -15,12 +15,19 @@
             Order.objects.filter(ref=event.reference_id).update(paid=True)
 
     @ecommpay_callback
-    def ecommpay_webhook(request, callback):
-        ...
+    async def ecommpay_webhook(request, callback):     # async views work too
+        await Order.objects.filter(ref=callback.payment_id).aupdate(paid=callback.is_success)
 
 The decorated view is CSRF-exempt and POST-only. It answers 400 without calling your function
 when the signature is missing or wrong, and 200 only after your function returns (an exception
 gives Django's 500, so the gateway retries). Your function may return its own HttpResponse.
+
+``async def`` views are supported: the decorator then returns an async view (Django runs it
+natively under ASGI, through ``async_to_sync`` under WSGI), awaits your coroutine and answers
+200 only once it has completed; an exception it raises gives 500, as for a sync view. A callable
+that is not an ``async def`` but returns an awaitable must be marked with
+``asgiref.sync.markcoroutinefunction``; unmarked, the view refuses it with a ``TypeError`` (500,
+so the callback is retried, never silently dropped).
 
 Verification always uses ``request.body``, the raw bytes. Never verify ``request.data``
 (Django REST framework) or ``json.loads(...)`` output re-serialised: a re-encoded body (key
@@ -32,11 +39,18 @@ webhook bug. With DRF, decorate a plain Django view, or read ``request.body`` be
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar, Union
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+)
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -44,11 +58,25 @@ from . import ecommpay as _ecommpay
 from . import paycore as _paycore
 from .errors import InvalidArgumentError, SignatureVerificationError
 
+try:  # asgiref >= 3.6 (Django >= 4.2): also recognises markcoroutinefunction()-marked callables
+    from asgiref.sync import iscoroutinefunction as _iscoroutinefunction
+    from asgiref.sync import markcoroutinefunction as _markcoroutinefunction
+except ImportError:  # pragma: no cover - older asgiref (Django 3.2 to 4.1)
+    _iscoroutinefunction = inspect.iscoroutinefunction
+
+    def _markcoroutinefunction(func: Any) -> Any:
+        return func
+
+
 __all__ = ["paycore_callback", "ecommpay_callback"]
 
 logger = logging.getLogger("polypay")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Verifies request.body and returns the verified object; raises SignatureVerificationError or
+# InvalidArgumentError when the callback must be refused.
+_Verify = Callable[[HttpRequest], Any]
 
 
 def _setting(explicit: Optional[str], name: str) -> str:
@@ -66,28 +94,108 @@ def _finish(result: Any) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
+def _verified(verify: _Verify, request: HttpRequest, label: str) -> Union[Any, HttpResponse]:
+    """The verified event, or the 400 response refusing the callback."""
+    try:
+        return verify(request)
+    except (SignatureVerificationError, InvalidArgumentError) as error:
+        logger.warning("%s callback refused: %s", label, error.code)
+        return HttpResponseBadRequest("invalid callback", content_type="text/plain")
+
+
+def _handler_failed(label: str, event: Any, error: BaseException) -> None:
+    # The event's id and the exception's type only: never the body, the signature or the
+    # exception's message (they may carry customer data). Django logs the traceback with the
+    # error response ("django.request"), and an error status makes the gateway retry.
+    ident = getattr(event, "id", None) or getattr(event, "payment_id", None)
+    logger.error(
+        "%s callback %s not acknowledged: the handler raised %s",
+        label,
+        ident,
+        type(error).__name__,
+    )
+
+
+def _not_allowed(request: HttpRequest) -> HttpResponse:
+    # What django.views.decorators.http.require_POST does (done here for async views because
+    # Django < 5.0 has no async-aware require_POST / csrf_exempt).
+    response = HttpResponseNotAllowed(["POST"])
+    log_response(
+        "Method Not Allowed (%s): %s",
+        request.method,
+        request.path,
+        response=response,
+        request=request,
+    )
+    return response
+
+
+def _decorate(func: Callable[..., Any], verify: _Verify, label: str) -> Callable[..., Any]:
+    if _iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "POST":
+                return _not_allowed(request)
+            event = _verified(verify, request, label)
+            if isinstance(event, HttpResponse):
+                return event
+            try:
+                result = await func(request, event, *args, **kwargs)
+            except Exception as error:
+                _handler_failed(label, event, error)
+                raise
+            return _finish(result)
+
+        async_view.csrf_exempt = True  # type: ignore[attr-defined]
+        # Already an `async def`; the mark also survives a pass-through decorator stacked on
+        # top with functools.wraps (Django < 5.0's own), so Django still awaits the view.
+        return _markcoroutinefunction(async_view)  # type: ignore[no-any-return]
+
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(func)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        event = _verified(verify, request, label)
+        if isinstance(event, HttpResponse):
+            return event
+        try:
+            result = func(request, event, *args, **kwargs)
+        except Exception as error:
+            _handler_failed(label, event, error)
+            raise
+        if inspect.isawaitable(result):
+            # An async handler this decorator could not recognise (not an `async def`, not
+            # marked): answering 200 would drop the callback without running it.
+            if inspect.iscoroutine(result):
+                result.close()
+            name = getattr(func, "__qualname__", type(func).__qualname__)
+            refused = TypeError(
+                f"the {label} callback view {name} returned an awaitable: declare it "
+                "`async def`, or mark it with asgiref.sync.markcoroutinefunction, so that the "
+                "decorator awaits it"
+            )
+            _handler_failed(label, event, refused)
+            raise refused
+        return _finish(result)
+
+    return view  # type: ignore[no-any-return]
+
+
 def paycore_callback(
     view: Optional[F] = None, *, secret_key: Optional[str] = None
 ) -> Any:
-    """Decorates ``view(request, event)``: ``event`` is the verified PaymentInvoice,
-    PayoutInvoice or CallbackEvent. The secret comes from ``secret_key`` or
-    ``settings.POLYPAY_PAYCORE_SECRET_KEY``."""
+    """Decorates ``view(request, event)`` (a function or an ``async def``): ``event`` is the
+    verified PaymentInvoice, PayoutInvoice or CallbackEvent. The secret comes from
+    ``secret_key`` or ``settings.POLYPAY_PAYCORE_SECRET_KEY``."""
+
+    def verify(request: HttpRequest) -> Any:
+        secret = _setting(secret_key, "POLYPAY_PAYCORE_SECRET_KEY")
+        signature = request.headers.get("X-Signature", "")
+        return _paycore.verify_callback(request.body, signature, secret)
 
     def decorate(func: F) -> F:
-        @csrf_exempt
-        @require_POST
-        @functools.wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            secret = _setting(secret_key, "POLYPAY_PAYCORE_SECRET_KEY")
-            signature = request.headers.get("X-Signature", "")
-            try:
-                event = _paycore.verify_callback(request.body, signature, secret)
-            except (SignatureVerificationError, InvalidArgumentError) as error:
-                logger.warning("PayCore callback refused: %s", error.code)
-                return HttpResponseBadRequest("invalid callback", content_type="text/plain")
-            return _finish(func(request, event, *args, **kwargs))
-
-        return wrapper  # type: ignore[return-value]
+        return _decorate(func, verify, "PayCore")  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
 
@@ -95,22 +203,15 @@ def paycore_callback(
 def ecommpay_callback(
     view: Optional[F] = None, *, secret_key: Optional[str] = None
 ) -> Any:
-    """Decorates ``view(request, callback)``: ``callback`` is the verified EcommpayCallback.
-    The secret comes from ``secret_key`` or ``settings.POLYPAY_ECOMMPAY_SECRET_KEY``."""
+    """Decorates ``view(request, callback)`` (a function or an ``async def``): ``callback`` is
+    the verified EcommpayCallback. The secret comes from ``secret_key`` or
+    ``settings.POLYPAY_ECOMMPAY_SECRET_KEY``."""
+
+    def verify(request: HttpRequest) -> Any:
+        secret = _setting(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY")
+        return _ecommpay.verify_callback(request.body, secret)
 
     def decorate(func: F) -> F:
-        @csrf_exempt
-        @require_POST
-        @functools.wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            secret = _setting(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY")
-            try:
-                callback = _ecommpay.verify_callback(request.body, secret)
-            except (SignatureVerificationError, InvalidArgumentError) as error:
-                logger.warning("ecommpay callback refused: %s", error.code)
-                return HttpResponseBadRequest("invalid callback", content_type="text/plain")
-            return _finish(func(request, callback, *args, **kwargs))
-
-        return wrapper  # type: ignore[return-value]
+        return _decorate(func, verify, "ecommpay")  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
