@@ -19,11 +19,13 @@ from .errors import (
     InvalidArgumentTypeError,
     MethodNotAllowedError,
     NotFoundError,
+    OperationCancelledError,
     PermissionDeniedError,
     PolypayError,
     RateLimitError,
     SignatureVerificationError,
     ValidationError,
+    cancelled_call_error,
 )
 
 if TYPE_CHECKING:
@@ -109,6 +111,8 @@ __all__ = [
     "APIResponseError",
     "APIConnectionError",
     "APITimeoutError",
+    "OperationCancelledError",
+    "cancelled_call_error",
     "SignatureVerificationError",
     "ConfigurationError",
     "PaymentInvoice",

@@ -1,12 +1,14 @@
 """Stubs of the native module (kept honest by `python -m mypy.stubtest polypay._native`).
 Internal: use the public API in `polypay`, `polypay.ecommpay` and `polypay.paycore`."""
 
-from typing import Any, Awaitable, Dict, Mapping, Optional, Tuple, Union, final
+import asyncio
+from typing import Any, Dict, Mapping, Optional, Tuple, Union, final
 
 _Body = Union[bytes, bytearray, memoryview, str]
 _Native = Dict[str, Any]
 
 __all__ = [
+    "CancelToken",
     "EcommpayCallback",
     "EcommpayGate",
     "EcommpayOperation",
@@ -110,9 +112,18 @@ class EcommpayGate:
     def verify_callback(self, body: _Body) -> EcommpayCallback: ...
 
 @final
+class CancelToken:
+    """Fires the cancellation of the async calls (or pager) it was passed to."""
+
+    def __new__(cls) -> "CancelToken": ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+@final
 class NativePager:
     def next(self) -> Optional[_Native]: ...
-    def next_async(self) -> Awaitable[Optional[_Native]]: ...
+    def next_async(self) -> "asyncio.Future[Optional[_Native]]": ...
 
 @final
 class NativeClient:
@@ -125,9 +136,9 @@ class NativeClient:
         secret_key: Optional[str] = None,
         env: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 60.0,
-        request_timeout: float = 30.0,
-        connect_timeout: float = 10.0,
+        timeout: float = ...,  # 60 s (the whole call, retries included)
+        request_timeout: float = ...,  # 30 s
+        connect_timeout: float = ...,  # 10 s
         max_retries: int = 2,
         user_agent: Optional[str] = None,
     ) -> "NativeClient": ...
@@ -143,13 +154,19 @@ class NativeClient:
         self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
     ) -> Optional[_Native]: ...
     def call_async(
-        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
-    ) -> Awaitable[Optional[_Native]]: ...
+        self,
+        op: str,
+        arg: Any,
+        extra: Any = None,
+        timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> "asyncio.Future[Optional[_Native]]": ...
     def list(
         self,
         kind: str,
         reference_id: Optional[str] = None,
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
+        cancel: Optional[CancelToken] = None,
     ) -> NativePager: ...
     def verify_callback(self, body: _Body, signature: str) -> _Native: ...

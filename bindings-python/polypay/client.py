@@ -4,17 +4,22 @@ which survives ``fork()`` (gunicorn ``--preload``, Celery prefork).
 
 Nothing lost, nothing doubled: creates carry a ``reference_id`` (generated when omitted) and are
 reconciled by it after an unknown outcome; reads are retried on 429/5xx/timeouts within the
-call's ``timeout`` (the whole deadline, retries included)."""
+call's ``timeout`` (the whole deadline, retries included).
+
+Cancelling an async call (``task.cancel()``, ``asyncio.wait_for``/``asyncio.timeout``, a
+TaskGroup) stops it at once and raises ``asyncio.CancelledError`` whose ``__cause__`` is the
+call's :class:`~polypay.OperationCancelledError`, with the create's ``reference_id`` and
+``outcome_unknown`` (see :func:`polypay.cancelled_call_error`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from decimal import Decimal
 from typing import (
     Any,
     AsyncIterator,
-    Awaitable,
     Dict,
     Iterator,
     Mapping,
@@ -24,6 +29,7 @@ from typing import (
 )
 
 from . import _native
+from .errors import OperationCancelledError, cancelled_call_error
 from .models import (
     Balances,
     CallbackEvent,
@@ -293,12 +299,77 @@ def _iterate(pager: Any) -> Iterator[Any]:
         yield _build(item)
 
 
-async def _aiterate(pager: Any) -> AsyncIterator[Any]:
+async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
     while True:
-        item = await pager.next_async()
+        item = await _cancellable("list", pager.next_async(), token)
         if item is None:
             return
         yield _build(item)
+
+
+# Once its token fires, a native call ends at once (the core stops waiting on the network and
+# answers `cancelled`); this only bounds the wait for that answer should it not come.
+_CANCEL_GRACE = 1.0
+
+# Operations that a cancellation may leave done on the gateway.
+_WRITES = frozenset(
+    {
+        "create_payment_invoice_public",
+        "create_payment_invoice",
+        "create_payout_invoice",
+        "refund_payment_invoice",
+    }
+)
+
+
+async def _cancellable(op: str, future: "asyncio.Future[Any]", token: Any) -> Any:
+    """Awaits a native call. When the awaiting task is cancelled, the call is not dropped (that
+    would lose what it knows): its token fires, the core ends it with a ``cancelled`` error
+    that keeps the facts, and the task's ``CancelledError`` is raised with that error as its
+    ``__cause__``. It stays a plain ``CancelledError``, the only class that ``asyncio.timeout``
+    and ``TaskGroup`` (Python 3.11, 3.12) treat as cancellation."""
+    try:
+        # The shield keeps asyncio from cancelling the native future, which would drop the call.
+        return await asyncio.shield(future)
+    except asyncio.CancelledError as cancelled:
+        error = await _ended_by_cancel(op, future, token)
+        if error is None:
+            raise
+        raise cancelled from error
+
+
+async def _ended_by_cancel(
+    op: str, future: "asyncio.Future[Any]", token: Any
+) -> Optional[BaseException]:
+    """Fires the call's token and returns the error the call ended with."""
+    token.cancel()
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + _CANCEL_GRACE
+    while not future.done() and loop.time() < give_up:
+        try:
+            await asyncio.wait((future,), timeout=give_up - loop.time())
+        except asyncio.CancelledError:
+            # Cancelled again while the call stops: anyio's scopes cancel the task until it
+            # leaves them. Keep waiting (the grace bounds it); the task ends cancelled anyway.
+            pass
+    if not future.done() or future.cancelled():
+        return None
+    error = future.exception()
+    if error is not None:
+        return error  # normally the core's OperationCancelledError
+    # The call completed just before the cancellation reached the task: its result is lost
+    # with the task, so say what a cancelled call says, the reference_id of what it did.
+    result = _build(future.result())
+    write = op in _WRITES
+    return OperationCancelledError(
+        "the call was cancelled after it completed; its result was discarded"
+        + (": find it by reference_id" if write else ""),
+        kind="cancelled",
+        code="cancelled",
+        retryable=True,
+        outcome_unknown=write,
+        reference_id=getattr(result, "reference_id", None),
+    )
 
 
 class AsyncPayCoreClient(_Base):
@@ -311,9 +382,13 @@ class AsyncPayCoreClient(_Base):
         self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
     ) -> Any:
         started = time.perf_counter()
+        token = _native.CancelToken()
         try:
-            future: Awaitable[Any] = self._native.call_async(op, arg, extra, timeout)
-            result = _build(await future)
+            future = self._native.call_async(op, arg, extra, timeout, token)
+            result = _build(await _cancellable(op, future, token))
+        except asyncio.CancelledError as cancelled:
+            _log_failed(op, started, cancelled_call_error(cancelled) or cancelled)
+            raise
         except Exception as error:
             _log_failed(op, started, error)
             raise
@@ -381,7 +456,9 @@ class AsyncPayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PaymentInvoice]:
-        return _aiterate(self._native.list("payment_invoices", reference_id, page_size, timeout))
+        token = _native.CancelToken()
+        pager = self._native.list("payment_invoices", reference_id, page_size, timeout, token)
+        return _aiterate(pager, token)
 
     async def refund_payment_invoice(
         self,
@@ -423,12 +500,16 @@ class AsyncPayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PayoutInvoice]:
-        return _aiterate(self._native.list("payout_invoices", reference_id, page_size, timeout))
+        token = _native.CancelToken()
+        pager = self._native.list("payout_invoices", reference_id, page_size, timeout, token)
+        return _aiterate(pager, token)
 
     def list_payment_services(
         self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
     ) -> AsyncIterator[PaymentService]:
-        return _aiterate(self._native.list("payment_services", None, page_size, timeout))
+        token = _native.CancelToken()
+        pager = self._native.list("payment_services", None, page_size, timeout, token)
+        return _aiterate(pager, token)
 
     async def get_payment_service(
         self, id: str, *, timeout: Optional[float] = None

@@ -5,6 +5,11 @@ machine-readable), ``argument`` (the argument or parameter path concerned), ``ht
 ``request_id``, ``body`` (the gateway's answer as received), ``retryable`` and
 ``outcome_unknown`` (a create may have happened: reconcile by ``reference_id``).
 
+A cancelled asyncio call (``task.cancel()``, ``asyncio.wait_for``/``asyncio.timeout``, a
+TaskGroup) raises ``asyncio.CancelledError`` as asyncio expects, with the call's
+:class:`OperationCancelledError` (``reference_id``, ``outcome_unknown``) as its ``__cause__``;
+:func:`cancelled_call_error` finds it.
+
 Invalid arguments raise :class:`InvalidArgumentError` (a ``ValueError``) or
 :class:`InvalidArgumentTypeError` (a ``TypeError``), whose message names the argument.
 The core's error kinds map to these classes in :func:`_from_core`, the only place that does it.
@@ -29,8 +34,10 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseError",
+    "OperationCancelledError",
     "SignatureVerificationError",
     "ConfigurationError",
+    "cancelled_call_error",
 ]
 
 
@@ -182,6 +189,58 @@ class APITimeoutError(APIConnectionError):
     kind = "timeout"
 
 
+class OperationCancelledError(PolypayError):
+    """The call was cancelled: its asyncio task was cancelled (``task.cancel()``, an
+    ``asyncio.wait_for`` or ``asyncio.timeout`` that expired, a TaskGroup or anyio scope that
+    cancelled it).
+
+    It keeps the facts: ``reference_id`` (for a create, the one sent, generated if you gave
+    none) and ``outcome_unknown`` (True when the request may have reached the gateway: find it
+    later by ``reference_id``; False when nothing was sent).
+
+    asyncio needs cancellation to surface as ``asyncio.CancelledError`` itself (``asyncio.timeout``
+    and ``TaskGroup`` of Python 3.11 and 3.12 recognise only that exact class), so this error is
+    not raised on its own: it is the ``__cause__`` of the ``CancelledError`` the call raises (and
+    so in the chain of the ``TimeoutError`` of ``wait_for``/``timeout``). Get it with
+    :func:`cancelled_call_error`; a bare ``except PolypayError`` does not see cancellations,
+    which must propagate."""
+
+    kind = "cancelled"
+
+
+def cancelled_call_error(error: BaseException) -> Optional[PolypayError]:
+    """The polypay error of a call ended by cancellation, from the exception that reached you:
+    the ``asyncio.CancelledError`` of a cancelled task, or the ``TimeoutError`` of
+    ``asyncio.wait_for``/``asyncio.timeout``. Normally an :class:`OperationCancelledError`
+    (another polypay error when the call failed just before it was cancelled); None when the
+    exception does not come from a cancelled polypay call. ::
+
+        try:
+            invoice = await client.create_payment_invoice(...)
+        except asyncio.CancelledError as cancelled:
+            facts = polypay.cancelled_call_error(cancelled)
+            if facts is not None and facts.outcome_unknown:
+                remember_to_reconcile(facts.reference_id)
+            raise  # always: the task was asked to stop
+    """
+    import asyncio  # here: `import polypay` stays cheap for callback-only processes
+
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, asyncio.CancelledError):
+            if isinstance(current.__cause__, PolypayError):
+                return current.__cause__
+            # asyncio re-raises a task's cancellation as a new CancelledError whose
+            # __context__ is the one the task raised (Python 3.9 and 3.10).
+            current = current.__cause__ or current.__context__
+        else:
+            # wait_for and timeout raise TimeoutError from the CancelledError.
+            current = current.__cause__
+    return None
+
+
 _BY_KIND = {
     "configuration": ConfigurationError,
     "signature": SignatureVerificationError,
@@ -196,6 +255,7 @@ _BY_KIND = {
     "decode": APIResponseError,
     "connection": APIConnectionError,
     "timeout": APITimeoutError,
+    "cancelled": OperationCancelledError,
 }
 
 # Raised by the binding for a Python value of the wrong type (TypeError); every core

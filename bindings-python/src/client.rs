@@ -6,14 +6,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use polypay::paycore::client::{
-    Config, ListOptions, Pager, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
-    RefundRequest, Response, RetryPolicy, Secret,
+    timeout_from_secs, Config, ListOptions, Pager, PaymentInvoiceRequest, PayoutInvoiceRequest,
+    PrerequestRequest, RefundRequest, Response, RetryPolicy, Secret,
 };
 use polypay::paycore::model::{Balances, PaymentService, Prerequest, Refund};
 use polypay::paycore::{Client, Environment, PaymentInvoice, PayoutInvoice};
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBool, PyString};
 use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 use crate::convert::{body_bytes, to_object, Floats};
 use crate::errors::{to_pyerr, IntoPyResult};
@@ -135,14 +137,84 @@ fn build_op(
     })
 }
 
-fn seconds(value: f64, name: &str) -> PyResult<Duration> {
-    if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
-        return Err(crate::errors::value_error(
-            name,
-            format!("{name} must be a positive number of seconds (at most 86400), got {value}"),
-        ));
+/// A timeout argument as given, checked with its name by [`seconds`]: extracting it never fails,
+/// so that a wrong type is reported like a wrong value, naming the argument.
+pub enum Seconds {
+    Number(f64),
+    /// Not a real number (or a bool): the type's name.
+    Wrong(String),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Seconds {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let obj = obj.to_owned();
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(Seconds::Wrong("bool".into()));
+        }
+        Ok(match obj.extract::<f64>() {
+            Ok(value) => Seconds::Number(value),
+            // An int beyond a float's range is as far out of range as infinity.
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+                Seconds::Number(f64::INFINITY)
+            }
+            Err(_) => Seconds::Wrong(crate::convert::type_name(&obj)),
+        })
     }
-    Ok(Duration::from_secs_f64(value))
+}
+
+/// A user's timeout in seconds, checked by the core's one rule (NaN, negative, zero, infinite or
+/// more than a day: `InvalidArgumentError` naming the argument, never a panic).
+fn seconds(py: Python<'_>, value: Seconds, name: &str) -> PyResult<Duration> {
+    match value {
+        Seconds::Number(value) => timeout_from_secs(value, name).py_err(py),
+        Seconds::Wrong(type_name) => Err(crate::errors::type_error(
+            name,
+            format!("{name} must be a number of seconds (int or float), not {type_name}"),
+        )),
+    }
+}
+
+/// Fires the cancellation of one async call (or one async pager). `AsyncPayCoreClient` creates
+/// one per call and fires it when the awaiting task is cancelled: the core then ends the call
+/// with a `cancelled` error that keeps its facts (the create's `reference_id`, and
+/// `outcome_unknown` when the request may have reached the gateway), where dropping the Rust
+/// future would lose them.
+#[pyclass(module = "polypay._native", frozen)]
+pub struct CancelToken {
+    token: CancellationToken,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    fn new() -> Self {
+        CancelToken {
+            token: CancellationToken::new(),
+        }
+    }
+
+    /// Ends the calls bound to this token (idempotent, callable from any thread).
+    fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CancelToken(cancelled={})", self.token.is_cancelled())
+    }
+}
+
+fn bind_cancel(client: Client, cancel: Option<&Bound<'_, CancelToken>>) -> Client {
+    match cancel {
+        Some(token) => client.with_cancel(token.get().token.clone()),
+        None => client,
+    }
 }
 
 #[pyclass(module = "polypay._native", frozen)]
@@ -154,7 +226,7 @@ pub struct NativeClient {
 impl NativeClient {
     /// The core client of this process generation (rebuilt in a forked child: the parent's
     /// connection pool belongs to a runtime that does not exist there).
-    fn client(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Client> {
+    fn client(&self, py: Python<'_>, timeout: Option<Seconds>) -> PyResult<Client> {
         let generation = runtime::generation();
         let client = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -165,7 +237,7 @@ impl NativeClient {
             state.1.clone()
         };
         Ok(match timeout {
-            Some(t) => client.with_deadline(seconds(t, "timeout")?),
+            Some(t) => client.with_deadline(seconds(py, t, "timeout")?),
             None => client,
         })
     }
@@ -179,7 +251,8 @@ fn opt_secret(value: Option<String>) -> Option<Secret> {
 impl NativeClient {
     #[new]
     #[pyo3(signature = (*, public_key=None, account_id=None, api_key=None, secret_key=None,
-        env=None, base_url=None, timeout=60.0, request_timeout=30.0, connect_timeout=10.0,
+        env=None, base_url=None, timeout=Seconds::Number(60.0),
+        request_timeout=Seconds::Number(30.0), connect_timeout=Seconds::Number(10.0),
         max_retries=2, user_agent=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -190,9 +263,9 @@ impl NativeClient {
         secret_key: Option<Bound<'_, PyString>>,
         env: Option<&str>,
         base_url: Option<&str>,
-        timeout: f64,
-        request_timeout: f64,
-        connect_timeout: f64,
+        timeout: Seconds,
+        request_timeout: Seconds,
+        connect_timeout: Seconds,
         max_retries: u32,
         user_agent: Option<String>,
     ) -> PyResult<Self> {
@@ -207,9 +280,9 @@ impl NativeClient {
         };
         config.api_key = opt_secret(key(api_key, "api_key")?);
         config.secret_key = opt_secret(key(secret_key, "secret_key")?);
-        config.deadline = seconds(timeout, "timeout")?;
-        config.request_timeout = seconds(request_timeout, "request_timeout")?;
-        config.connect_timeout = seconds(connect_timeout, "connect_timeout")?;
+        config.deadline = seconds(py, timeout, "timeout")?;
+        config.request_timeout = seconds(py, request_timeout, "request_timeout")?;
+        config.connect_timeout = seconds(py, connect_timeout, "connect_timeout")?;
         config.retry = RetryPolicy {
             max_retries,
             ..RetryPolicy::default()
@@ -255,7 +328,7 @@ impl NativeClient {
         op: &str,
         arg: &Bound<'_, PyAny>,
         extra: Option<&Bound<'_, PyAny>>,
-        timeout: Option<f64>,
+        timeout: Option<Seconds>,
     ) -> PyResult<Py<PyAny>> {
         let none = py.None().into_bound(py);
         let op = build_op(py, op, arg, extra.unwrap_or(&none))?;
@@ -264,34 +337,39 @@ impl NativeClient {
         out_to_py(py, result)
     }
 
-    /// The same as an awaitable.
-    #[pyo3(signature = (op, arg, extra=None, timeout=None))]
+    /// The same as an asyncio future. `cancel` (a `CancelToken`) ends the call with a
+    /// `cancelled` error that keeps its facts; cancelling the future itself drops the call
+    /// and loses them (`AsyncPayCoreClient` shields the future and fires the token instead).
+    #[pyo3(signature = (op, arg, extra=None, timeout=None, cancel=None))]
     fn call_async<'py>(
         &self,
         py: Python<'py>,
         op: &str,
         arg: &Bound<'py, PyAny>,
         extra: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
+        timeout: Option<Seconds>,
+        cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let none = py.None().into_bound(py);
         let op = build_op(py, op, arg, extra.unwrap_or(&none))?;
-        let client = self.client(py, timeout)?;
+        let client = bind_cancel(self.client(py, timeout)?, cancel);
         pyo3_async_runtimes::generic::future_into_py::<PolypayRuntime, _, _>(py, async move {
             let result = run(client, op).await;
             Python::attach(|py| out_to_py(py, result))
         })
     }
 
-    /// A lazy pager: `kind` is `payment_invoices`, `payout_invoices` or `payment_services`.
-    #[pyo3(signature = (kind, reference_id=None, page_size=None, timeout=None))]
+    /// A lazy pager: `kind` is `payment_invoices`, `payout_invoices` or `payment_services`;
+    /// `cancel` ends its page fetches (every later one too) with a `cancelled` error.
+    #[pyo3(signature = (kind, reference_id=None, page_size=None, timeout=None, cancel=None))]
     fn list(
         &self,
         py: Python<'_>,
         kind: &str,
         reference_id: Option<String>,
         page_size: Option<u32>,
-        timeout: Option<f64>,
+        timeout: Option<Seconds>,
+        cancel: Option<&Bound<'_, CancelToken>>,
     ) -> PyResult<NativePager> {
         if page_size == Some(0) {
             return Err(crate::errors::value_error(
@@ -299,7 +377,7 @@ impl NativeClient {
                 "page_size must be at least 1".into(),
             ));
         }
-        let client = self.client(py, timeout)?;
+        let client = bind_cancel(self.client(py, timeout)?, cancel);
         let options = ListOptions {
             reference_id,
             page_size,
