@@ -1,6 +1,7 @@
 //! `PayCoreClient`: the core async client. Network methods are `async` on the uniffi tokio
 //! runtime (Kotlin `suspend fun`, Swift `async throws`); request fields cross as JSON text.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,10 +18,16 @@ use crate::models::{
 };
 use crate::params;
 
-/// Client settings. Give `env` (`"sandbox"`, `"production"`) or `base_url`; keys as needed
-/// (public key for public calls, account id + API key for private calls, secret key for
-/// callbacks). Times are in seconds.
-#[derive(Debug, Clone, uniffi::Record)]
+/// Client settings. Give `base_url` (the local `polypay sandbox`, a white label) or `env`
+/// (`"paycore"`, `"corefy"`, `"paymega"`; the default is `"paycore"`); `base_url` wins when both
+/// are given. Keys as needed: public key for public calls, account id + API key for private
+/// calls, secret key for callbacks. Times are in seconds (more than 0, at most 86400).
+///
+/// `api_key` and `secret_key` never show: `Debug`/`Display` here, and so Kotlin `toString()` and
+/// Swift `description`/`debugDescription` (exported below), print `<redacted>` in their place;
+/// Swift's `dump`/`Mirror` are covered by `ClientOptions+Redacted.swift`.
+#[derive(Clone, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct ClientOptions {
     #[uniffi(default = None)]
     pub public_key: Option<String>,
@@ -47,15 +54,64 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
 }
 
+/// `Some(<redacted>)` or `None`: whether a secret is set shows, never its value.
+struct Redacted<'a>(&'a Option<String>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(_) => f.write_str("Some(<redacted>)"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("public_key", &self.public_key)
+            .field("account_id", &self.account_id)
+            .field("api_key", &Redacted(&self.api_key))
+            .field("secret_key", &Redacted(&self.secret_key))
+            .field("env", &self.env)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// The same text as `Debug` (Kotlin's `toString()` prefers `Display`).
+impl fmt::Display for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A time in seconds from the host (`ClientOptions` times, a call's `timeout`): NaN, infinite,
+/// zero, negative, over a day (1e19, 1e300) or below a nanosecond are `InvalidInput`
+/// (`invalid_timeout`), never a panic in `Duration::from_secs_f64`.
 fn seconds(value: f64, name: &str) -> Result<Duration> {
-    if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
+    const MAX: f64 = 86_400.0;
+    if !(value.is_finite() && value > 0.0 && value <= MAX) {
         return Err(PolypayError::invalid(
             name,
-            "invalid_value",
-            format!("{name} must be a positive number of seconds (at most 86400), got {value}"),
+            "invalid_timeout",
+            format!("{name} must be a number of seconds above 0 and at most 86400, got {value}"),
         ));
     }
-    Ok(Duration::from_secs_f64(value))
+    let duration = Duration::from_secs_f64(value);
+    if duration.is_zero() {
+        return Err(PolypayError::invalid(
+            name,
+            "invalid_timeout",
+            format!("{name} must be at least a nanosecond, got {value} seconds"),
+        ));
+    }
+    Ok(duration)
 }
 
 /// A PayCore API client: one connection pool, safe to share between threads and coroutines.
@@ -360,5 +416,113 @@ impl PayCoreClient {
     pub async fn balances(&self, timeout: Option<f64>) -> Result<Balances> {
         let r = self.with_timeout(timeout)?.balances().await?;
         Ok(Balances::new(&r.data, ResponseInfo::of(&r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const API_KEY: &str = "api_key_DO_NOT_SHOW_1234";
+    const SECRET_KEY: &str = "sk_test_DO_NOT_SHOW_5678";
+
+    fn options() -> ClientOptions {
+        ClientOptions {
+            public_key: Some("pk_test_visible".into()),
+            account_id: Some("coma_visible".into()),
+            api_key: Some(API_KEY.into()),
+            secret_key: Some(SECRET_KEY.into()),
+            env: None,
+            base_url: Some("http://127.0.0.1:9".into()),
+            timeout: 60.0,
+            request_timeout: 30.0,
+            connect_timeout: 10.0,
+            max_retries: 2,
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn debug_and_display_redact_the_keys() {
+        let options = options();
+        for text in [
+            format!("{options:?}"),
+            format!("{options:#?}"),
+            format!("{options}"),
+            options.to_string(),
+        ] {
+            assert!(!text.contains(API_KEY), "{text}");
+            assert!(!text.contains(SECRET_KEY), "{text}");
+            assert!(!text.contains("DO_NOT_SHOW"), "{text}");
+            assert!(text.contains("api_key: Some(<redacted>)"), "{text}");
+            assert!(text.contains("secret_key: Some(<redacted>)"), "{text}");
+            // What is not secret still shows, for debugging.
+            assert!(
+                text.contains("pk_test_visible") && text.contains("coma_visible"),
+                "{text}"
+            );
+        }
+        let none = ClientOptions {
+            api_key: None,
+            secret_key: None,
+            ..options
+        };
+        assert!(format!("{none:?}").contains("api_key: None, secret_key: None"));
+    }
+
+    #[test]
+    fn bad_times_are_invalid_input_never_a_panic() {
+        let bad = [
+            f64::NAN,
+            -f64::NAN,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-300,
+            f64::MIN_POSITIVE,
+            86_400.000_001,
+            1e19,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for value in bad {
+            let e = seconds(value, "timeout").unwrap_err();
+            assert!(
+                matches!(&e, PolypayError::InvalidInput { code, argument, .. }
+                    if code == "invalid_timeout" && argument.as_deref() == Some("timeout")),
+                "{value}: {e:?}"
+            );
+        }
+        assert_eq!(seconds(1.5, "t").unwrap(), Duration::from_millis(1500));
+        assert_eq!(seconds(86_400.0, "t").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(seconds(1e-9, "t").unwrap(), Duration::from_nanos(1));
+
+        let client = PayCoreClient::new(options()).unwrap();
+        for name in ["timeout", "request_timeout", "connect_timeout"] {
+            for value in bad {
+                let mut o = options();
+                match name {
+                    "timeout" => o.timeout = value,
+                    "request_timeout" => o.request_timeout = value,
+                    _ => o.connect_timeout = value,
+                }
+                let e = PayCoreClient::new(o).err().expect("refused");
+                assert_eq!(e.kind(), "invalid_input", "{name} {value}");
+                assert!(
+                    matches!(&e, PolypayError::InvalidInput { argument, .. } if argument.as_deref() == Some(name)),
+                    "{name} {value}: {e:?}"
+                );
+                assert!(!e.to_string().contains(API_KEY) && !e.to_string().contains(SECRET_KEY));
+            }
+            // The per-call timeout goes through the same check.
+            for value in bad {
+                assert_eq!(
+                    client.with_timeout(Some(value)).err().unwrap().kind(),
+                    "invalid_input"
+                );
+            }
+        }
     }
 }

@@ -159,7 +159,8 @@ fn hpp(
     Ok((params, env))
 }
 
-/// The hosted payment page URL (`env`: `"sandbox"`/`"production"`, or a `base_url`).
+/// The hosted payment page URL. The deployment is `base_url` (the local `polypay sandbox`, a
+/// white label) or `env` (`"paycore"`, `"corefy"`, `"paymega"`; default `"paycore"`).
 #[uniffi::export(default(env = None, base_url = None))]
 pub fn paycore_hpp_url(
     params_json: String,
@@ -170,7 +171,7 @@ pub fn paycore_hpp_url(
     Ok(params.url(&env)?)
 }
 
-/// The hosted payment page as an auto-submitting POST form.
+/// The hosted payment page as an auto-submitting POST form (`env`/`base_url` as for the URL).
 #[uniffi::export(default(env = None, base_url = None, button_label = "Pay"))]
 pub fn paycore_hpp_form(
     params_json: String,

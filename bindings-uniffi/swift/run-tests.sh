@@ -25,6 +25,11 @@ cp "$LIB" "$W/lib/"
 cp target/debug/polypay "$W/lib/polypay"
 rm -rf "$W/vectors" && cp -r tests/vectors "$W/vectors"
 rm -rf "$W/bad-input" && cp -r tests/bad-input "$W/bad-input"
+# Every README.md of bindings-uniffi/, folders kept: ReadmeTests checks their ```swift blocks.
+rm -rf "$W/readmes" && mkdir -p "$W/readmes"
+R=$(cd "$W/readmes" && pwd)
+(cd bindings-uniffi && find . \( -name target -o -name build -o -name '.*' ! -name . \) -prune -o \
+	-name README.md -type f -exec cp --parents {} "$R/" \;)
 # Sources replaced, .build kept (incremental builds across runs).
 rm -rf "$W/package/Sources" "$W/package/Tests"
 cp -r "$HERE/Package.swift" "$HERE/Sources" "$HERE/Tests" "$W/package/"
@@ -33,5 +38,5 @@ mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 trap 'umount "$ROOT/proc" 2>/dev/null || true' EXIT INT TERM
 chroot "$ROOT" /bin/sh -c 'cd /polypay/package && \
 	LD_LIBRARY_PATH=/polypay/lib POLYPAY_VECTORS=/polypay/vectors POLYPAY_BAD_INPUT=/polypay/bad-input \
-	POLYPAY_CLI=/polypay/lib/polypay \
+	POLYPAY_CLI=/polypay/lib/polypay POLYPAY_READMES=/polypay/readmes \
 	swift test -Xlinker -L/polypay/lib'

@@ -96,6 +96,11 @@ final class VectorsTests: XCTestCase {
             let id = c.str("id")!
             let params = c.str("params_json")!
             XCTAssertEqual(try paycoreHppUrl(paramsJson: params, env: c.str("env"), baseUrl: c.str("base_url")), c.str("url"), id)
+            if let refusal = c["form_error"] as? [String: Any] {
+                let e = expectError(id) { _ = try paycoreHppForm(paramsJson: params, env: c.str("env"), baseUrl: c.str("base_url")) }
+                XCTAssertEqual(e?.details.argument, refusal.str("argument"), id)
+                continue
+            }
             let form = try paycoreHppForm(paramsJson: params, env: c.str("env"), baseUrl: c.str("base_url"))
             let expected = c["form"] as! [String: Any]
             XCTAssertEqual(form.action, expected.str("action"), id)

@@ -28,3 +28,48 @@ fun JsonObject.bool(key: String): Boolean? = (this[key] as? JsonPrimitive)?.cont
 
 fun JsonObject.arr(key: String): JsonArray? = this[key] as? JsonArray
 
+
+/**
+ * `polypay sandbox` on a free port (the CLI from the `polypay.cli` system property), with its
+ * base URL and PayCore test keys from `--print-config`; [close] stops it.
+ */
+class Sandbox : AutoCloseable {
+    private val process: Process = ProcessBuilder(
+        System.getProperty("polypay.cli") ?: "../../target/debug/polypay",
+        "sandbox", "--port", "0", "--print-config", "--seed", "7",
+    ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+    private val config: JsonObject = Json.parseToJsonElement(
+        process.inputStream.bufferedReader().readLine() ?: error("the sandbox did not start"),
+    ).jsonObject
+    private val http = java.net.http.HttpClient.newHttpClient()
+
+    val baseUrl: String = config.str("base_url")!!
+    val keys: JsonObject = config["paycore"]!!.jsonObject
+    fun key(name: String): String = keys.str(name) ?: error("no $name in the sandbox config")
+
+    /** An admin call (`/__sandbox/...`), e.g. `admin("POST", "/faults", rule)`. */
+    fun admin(method: String, path: String, json: String? = null): String {
+        val body = if (json == null) java.net.http.HttpRequest.BodyPublishers.noBody() else java.net.http.HttpRequest.BodyPublishers.ofString(json)
+        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$baseUrl/__sandbox$path"))
+            .method(method, body)
+            .header("content-type", "application/json")
+            .build()
+        val response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() < 300) { "admin $method $path: ${response.statusCode()}" }
+        return response.body()
+    }
+
+    /** GET of any URL: status and body. */
+    fun get(url: String): Pair<Int, String> {
+        val response = http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString(),
+        )
+        return response.statusCode() to response.body()
+    }
+
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}

@@ -113,6 +113,12 @@ class VectorsTest {
         val cases = each("paycore_hpp.json") { c ->
             val params = c.str("params_json")!!
             assertEquals(c.str("url"), paycoreHppUrl(params, c.str("env"), c.str("base_url")))
+            val refusal = c["form_error"]?.jsonObject
+            if (refusal != null) {
+                val e = assertThrows<PolypayException> { paycoreHppForm(params, c.str("env"), c.str("base_url")) }
+                assertEquals(refusal.str("argument"), e.details.argument, e.details.msg)
+                return@each
+            }
             val form = paycoreHppForm(params, c.str("env"), c.str("base_url"))
             val expected = c["form"]!!.jsonObject
             assertEquals(expected.str("action"), form.action)

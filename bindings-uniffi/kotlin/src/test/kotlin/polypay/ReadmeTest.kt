@@ -1,0 +1,200 @@
+package polypay
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+import polypay.readme.createInvoice
+import polypay.readme.onCallback
+import polypay.readme.paymentPageUrl
+import java.io.File
+import java.util.UUID
+
+/** A fenced code block of a README, and the `<!-- readme-sample: NAME -->` line above it. */
+data class ReadmeBlock(val where: String, val lang: String, val name: String?, val text: String)
+
+/** README code blocks and the tested regions they must equal (the same convention as the Swift suite). */
+object Readmes {
+    /** bindings-uniffi/ (the `polypay.uniffi` system property, set by the pom). */
+    val root = File(System.getProperty("polypay.uniffi") ?: "..").canonicalFile
+    private val marker = Regex("""^\s*<!--\s*readme-sample:\s*([\w.-]+)\s*-->\s*$""")
+    private val region = Regex("""^\s*//\s*readme-sample:\s*([\w.-]+)\s+(begin|end)\s*$""")
+
+    /** Every README.md under bindings-uniffi/ (build output and hidden folders skipped). */
+    fun files(): List<File> = root.walkTopDown()
+        .onEnter { it == root || !(it.name.startsWith(".") || it.name == "target" || it.name == "build") }
+        .filter { it.isFile && it.name == "README.md" }
+        .sortedBy { it.path }
+        .toList()
+
+    fun blocks(file: File): List<ReadmeBlock> {
+        val lines = file.readText().split("\n")
+        val out = mutableListOf<ReadmeBlock>()
+        var i = 0
+        while (i < lines.size) {
+            val open = lines[i].trim()
+            if (!open.startsWith("```")) { i++; continue }
+            val fence = open.takeWhile { it == '`' }
+            val info = open.removePrefix(fence)
+            // `` ```kotlin `` inside a line of text is code, not a fence (CommonMark: no backtick in the info string).
+            if (fence.length < 3 || info.contains('`')) { i++; continue }
+            val lang = info.trim().split(Regex("\\s+"))[0]
+            val name = if (i > 0) marker.find(lines[i - 1])?.groupValues?.get(1) else null
+            val start = i + 1
+            var end = start
+            while (end < lines.size && lines[end].trim() != fence) end++
+            check(end < lines.size) { "${file.path}:${i + 1}: unclosed code block" }
+            out += ReadmeBlock("${root.toPath().relativize(file.toPath())}:${i + 1}", lang, name, dedent(lines.subList(start, end)))
+            i = end + 1
+        }
+        return out
+    }
+
+    /** The `// readme-sample: NAME begin` ... `end` regions of the Kotlin test sources. */
+    fun regions(dir: File): Map<String, String> {
+        val found = mutableMapOf<String, String>()
+        dir.walkTopDown().filter { it.isFile && it.name.endsWith(".kt") }.forEach { file ->
+            var name: String? = null
+            val body = mutableListOf<String>()
+            file.readText().split("\n").forEachIndexed { n, line ->
+                val m = region.find(line)
+                when {
+                    m == null -> if (name != null) body += line
+                    m.groupValues[2] == "begin" -> {
+                        check(name == null) { "${file.path}:${n + 1}: region ${m.groupValues[1]} inside $name" }
+                        name = m.groupValues[1]
+                        body.clear()
+                    }
+                    else -> {
+                        check(name == m.groupValues[1]) { "${file.path}:${n + 1}: end of ${m.groupValues[1]} without its begin" }
+                        check(found.put(name!!, dedent(body)) == null) { "region $name twice" }
+                        name = null
+                    }
+                }
+            }
+            check(name == null) { "${file.path}: region $name has no end" }
+        }
+        return found
+    }
+
+    /** Lines without their common indentation, without leading and trailing blank lines. */
+    fun dedent(lines: List<String>): String {
+        val kept = lines.dropWhile { it.isBlank() }.dropLastWhile { it.isBlank() }
+        val indent = kept.filter { it.isNotBlank() }.minOfOrNull { l -> l.length - l.trimStart().length } ?: 0
+        return kept.joinToString("\n") { if (it.isBlank()) it.trimStart(' ', '\t') else it.substring(indent) }
+    }
+}
+
+/**
+ * Every ```kotlin block of every README under bindings-uniffi/ is tested code: it carries a
+ * `<!-- readme-sample: NAME -->` line, equals the region NAME of src/test/kotlin/polypay/readme/
+ * byte for byte (after removing the common indentation), and that region runs here against a
+ * real `polypay sandbox`. A README that drifts from the code, or a sample that stops compiling or
+ * working, fails `make test-kotlin`.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReadmeTest {
+    private val kotlinLangs = setOf("kotlin", "kt", "kts")
+    private val samplesDir = File(Readmes.root, "kotlin/src/test/kotlin/polypay/readme")
+    private lateinit var sandbox: Sandbox
+
+    /** How each sample is run; every marked README block must have an entry. */
+    private val runners: Map<String, () -> Unit> = mapOf(
+        "kotlin-client" to ::runClient,
+        "kotlin-hpp-callback" to ::runHppCallback,
+    )
+
+    @BeforeAll
+    fun start() {
+        sandbox = Sandbox()
+    }
+
+    @AfterAll
+    fun stop() = sandbox.close()
+
+    private fun kotlinBlocks() = Readmes.files().flatMap { Readmes.blocks(it) }.filter { it.lang.lowercase() in kotlinLangs }
+
+    @Test
+    fun theReadmesHaveKotlinSamples() {
+        val files = Readmes.files().map { Readmes.root.toPath().relativize(it.toPath()).toString() }
+        assertTrue("README.md" in files && "kotlin/README.md" in files, "$files")
+        assertTrue(kotlinBlocks().size >= 2, "${kotlinBlocks()}")
+    }
+
+    @Test
+    fun everyKotlinBlockIsAMarkedSample() {
+        val unmarked = kotlinBlocks().filter { it.name == null }.map { it.where }
+        assertEquals(emptyList<String>(), unmarked, "put <!-- readme-sample: NAME --> above each block and its code in $samplesDir")
+        val names = kotlinBlocks().mapNotNull { it.name }
+        assertEquals(names.distinct(), names, "a sample name is used twice")
+    }
+
+    @Test
+    fun readmeBlocksEqualTheTestedCode() {
+        val regions = Readmes.regions(samplesDir)
+        for (block in kotlinBlocks().filter { it.name != null }) { // unmarked ones: everyKotlinBlockIsAMarkedSample
+            val code = regions[block.name] ?: throw AssertionError("${block.where}: no region ${block.name} in $samplesDir")
+            assertEquals(code, block.text, "${block.where}: the README block ${block.name} differs from its tested code")
+        }
+        val orphans = regions.keys - kotlinBlocks().mapNotNull { it.name }.toSet()
+        assertEquals(emptySet<String>(), orphans, "tested regions that no README shows")
+    }
+
+    @Test
+    fun everySampleRunsAgainstTheSandbox() {
+        assertEquals(kotlinBlocks().mapNotNull { it.name }.toSet(), runners.keys)
+        runners.forEach { (name, run) ->
+            try {
+                run()
+            } catch (e: Throwable) {
+                throw AssertionError("README sample $name failed: $e", e)
+            }
+        }
+    }
+
+    private fun ref() = "readme-" + UUID.randomUUID().toString().take(12)
+
+    private fun runClient() = runBlocking {
+        val accountId = sandbox.key("account_id")
+        val apiKey = sandbox.key("api_key")
+        val reference = ref()
+        val invoice = createInvoice(sandbox.baseUrl, accountId, apiKey, reference)
+        assertNotNull(invoice)
+        assertTrue(invoice!!.id.startsWith("cpi_"), invoice.id)
+        assertEquals(reference, invoice.referenceId)
+        assertEquals("100.55", invoice.amount)
+
+        // A 422: the Validation branch answers null.
+        sandbox.admin("POST", "/faults", """{"route":"POST /api/payment-invoices","effect":{"status":422}}""")
+        try {
+            assertNull(createInvoice(sandbox.baseUrl, accountId, apiKey, ref()))
+        } finally {
+            sandbox.admin("DELETE", "/faults")
+        }
+        // Any other error is rethrown.
+        assertThrows<PolypayException.Authentication> { runBlocking { createInvoice(sandbox.baseUrl, accountId, "wrong_key", ref()) } }
+        Unit
+    }
+
+    private fun runHppCallback() {
+        val url = paymentPageUrl(sandbox.baseUrl, sandbox.key("public_key_test"))
+        assertTrue(url.startsWith(sandbox.baseUrl + "/hpp/"), url)
+        val (status, page) = sandbox.get(url)
+        assertEquals(200, status, page)
+        assertTrue(page.contains("100.55"), page)
+
+        val secretKey = sandbox.key("secret_key_test")
+        val body = """{"data":{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"processed","resolution":"ok","amount":1,"currency":"USD"}}}""".toByteArray()
+        assertTrue(onCallback(body, paycoreSignCallback(body, secretKey), secretKey))
+        val pending = String(body).replace("processed", "process_pending").toByteArray()
+        assertFalse(onCallback(pending, paycoreSignCallback(pending, secretKey), secretKey))
+        assertThrows<PolypayException.Signature> { onCallback(body, paycoreSignCallback(pending, secretKey), secretKey) }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import XCTest
+@testable import Polypay
+
+/// A fenced code block of a README, and the `<!-- readme-sample: NAME -->` line above it.
+struct ReadmeBlock {
+    let location: String
+    let lang: String
+    let name: String?
+    let text: String
+}
+
+/// README code blocks and the tested regions they must equal (the same convention as the Kotlin
+/// suite's ReadmeTest.kt).
+enum Readmes {
+    /// The README.md files of bindings-uniffi/, with their folders (POLYPAY_READMES, copied by
+    /// run-tests.sh; the repository's folder when run by hand from swift/).
+    static let root = URL(fileURLWithPath: ProcessInfo.processInfo.environment["POLYPAY_READMES"] ?? "..")
+    /// Tests/PolypayTests/ReadmeSamples, next to this file.
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("ReadmeSamples")
+
+    static func files() -> [URL] {
+        let skipped: Set<String> = ["target", "build", ".build"]
+        var found: [URL] = []
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!
+        while let url = walker.nextObject() as? URL {
+            if skipped.contains(url.lastPathComponent) || url.lastPathComponent.hasPrefix(".") {
+                walker.skipDescendants()
+            } else if url.lastPathComponent == "README.md" {
+                found.append(url)
+            }
+        }
+        return found.sorted { $0.path < $1.path }
+    }
+
+    static func relative(_ url: URL) -> String {
+        let base = root.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+
+    static func lines(_ url: URL) throws -> [String] {
+        try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
+    }
+
+    static func match(_ pattern: String, _ line: String) -> [String]? {
+        let re = try! NSRegularExpression(pattern: pattern)
+        let range = NSRange(line.startIndex..., in: line)
+        guard let m = re.firstMatch(in: line, range: range) else { return nil }
+        return (1..<m.numberOfRanges).map { String(line[Range(m.range(at: $0), in: line)!]) }
+    }
+
+    static func blocks(_ url: URL) throws -> [ReadmeBlock] {
+        let lines = try lines(url)
+        var out: [ReadmeBlock] = []
+        var i = 0
+        while i < lines.count {
+            let open = lines[i].trimmingCharacters(in: .whitespaces)
+            guard open.hasPrefix("```") else { i += 1; continue }
+            let fence = String(open.prefix { $0 == "`" })
+            let info = open.dropFirst(fence.count)
+            // `` ```swift `` inside a line of text is code, not a fence (CommonMark: no backtick in the info string).
+            if info.contains("`") { i += 1; continue }
+            let lang = info.trimmingCharacters(in: .whitespaces)
+                .split(separator: " ").first.map(String.init) ?? ""
+            let name = i > 0 ? match(#"^\s*<!--\s*readme-sample:\s*([\w.-]+)\s*-->\s*$"#, lines[i - 1])?[0] : nil
+            var end = i + 1
+            while end < lines.count && lines[end].trimmingCharacters(in: .whitespaces) != fence { end += 1 }
+            precondition(end < lines.count, "\(relative(url)):\(i + 1): unclosed code block")
+            out.append(ReadmeBlock(location: "\(relative(url)):\(i + 1)", lang: lang, name: name,
+                                   text: dedent(Array(lines[(i + 1)..<end]))))
+            i = end + 1
+        }
+        return out
+    }
+
+    /// The `// readme-sample: NAME begin` ... `end` regions of the Swift files in `dir`.
+    static func regions(_ dir: URL) throws -> [String: String] {
+        var found: [String: String] = [:]
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "swift" }
+        for file in files {
+            var name: String?
+            var body: [String] = []
+            for (n, line) in try lines(file).enumerated() {
+                guard let m = match(#"^\s*//\s*readme-sample:\s*([\w.-]+)\s+(begin|end)\s*$"#, line) else {
+                    if name != nil { body.append(line) }
+                    continue
+                }
+                if m[1] == "begin" {
+                    precondition(name == nil, "\(file.path):\(n + 1): region \(m[0]) inside \(name!)")
+                    name = m[0]
+                    body = []
+                } else {
+                    precondition(name == m[0], "\(file.path):\(n + 1): end of \(m[0]) without its begin")
+                    precondition(found[m[0]] == nil, "region \(m[0]) twice")
+                    found[m[0]] = dedent(body)
+                    name = nil
+                }
+            }
+            precondition(name == nil, "\(file.path): region \(name!) has no end")
+        }
+        return found
+    }
+
+    /// Lines without their common indentation, without leading and trailing blank lines.
+    static func dedent(_ lines: [String]) -> String {
+        let blank = { (l: String) in l.allSatisfy { $0 == " " || $0 == "\t" } }
+        var kept = Array(lines.drop(while: blank))
+        while let last = kept.last, blank(last) { kept.removeLast() }
+        let indent = kept.filter { !blank($0) }.map { $0.prefix { $0 == " " || $0 == "\t" }.count }.min() ?? 0
+        return kept.map { blank($0) ? "" : String($0.dropFirst(indent)) }.joined(separator: "\n")
+    }
+}
+
+/// Every ```swift block of every README under bindings-uniffi/ is tested code: it carries a
+/// `<!-- readme-sample: NAME -->` line, equals the region NAME of Tests/PolypayTests/ReadmeSamples/
+/// byte for byte (after removing the common indentation), and that region runs here against a
+/// real `polypay sandbox`. A README that drifts from the code, or a sample that stops compiling or
+/// working, fails `make test-swift`.
+final class ReadmeTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    /// How each sample is run; every marked README block must have an entry.
+    lazy var runners: [String: () async throws -> Void] = [
+        "swift-client": { try await self.runClient() },
+        "swift-hpp-callback": { try await self.runHppCallback() },
+    ]
+
+    override func setUpWithError() throws {
+        sandbox = try Sandbox()
+    }
+
+    override func tearDown() {
+        sandbox?.stop()
+    }
+
+    func swiftBlocks() throws -> [ReadmeBlock] {
+        try Readmes.files().flatMap { try Readmes.blocks($0) }.filter { $0.lang.lowercased() == "swift" }
+    }
+
+    func testTheReadmesHaveSwiftSamples() throws {
+        let files = Readmes.files().map(Readmes.relative)
+        XCTAssertTrue(files.contains("README.md") && files.contains("swift/README.md"), "\(files)")
+        XCTAssertGreaterThanOrEqual(try swiftBlocks().count, 2)
+    }
+
+    func testEverySwiftBlockIsAMarkedSample() throws {
+        let unmarked = try swiftBlocks().filter { $0.name == nil }.map(\.location)
+        XCTAssertEqual(unmarked, [], "put <!-- readme-sample: NAME --> above each block and its code in \(Readmes.samples.path)")
+        let names = try swiftBlocks().compactMap(\.name)
+        XCTAssertEqual(Set(names).count, names.count, "a sample name is used twice: \(names)")
+    }
+
+    func testReadmeBlocksEqualTheTestedCode() throws {
+        let regions = try Readmes.regions(Readmes.samples)
+        let blocks = try swiftBlocks()
+        for block in blocks where block.name != nil { // unmarked ones: testEverySwiftBlockIsAMarkedSample
+            guard let code = regions[block.name!] else {
+                XCTFail("\(block.location): no region \(block.name!) in \(Readmes.samples.path)")
+                continue
+            }
+            XCTAssertEqual(code, block.text, "\(block.location): the README block \(block.name!) differs from its tested code")
+        }
+        XCTAssertEqual(Set(regions.keys).subtracting(blocks.compactMap(\.name)), [], "tested regions that no README shows")
+    }
+
+    func testEverySampleRunsAgainstTheSandbox() async throws {
+        XCTAssertEqual(Set(try swiftBlocks().compactMap(\.name)), Set(runners.keys))
+        for (name, run) in runners.sorted(by: { $0.key < $1.key }) {
+            do {
+                try await run()
+            } catch {
+                XCTFail("README sample \(name) failed: \(error)")
+            }
+        }
+    }
+
+    func ref() -> String { "readme-" + UUID().uuidString.prefix(12) }
+
+    func runClient() async throws {
+        let accountId = sandbox.key("account_id"), apiKey = sandbox.key("api_key")
+        let reference = ref()
+        let invoice = try await createInvoice(baseUrl: sandbox.baseUrl, accountId: accountId, apiKey: apiKey, referenceId: reference)
+        XCTAssertTrue(invoice?.id.hasPrefix("cpi_") == true, "\(String(describing: invoice))")
+        XCTAssertEqual(invoice?.referenceId, reference)
+        XCTAssertEqual(invoice?.amount, "100.55")
+
+        // A 422: the Validation branch answers nil.
+        try sandbox.admin("POST", "/faults", #"{"route":"POST /api/payment-invoices","effect":{"status":422}}"#)
+        let refused = try await createInvoice(baseUrl: sandbox.baseUrl, accountId: accountId, apiKey: apiKey, referenceId: ref())
+        try sandbox.admin("DELETE", "/faults")
+        XCTAssertNil(refused)
+        // Any other error is rethrown.
+        let auth = await expectErrorAsync("wrong key") {
+            _ = try await createInvoice(baseUrl: self.sandbox.baseUrl, accountId: accountId, apiKey: "wrong_key", referenceId: self.ref())
+        }
+        guard case .Authentication = auth else { return XCTFail("\(String(describing: auth))") }
+    }
+
+    func runHppCallback() async throws {
+        let url = try paymentPageUrl(baseUrl: sandbox.baseUrl, publicKey: sandbox.key("public_key_test"))
+        XCTAssertTrue(url.hasPrefix(sandbox.baseUrl + "/hpp/"), url)
+        let (status, page) = try sandbox.http("GET", url)
+        XCTAssertEqual(status, 200, page)
+        XCTAssertTrue(page.contains("100.55"), page)
+
+        let secretKey = sandbox.key("secret_key_test")
+        let body = Data(#"{"data":{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"processed","resolution":"ok","amount":1,"currency":"USD"}}}"#.utf8)
+        XCTAssertTrue(try onCallback(body: body, xSignature: try paycoreSignCallback(body: body, secret: secretKey), secretKey: secretKey))
+        let pending = Data(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "processed", with: "process_pending").utf8)
+        XCTAssertFalse(try onCallback(body: pending, xSignature: try paycoreSignCallback(body: pending, secret: secretKey), secretKey: secretKey))
+        let bad = expectError("wrong signature") {
+            _ = try onCallback(body: body, xSignature: try paycoreSignCallback(body: pending, secret: secretKey), secretKey: secretKey)
+        }
+        guard case .Signature = bad else { return XCTFail("\(String(describing: bad))") }
+    }
+}
