@@ -1,22 +1,31 @@
 //! The bad-input table (tests/bad-input/cases.json) through the Rust API: every case fails with
 //! the expected kind, code and argument, without a panic, without a secret in the error, and
-//! without a single connection to the (local, never answering) gateway.
+//! without a single connection to the (local, never answering) gateway — except a case with a
+//! `server` answer, which expects exactly one request and gets that canned HTTP response.
+//!
+//! Timeouts are seconds, as a Rust program takes them from a user: `timeout_from_secs`, then
+//! `Config` (`timeout` is the deadline) or, per call, `Client::with_deadline`.
 //!
 //! Parameter maps go through `polypay::json::parse_object` as JSON text, the way the Kotlin and
 //! Swift bindings pass them, so "special" inputs (float lexemes, NaN, 10,000-deep nesting) are
 //! expanded to text here exactly as there.
 
-use std::io::ErrorKind as IoErrorKind;
-use std::net::TcpListener;
+use std::future::Future;
+use std::io::{ErrorKind as IoErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use polypay::ecommpay::{self, Gate};
 use polypay::paycore::client::{
-    Config, PaymentInvoiceRequest, PrerequestRequest, RefundRequest, RetryPolicy, Secret,
+    timeout_from_secs, Config, PaymentInvoiceRequest, PrerequestRequest, RefundRequest,
+    RetryPolicy, Secret,
 };
-use polypay::paycore::{self, BlockingClient, Environment, HppParams};
+use polypay::paycore::{self, Client, Environment, HppParams};
 use polypay::{Error, Result};
 use serde_json::{Map, Value};
 
@@ -101,7 +110,25 @@ fn opt_text<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
     input.get(key).and_then(Value::as_str)
 }
 
-/// A local port that accepts TCP connections and never answers: any request is counted.
+/// A number of seconds: a plain number, or a `$float` lexeme (`1e300`, `NaN`) read as an f64.
+fn seconds(value: &Value) -> f64 {
+    match special(value, "$float").and_then(Value::as_str) {
+        Some(lexeme) => lexeme.parse().expect("$float lexeme"),
+        None => value.as_f64().expect("seconds are a number"),
+    }
+}
+
+/// Runs a client call to its end on a runtime of its own.
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+/// A local port that accepts TCP connections and never answers: any request is counted. For a
+/// case with a `server` answer, [`Listener::answer`] serves that canned response meanwhile.
 struct Listener {
     socket: TcpListener,
     url: String,
@@ -126,9 +153,85 @@ impl Listener {
             }
         }
     }
+
+    /// Until [`Answering::finish`], answers every connection's request with `server`'s status
+    /// and JSON body (`Connection: close`, so connections are requests) and counts them.
+    fn answer(&self, server: &Value) -> Answering {
+        let socket = self.socket.try_clone().expect("clone");
+        let status = server["status"].as_u64().expect("server.status");
+        let body = serde_json::to_vec(&server["body"]).expect("JSON");
+        let mut response = format!(
+            "HTTP/1.1 {status} Canned\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        response.extend(body);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = thread::spawn(move || {
+            let mut served = 0;
+            while !stopped.load(Ordering::SeqCst) {
+                match socket.accept() {
+                    Ok((mut conn, _)) => {
+                        read_request(&mut conn);
+                        let _ = conn.write_all(&response);
+                        let _ = conn.shutdown(Shutdown::Write);
+                        served += 1;
+                    }
+                    Err(e) if e.kind() == IoErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5))
+                    }
+                    Err(e) => panic!("accept: {e}"),
+                }
+            }
+            served
+        });
+        Answering { stop, thread }
+    }
 }
 
-fn client(options: &Map<String, Value>, listener: &Listener) -> Result<BlockingClient> {
+/// A listener answering with a canned response (see [`Listener::answer`]).
+struct Answering {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<usize>,
+}
+
+impl Answering {
+    /// Stops answering; the number of requests answered.
+    fn finish(self) -> usize {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.join().expect("answering thread")
+    }
+}
+
+/// Reads one request (head and `Content-Length` body), so that closing after the answer does
+/// not reset the connection under unread bytes.
+fn read_request(conn: &mut TcpStream) {
+    conn.set_nonblocking(false).expect("blocking");
+    conn.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().expect("Content-Length"));
+            if data.len() >= end + 4 + length {
+                return;
+            }
+        }
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+fn client(options: &Map<String, Value>, listener: &Listener) -> Result<Client> {
     let get = |key: &str| options.get(key).and_then(Value::as_str);
     // The listener stands in for the gateway unless the case names a deployment itself.
     let base_url = get("base_url").or(if get("env").is_none() {
@@ -141,11 +244,21 @@ fn client(options: &Map<String, Value>, listener: &Listener) -> Result<BlockingC
     config.account_id = get("account_id").map(str::to_owned);
     config.api_key = get("api_key").map(Secret::new);
     config.secret_key = get("secret_key").map(Secret::new);
-    // Were anything sent, the call would end quickly and the connection be counted.
+    // Were anything sent, the call would end quickly and the connection be counted; a case's
+    // own timeouts (seconds) win.
     config.request_timeout = Duration::from_secs(1);
     config.deadline = Duration::from_secs(2);
+    for (name, field) in [
+        ("timeout", &mut config.deadline),
+        ("request_timeout", &mut config.request_timeout),
+        ("connect_timeout", &mut config.connect_timeout),
+    ] {
+        if let Some(value) = options.get(name) {
+            *field = timeout_from_secs(seconds(value), name)?;
+        }
+    }
     config.retry = RetryPolicy::none();
-    BlockingClient::new(config)
+    Client::new(config)
 }
 
 /// Runs one case; `Ok(())` means it did not fail, which is itself a failure of the case.
@@ -156,27 +269,30 @@ fn run(case: &Value, defaults: &Map<String, Value>, listener: &Listener) -> Resu
         if let Some(overrides) = input.get("client").and_then(Value::as_object) {
             options.extend(overrides.clone());
         }
-        client(&options, listener)
+        let client = client(&options, listener)?;
+        // A per-call timeout: this call's deadline.
+        Ok::<_, Error>(match input.get("timeout") {
+            Some(t) => client.with_deadline(timeout_from_secs(seconds(t), "timeout")?),
+            None => client,
+        })
     };
     match case["operation"].as_str().expect("operation") {
         "client.new" => client(input["options"].as_object().expect("options"), listener).map(drop),
         "client.create_payment_invoice" => {
             let request = PaymentInvoiceRequest::from_json(&object(input, "request", "fields")?)?;
-            with_defaults()?.create_payment_invoice(&request).map(drop)
+            block_on(with_defaults()?.create_payment_invoice(&request)).map(drop)
         }
         "client.refund_payment_invoice" => {
             let request = RefundRequest::from_json(&object(input, "request", "fields")?)?;
-            with_defaults()?
-                .refund_payment_invoice(text(input, "id"), &request)
-                .map(drop)
+            block_on(with_defaults()?.refund_payment_invoice(text(input, "id"), &request)).map(drop)
         }
         "client.payment_prerequest" => {
             let request = PrerequestRequest::from_json(&object(input, "request", "fields")?)?;
-            with_defaults()?.payment_prerequest(&request).map(drop)
+            block_on(with_defaults()?.payment_prerequest(&request)).map(drop)
         }
-        "client.get_payment_invoice" => with_defaults()?
-            .get_payment_invoice(text(input, "id"))
-            .map(drop),
+        "client.get_payment_invoice" => {
+            block_on(with_defaults()?.get_payment_invoice(text(input, "id"))).map(drop)
+        }
         "paycore.verify_callback" => paycore::callback::verify(
             &body(&input["body"]),
             text(input, "signature"),
@@ -187,6 +303,11 @@ fn run(case: &Value, defaults: &Map<String, Value>, listener: &Listener) -> Resu
             let params = object(input, "params", "params")?;
             let env = Environment::resolve(opt_text(input, "env"), opt_text(input, "base_url"))?;
             HppParams::from_json(&params)?.url(&env).map(drop)
+        }
+        "paycore.hpp_form" => {
+            let params = object(input, "params", "params")?;
+            let env = Environment::resolve(opt_text(input, "env"), opt_text(input, "base_url"))?;
+            HppParams::from_json(&params)?.form(&env).map(drop)
         }
         "ecommpay.verify_callback" => {
             ecommpay::verify_callback(&body(&input["body"]), text(input, "secret")).map(drop)
@@ -275,14 +396,21 @@ fn every_bad_input_fails_with_its_documented_error_and_sends_nothing() {
             assert!(reason.as_str().is_some_and(|r| !r.is_empty()), "{id}");
             continue;
         }
+        // A case with a `server` answer gets it; every other case is met with silence.
+        let answering = case.get("server").map(|server| listener.answer(server));
         let outcome = catch_unwind(AssertUnwindSafe(|| run(case, defaults, &listener)));
         let problem = match outcome {
             Err(_) => Some("panicked".to_owned()),
             Ok(result) => check(case, result, &secrets),
         };
-        let sent = listener.connections();
-        if sent > 0 {
-            failures.push(format!("{id}: {sent} connection(s) reached the gateway"));
+        let sent = answering.map_or(0, Answering::finish) + listener.connections();
+        // `sends: true`: exactly one request (the create, never sent again after the 409).
+        let sends = expected(case).get("sends") == Some(&Value::Bool(true));
+        if sent != usize::from(sends) {
+            failures.push(format!(
+                "{id}: {sent} connection(s) reached the gateway, expected {}",
+                usize::from(sends)
+            ));
         }
         if let Some(problem) = problem {
             failures.push(format!("{id}: {problem}"));
@@ -297,7 +425,7 @@ fn the_listener_counts_a_request_that_is_sent() {
     let listener = Listener::new();
     let options = table()["client_defaults"].as_object().unwrap().clone();
     let client = client(&options, &listener).unwrap();
-    let error = client.get_payment_invoice("cpi_BADINPUT").unwrap_err();
+    let error = block_on(client.get_payment_invoice("cpi_BADINPUT")).unwrap_err();
     assert_eq!(error.kind().as_str(), "timeout", "{error}");
     assert_eq!(listener.connections(), 1);
 }

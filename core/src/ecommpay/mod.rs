@@ -25,18 +25,18 @@ use serde_json::{Map, Value};
 pub struct Gate {
     project_id: i64,
     signer: Signer,
-    base_url: String,
+    base_url: payment_page::PageBase,
 }
 
 impl Gate {
     /// Refuses an empty or whitespace-padded secret, which would sign nothing anyone checks.
     pub fn new(project_id: i64, secret_key: &str, base_url: Option<&str>) -> Result<Gate> {
         callback::check_secret(secret_key).map_err(|e| e.with_argument("secret_key"))?;
-        let base_url = payment_page::normalise_base_url(base_url.unwrap_or(DEFAULT_BASE_URL))?;
+        let base_url = payment_page::PageBase::new(base_url.unwrap_or(DEFAULT_BASE_URL))?;
         Ok(Gate {
             project_id,
             signer: Signer::cached(secret_key),
-            base_url: base_url.to_owned(),
+            base_url,
         })
     }
 
@@ -45,7 +45,7 @@ impl Gate {
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.base_url.as_str()
     }
 
     /// A new payment of this project, to fill in and pass to [`Gate::payment_page_url`].

@@ -29,16 +29,46 @@ pub fn payment_page_url(
     signed_url(
         params,
         &Signer::cached(secret),
-        base_url.unwrap_or(DEFAULT_BASE_URL),
+        &PageBase::new(base_url.unwrap_or(DEFAULT_BASE_URL))?,
     )
+}
+
+/// A Payment Page base URL that passed [`crate::urls::check`]: http(s), no credentials, query
+/// or fragment, https unless the host is loopback; trailing slashes dropped.
+#[derive(Clone, Debug)]
+pub(crate) struct PageBase(String);
+
+impl PageBase {
+    pub fn new(base_url: &str) -> Result<PageBase> {
+        let base = base_url.trim_end_matches('/');
+        // The default is known good: skip parsing it on every URL.
+        if base != DEFAULT_BASE_URL {
+            let url = crate::urls::check(base, "base_url", crate::urls::UrlUse::Base)?;
+            if url.scheme() == "http" && !crate::urls::is_loopback(&url) {
+                return Err(Error::invalid(
+                    "base_url",
+                    "insecure_http",
+                    format!(
+                        "'{}' is plain http: the Payment Page needs https (plain http only to a loopback address)",
+                        printable(base_url)
+                    ),
+                ));
+            }
+        }
+        Ok(PageBase(base.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 pub(crate) fn signed_url(
     params: &Map<String, Value>,
     signer: &Signer,
-    base_url: &str,
+    base: &PageBase,
 ) -> Result<String> {
-    let base = normalise_base_url(base_url)?;
+    let base = base.as_str();
     let cleaned;
     let params = if contains_null(params) {
         cleaned = without_nulls(params);
@@ -80,10 +110,10 @@ pub(crate) fn signed_url_from_json(
     project_id: i64,
     text: &[u8],
     signer: &Signer,
-    base_url: &str,
+    base_url: &PageBase,
 ) -> Result<String> {
     if let Some(fields) = streamable(text).and_then(|text| FlatFields::read(project_id, text)) {
-        let base = normalise_base_url(base_url)?;
+        let base = base_url.as_str();
         let signature = signer.sign_params(&fields)?;
         return Ok(payment_url(base, fields.entries.len(), &signature, |url| {
             let (mut name, mut value) = (String::with_capacity(64), String::with_capacity(64));
@@ -270,24 +300,6 @@ impl Params for FlatFields<'_> {
             .iter()
             .map(|(key, flat)| (key.to_string(), value(flat)))
             .collect())
-    }
-}
-
-pub(crate) fn normalise_base_url(base_url: &str) -> Result<&str> {
-    let base = base_url.trim_end_matches('/');
-    let host = base
-        .strip_prefix("https://")
-        .or_else(|| base.strip_prefix("http://"));
-    match host {
-        Some(h) if !h.is_empty() && !h.contains(['?', '#', ' ']) => Ok(base),
-        _ => Err(Error::invalid(
-            "base_url",
-            "invalid_url",
-            format!(
-                "'{}' is not an http(s) URL such as {DEFAULT_BASE_URL}",
-                printable(base_url)
-            ),
-        )),
     }
 }
 
@@ -688,6 +700,29 @@ mod tests {
                 php::urlencode(&expected_sig)
             )
         );
+    }
+
+    #[test]
+    fn page_bases_go_through_the_one_validator() {
+        for (base, code) in [
+            ("http://paymentpage.example.com", "insecure_http"),
+            ("https://u:p@paymentpage.example.com", "url_credentials"),
+            ("http://localhost:1@evil.example", "url_credentials"),
+            ("javascript:alert(1)", "invalid_url"),
+            ("https://paymentpage.example.com/?x=1", "invalid_url"),
+        ] {
+            assert_eq!(PageBase::new(base).unwrap_err().code(), code, "{base}");
+        }
+        for base in [
+            "http://127.0.0.1:8080/",
+            "https://pay.example.test/checkout//",
+            DEFAULT_BASE_URL,
+        ] {
+            assert!(
+                !PageBase::new(base).unwrap().as_str().ends_with('/'),
+                "{base}"
+            );
+        }
     }
 
     #[test]
