@@ -577,15 +577,16 @@ mod tests {
     /// `signed_url`): the same URL, or the same error.
     fn same_as_exact(json: &str) -> bool {
         let signer = Signer::new("secret");
-        let fast = signed_url_from_json(7, json.as_bytes(), &signer, DEFAULT_BASE_URL);
+        let base = PageBase::new(DEFAULT_BASE_URL).unwrap();
+        let fast = signed_url_from_json(7, json.as_bytes(), &signer, &base);
         let exact = crate::json::parse_object(json.as_bytes(), "params").and_then(|fields| {
             if fields.contains_key("project_id") {
-                return signed_url(&fields, &signer, DEFAULT_BASE_URL);
+                return signed_url(&fields, &signer, &base);
             }
             signed_url(
                 &Payment::from_fields(7, fields)?.into_params()?,
                 &signer,
-                DEFAULT_BASE_URL,
+                &base,
             )
         });
         match (&fast, &exact) {
