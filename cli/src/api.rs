@@ -1,12 +1,12 @@
 //! `polypay paycore api <operation>`: every Commerce API call from the command line.
 
 use std::io::Write;
-use std::time::Duration;
 
 use crate::input::{self, Body, SecretFile, SecretSource};
 use clap::{Args, ValueEnum};
 use polypay::paycore::client::{
-    Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest, Secret,
+    timeout_from_secs, Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
+    RefundRequest, Secret,
 };
 use polypay::paycore::{BlockingClient, Environment, ListOptions, Response};
 use polypay::{Error, ErrorKind};
@@ -30,9 +30,6 @@ reference_id, message, fields} and an exit code per kind:
    6 not_found            7 method_not_allowed  8 conflict            9 validation
   10 rate_limited        11 server             12 timeout            13 connection
   14 decode              15 signature";
-
-/// The longest `--timeout`: a day (longer ones are mistakes, e.g. milliseconds given as seconds).
-const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
 
 const API_KEY: SecretSource = SecretSource {
     flag: "--api-key-file",
@@ -158,7 +155,10 @@ pub fn error_json(error: &Error) -> Value {
 
 /// The configuration from the environment, with the secrets from their files when given.
 fn config(args: &ApiArgs) -> Result<(Config, Origins), Error> {
-    let deadline = args.timeout.map(timeout).transpose()?;
+    let deadline = args
+        .timeout
+        .map(|seconds| timeout_from_secs(seconds, "--timeout"))
+        .transpose()?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let environment = Environment::resolve(
         var("POLYPAY_ENV").as_deref(),
@@ -199,26 +199,6 @@ impl Origins {
             Some(origin) => error.with_argument(origin),
             None => error,
         }
-    }
-}
-
-/// `--timeout` as a deadline: more than 0 and at most a day, never a panic on NaN or 1e300.
-fn timeout(seconds: f64) -> Result<Duration, Error> {
-    let invalid = || {
-        Error::invalid(
-            "--timeout",
-            "invalid_timeout",
-            format!(
-                "must be a number of seconds more than 0 and at most {MAX_TIMEOUT_SECONDS} (a day)"
-            ),
-        )
-    };
-    if !(seconds > 0.0 && seconds <= MAX_TIMEOUT_SECONDS) {
-        return Err(invalid());
-    }
-    match Duration::try_from_secs_f64(seconds) {
-        Ok(duration) if !duration.is_zero() => Ok(duration),
-        _ => Err(invalid()),
     }
 }
 
