@@ -13,15 +13,17 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeClient {
   /**
    * `options_json`: `{env?, baseUrl?, publicKey?, accountId?, apiKey?, secretKey?,
-   * timeout?, connectTimeout?, requestTimeout? (ms), maxRetries?, proxy?, userAgentSuffix?,
-   * allowInsecureHttp?}`.
+   * maxRetries?, proxy?, userAgentSuffix?, allowInsecureHttp?}`. The timeouts (ms) come
+   * apart, as numbers, so that `NaN` and `Infinity` meet the core's rule (an `invalid_input`
+   * error naming the option) like any other value.
    */
-  constructor(optionsJson: string)
+  constructor(optionsJson: string, timeout?: number | undefined | null, connectTimeout?: number | undefined | null, requestTimeout?: number | undefined | null)
   /** The mode the keys imply: `"test"`, `"live"` or `null`. */
   get mode(): string | null
   /**
    * Runs `operation` with its arguments (JSON object text); the result as JSON text.
-   * `timeout_ms` overrides the overall deadline of this call (retries included).
+   * `timeout_ms` overrides the overall deadline of this call (retries included), checked by
+   * the core's rule; `cancel_id` names its token in the registry (see `abortCall`).
    */
   call(operation: string, argsJson: string, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<string>
   /** A lazy list: `paymentInvoices`, `payoutInvoices` or `paymentServices`. */
@@ -33,10 +35,15 @@ export declare class NativeClient {
 /** A lazy list: each `next()` reads one item, fetching the next page when needed. */
 export declare class NativePager {
   /** The next item as JSON text, or `null` at the end. */
-  next(cancelId?: number | undefined | null): Promise<string | null>
+  next(): Promise<string | null>
+  /** Cancels the list (its `AbortSignal` fired). */
+  abort(): void
 }
 
-/** Aborts the call registered under `id` (no effect once it has finished). */
+/**
+ * Aborts the call registered under `id`: it ends with a `cancelled` error that keeps the facts
+ * (a create's `referenceId`, `outcomeUnknown` when it may have been sent).
+ */
 export declare function abortCall(id: number): void
 
 /** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
@@ -72,6 +79,21 @@ export declare function ecommpayStringToSign(paramsJson: string): string
 /** Verifies a raw callback body; the verified callback as JSON text. */
 export declare function ecommpayVerifyCallback(body: Buffer | string, secret: string): string
 
+/**
+ * `ecommpayVerifyCallback` on the libuv thread pool: the same result (or error), without
+ * holding the event loop while a large body is parsed and hashed.
+ */
+export declare function ecommpayVerifyCallbackAsync(body: Buffer | string, secret: string): Promise<string>
+
+/**
+ * Panics with `message`, on purpose: the tests prove with it that a panic in a sync export
+ * becomes a JS `Error` (every sync export is `catch_unwind`) instead of aborting Node.
+ */
+export declare function panicProbe(message: string): void
+
+/** The same in an async export (napi-rs rejects the promise of a panicking future). */
+export declare function panicProbeAsync(message: string): Promise<void>
+
 /** The auto-redirect form as JSON text: `{action, method, fields: [[name, value]…], html}`. */
 export declare function paycoreHppForm(paramsJson: string, env?: string | undefined | null, baseUrl?: string | undefined | null, buttonLabel?: string | undefined | null): string
 
@@ -82,8 +104,11 @@ export declare function paycoreSignCallback(body: Buffer | string, secret: strin
 /** Verifies the signature over the exact bytes, then reads the event (JSON text). */
 export declare function paycoreVerifyCallback(body: Buffer | string, signature: string, secret: string): string
 
+/** `paycoreVerifyCallback` on the libuv thread pool: the same event (or error). */
+export declare function paycoreVerifyCallbackAsync(body: Buffer | string, signature: string, secret: string): Promise<string>
+
 /** Checks the `X-Signature` only (throws a `signature` error when it does not match). */
 export declare function paycoreVerifySignature(body: Buffer | string, signature: string, secret: string): void
 
-/** Forgets `id` (the JS side calls it when a call ends). */
+/** Forgets `id` (the JS side calls it once the call has settled). */
 export declare function releaseCall(id: number): void

@@ -1,4 +1,4 @@
 import cjs from '../dist/express.js';
 
-export const { paycoreCallback, ecommpayCallback, PARSED_BODY_MESSAGE } = cjs;
+export const { paycoreCallback, ecommpayCallback, PARSED_BODY_MESSAGE, DEFAULT_BODY_LIMIT, DEFAULT_ASYNC_THRESHOLD } = cjs;
 export default cjs;

@@ -5,6 +5,6 @@ export const {
   ecommpay, EcommpayGate, paycore, PayCoreClient,
   PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
   ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
-  SignatureVerificationError, ConfigurationError, InvalidInputError, _internals,
+  SignatureVerificationError, ConfigurationError, InvalidInputError, CancelledError, _internals,
 } = cjs;
 export default cjs;

@@ -5,7 +5,7 @@
 export type ErrorKind =
   | 'invalid_input' | 'signature' | 'configuration' | 'authentication' | 'permission'
   | 'not_found' | 'method_not_allowed' | 'conflict' | 'validation' | 'rate_limited'
-  | 'server' | 'timeout' | 'connection' | 'decode';
+  | 'server' | 'timeout' | 'connection' | 'decode' | 'cancelled';
 
 interface Details {
   kind: ErrorKind;
@@ -109,6 +109,11 @@ export class APIError extends PolypayError {}
 export class APIConnectionError extends PolypayError {}
 /** No answer within the timeout or the call's deadline. */
 export class APITimeoutError extends APIConnectionError {}
+/** The call was cancelled by its `AbortSignal`; `cause` is `signal.reason`. A create keeps its
+ * facts: `referenceId` (generated when you gave none) and `outcomeUnknown: true` when the request
+ * may have reached the gateway — then look it up (`findPaymentInvoice(referenceId)`) before
+ * creating it again. `outcomeUnknown: false`: nothing was sent (an already-aborted signal). */
+export class CancelledError extends PolypayError {}
 /** A callback signature is missing, malformed or does not match. */
 export class SignatureVerificationError extends PolypayError {}
 /** Keys or settings that cannot work together (pk/sk swapped, test vs live, plain http…). */
@@ -148,6 +153,7 @@ const CLASSES: Record<ErrorKind, new (message: string, details?: Partial<Details
   timeout: APITimeoutError,
   connection: APIConnectionError,
   decode: APIError,
+  cancelled: CancelledError,
 };
 
 const MARKER = '\u0001polypay:';

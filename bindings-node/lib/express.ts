@@ -7,6 +7,11 @@
 // at all: it reads the body itself). A body already parsed into an object (express.json() ran
 // first) cannot be verified and fails with an error that says how to mount the route.
 //
+// A body over `limit` (default 1 MB) gets 413 without being verified (the rest of it is read and
+// thrown away, as Express's own body parsers do). A body over `asyncThreshold` (default 64 KB)
+// is verified on the libuv thread pool (verifyCallbackAsync), so that a large callback never
+// holds the event loop; smaller ones are verified in place, which is cheaper than the hop.
+//
 // The handler may be sync or async. The gateway gets 200 only after it returned or its promise
 // resolved (400 for a bad signature, without calling it). If it throws or rejects, the error goes
 // to next(err), the Express convention: your error middleware sees it, and Express's final
@@ -23,7 +28,48 @@ type Res = ServerResponse & { status?: (code: number) => unknown };
 type Next = (error?: unknown) => void;
 export type Middleware = (req: Req, res: Res, next: Next) => void;
 
-const MAX_BODY = 10 * 1024 * 1024;
+/** Default `limit`: callbacks are a few kilobytes; a megabyte is generous. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Default `asyncThreshold`: above it, verification runs off the main thread. */
+export const DEFAULT_ASYNC_THRESHOLD = 64 * 1024;
+
+/** Options shared by both middlewares. */
+export interface BodyOptions {
+  /** The largest body accepted, in bytes, or as text (`'1mb'`, `'500kb'`; units of 1024). A
+   * larger one gets 413 and is not verified. Default 1 MB. */
+  limit?: number | string;
+  /** Bodies larger than this (bytes) are verified on the libuv thread pool, so the event loop
+   * keeps serving other requests meanwhile. Default 64 KB; 0 verifies every body that way. */
+  asyncThreshold?: number;
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+function byteCount(value: unknown, argument: string, fallback: number, allowZero: boolean): number {
+  if (value === undefined) return fallback;
+  let bytes = Number.NaN;
+  if (typeof value === 'number') bytes = value;
+  else if (typeof value === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+    if (m) bytes = Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]);
+  } else {
+    throw new TypeError(`${argument} must be a number of bytes or a size such as '1mb', got ${typeof value}`);
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < (allowZero ? 0 : 1)) {
+    throw new RangeError(`${argument} must be a whole number of bytes${allowZero ? '' : ' above 0'} (or a size such as '1mb'), got ${String(value)}`);
+  }
+  return bytes;
+}
+
+function bodyOptions(options: BodyOptions): { limit: number; asyncThreshold: number } {
+  return {
+    limit: byteCount(options.limit, 'options.limit', DEFAULT_BODY_LIMIT, false),
+    asyncThreshold: byteCount(options.asyncThreshold, 'options.asyncThreshold', DEFAULT_ASYNC_THRESHOLD, true),
+  };
+}
+
+/** A body over the limit. */
+const TOO_LARGE = Symbol('too large');
 
 export const PARSED_BODY_MESSAGE =
   'polypay/express: the request body was already parsed into an object (express.json() or ' +
@@ -32,27 +78,39 @@ export const PARSED_BODY_MESSAGE =
   "app.post('/callback', express.raw({ type: '*/*' }), middleware) — or register it before " +
   'app.use(express.json()).';
 
-function readBody(req: Req): Promise<Buffer> {
+function readBody(req: Req, limit: number): Promise<Buffer | typeof TOO_LARGE> {
   const body = req.body;
-  if (Buffer.isBuffer(body)) return Promise.resolve(body);
-  if (typeof body === 'string') return Promise.resolve(Buffer.from(body, 'utf8'));
-  if (req.readableEnded || req.complete) {
-    // Someone read the stream already: a body parser turned it into an object.
+  if (Buffer.isBuffer(body)) return Promise.resolve(body.length > limit ? TOO_LARGE : body);
+  if (typeof body === 'string') {
+    return Promise.resolve(Buffer.byteLength(body, 'utf8') > limit ? TOO_LARGE : Buffer.from(body, 'utf8'));
+  }
+  // Someone read the stream already: a body parser turned it into an object. (Not
+  // `req.complete`: that says the message has arrived, which a small body often has before
+  // anyone read it.)
+  if (req.readableEnded || req.readableDidRead) {
     return Promise.reject(new ConfigurationError(PARSED_BODY_MESSAGE, { kind: 'configuration', code: 'parsed_body' }));
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume(); // read and thrown away, so that the client gets its 413
+    return Promise.resolve(TOO_LARGE);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (chunk: Buffer) => {
+      if (over) return; // the rest is read and thrown away
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new InvalidInputError('callback body over 10 MB', { code: 'too_large', argument: 'body' }));
-        req.destroy();
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(TOO_LARGE);
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => { if (!over) resolve(Buffer.concat(chunks)); });
     req.on('error', reject);
   });
 }
@@ -95,13 +153,21 @@ function fail(res: Res, next: Next | undefined, reason: unknown): void {
   respond(res, 500, 'internal error');
 }
 
-function middleware<E>(verify: (body: Buffer, req: Req) => E, handler: (event: E, req: Req, res: Res) => unknown): Middleware {
+function middleware<E>(
+  limit: number,
+  verify: (body: Buffer, req: Req) => E | Promise<E>,
+  handler: (event: E, req: Req, res: Res) => unknown,
+): Middleware {
   return (req, res, next) => {
-    readBody(req)
+    readBody(req, limit)
       .then(async (body) => {
+        if (body === TOO_LARGE) {
+          respond(res, 413, `callback body over ${limit} bytes`);
+          return;
+        }
         let event: E;
         try {
-          event = verify(body, req);
+          event = await verify(body, req);
         } catch (error) {
           if (error instanceof SignatureVerificationError || error instanceof InvalidInputError) {
             respond(res, 400, `invalid callback: ${(error as Error).message}`);
@@ -119,7 +185,7 @@ function middleware<E>(verify: (body: Buffer, req: Req) => E, handler: (event: E
   };
 }
 
-export interface PaycoreCallbackOptions {
+export interface PaycoreCallbackOptions extends BodyOptions {
   /** `sk_test_…` / `sk_live_…` (test and live callbacks are signed with different keys). */
   secretKey: string;
   /** Called with the verified event (sync or async). The gateway gets 200 only once it returns
@@ -133,14 +199,17 @@ export interface PaycoreCallbackOptions {
 export function paycoreCallback(options: PaycoreCallbackOptions): Middleware {
   const secretKey = requireString(options?.secretKey, 'options.secretKey');
   if (typeof options.handler !== 'function') throw new TypeError('options.handler must be a function');
-  return middleware((body, req) => {
+  const { limit, asyncThreshold } = bodyOptions(options);
+  return middleware(limit, (body, req) => {
     const header = req.headers['x-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
-    return paycore.verifyCallback(body, signature ?? '', secretKey);
+    return body.length > asyncThreshold
+      ? paycore.verifyCallbackAsync(body, signature ?? '', secretKey)
+      : paycore.verifyCallback(body, signature ?? '', secretKey);
   }, options.handler);
 }
 
-export interface EcommpayCallbackOptions {
+export interface EcommpayCallbackOptions extends BodyOptions {
   /** The project's secret key, or a gate. */
   secretKey?: string;
   gate?: EcommpayGate;
@@ -154,5 +223,11 @@ export function ecommpayCallback(options: EcommpayCallbackOptions): Middleware {
   if (typeof options?.handler !== 'function') throw new TypeError('options.handler must be a function');
   const gate = options.gate;
   const secretKey = gate ? undefined : requireString(options.secretKey, 'options.secretKey');
-  return middleware((body) => (gate ? gate.verifyCallback(body) : ecommpay.verifyCallback(body, secretKey as string)), options.handler);
+  const { limit, asyncThreshold } = bodyOptions(options);
+  return middleware(limit, (body) => {
+    if (body.length > asyncThreshold) {
+      return gate ? gate.verifyCallbackAsync(body) : ecommpay.verifyCallbackAsync(body, secretKey as string);
+    }
+    return gate ? gate.verifyCallback(body) : ecommpay.verifyCallback(body, secretKey as string);
+  }, options.handler);
 }

@@ -1,7 +1,7 @@
 // polypay for Node.js: a thin layer over the Rust core (see README.md).
 import { native } from './native';
 import type { NativeClient, NativePager } from '../native';
-import { call, fromNative } from './errors';
+import { call, fromNative, CancelledError } from './errors';
 import {
   flatPairs, paramsJson, rawBody, requireSecret, requireString, optionalString, nonEmptyString, toJson, describe,
   type RawBody,
@@ -10,7 +10,7 @@ import {
 export {
   PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
   ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
-  SignatureVerificationError, ConfigurationError, InvalidInputError,
+  SignatureVerificationError, ConfigurationError, InvalidInputError, CancelledError,
   type ErrorKind, type PolypayErrorFields,
 } from './errors';
 export type { RawBody } from './convert';
@@ -137,7 +137,24 @@ export const ecommpay = {
     requireSecret(secret, 'secret');
     return new VerifiedEcommpayCallback(call(() => native.ecommpayVerifyCallback(raw, secret)), raw);
   },
+  /** `verifyCallback` on the libuv thread pool, for large bodies: the same result or error
+   * (as a rejection), while the event loop keeps serving other requests. Do not change the
+   * Buffer until the promise settles. */
+  async verifyCallbackAsync(body: RawBody, secret: string): Promise<EcommpayCallback> {
+    const raw = rawBody(body);
+    requireSecret(secret, 'secret');
+    return new VerifiedEcommpayCallback(await callAsync(() => native.ecommpayVerifyCallbackAsync(raw, secret)), raw);
+  },
 };
+
+/** Runs an async native call, rejecting with its error as the matching class. */
+async function callAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (error) {
+    throw fromNative(error);
+  }
+}
 
 export interface EcommpayGateOptions {
   projectId: number;
@@ -183,6 +200,12 @@ export class EcommpayGate {
   verifyCallback(body: RawBody): EcommpayCallback {
     const raw = rawBody(body);
     return new VerifiedEcommpayCallback(call(() => native.ecommpayVerifyCallback(raw, this.#secretKey)), raw);
+  }
+
+  /** `verifyCallback` on the libuv thread pool (see `ecommpay.verifyCallbackAsync`). */
+  async verifyCallbackAsync(body: RawBody): Promise<EcommpayCallback> {
+    const raw = rawBody(body);
+    return new VerifiedEcommpayCallback(await callAsync(() => native.ecommpayVerifyCallbackAsync(raw, this.#secretKey)), raw);
   }
 
   /** Never shows the secret. */
@@ -329,6 +352,15 @@ export const paycore = {
     requireSecret(secret, 'secret');
     return withRaw(JSON.parse(call(() => native.paycoreVerifyCallback(raw, signature, secret))) as CallbackEvent, raw);
   },
+  /** `verifyCallback` on the libuv thread pool, for large bodies: the same event or error (as a
+   * rejection), without holding the event loop. Do not change the Buffer until it settles. */
+  async verifyCallbackAsync(body: RawBody, signature: string, secret: string): Promise<CallbackEvent> {
+    const raw = rawBody(body);
+    requireString(signature, 'signature');
+    requireSecret(secret, 'secret');
+    const json = await callAsync(() => native.paycoreVerifyCallbackAsync(raw, signature, secret));
+    return withRaw(JSON.parse(json) as CallbackEvent, raw);
+  },
   /** Checks the signature only. */
   verifySignature(body: RawBody, signature: string, secret: string): void {
     const raw = rawBody(body);
@@ -363,9 +395,13 @@ export interface PayCoreClientOptions {
   apiKey?: string;
   /** For `verifyCallback`. */
   secretKey?: string;
-  /** Overall deadline of each call, retries included, in ms. */
+  /** Overall deadline of each call, retries included, in ms (above 0, at most 86,400,000: a
+   * day). Any other number, `NaN` and `Infinity` included, is an `InvalidInputError` naming the
+   * option; so are `connectTimeout` and `requestTimeout`. */
   timeout?: number;
+  /** Connecting, in ms. */
   connectTimeout?: number;
+  /** Waiting for each read of an answer, in ms (the overall `timeout` bounds the whole call). */
   requestTimeout?: number;
   /** Retries of reads and reconciled creates (0–10). */
   maxRetries?: number;
@@ -376,9 +412,13 @@ export interface PayCoreClientOptions {
 
 /** Per-call options. */
 export interface RequestOptions {
-  /** Overall deadline of this call in ms (retries included). */
+  /** Overall deadline of this call in ms (retries included): above 0, at most a day; any other
+   * number is an `InvalidInputError` naming `options.timeout`. */
   timeout?: number;
-  /** Aborts the call: the promise rejects with `signal.reason`. */
+  /** Cancels the call: the promise rejects with a `CancelledError` whose `cause` is
+   * `signal.reason`. For a create it keeps `referenceId` and says `outcomeUnknown: true` when
+   * the request may have been sent. An already-aborted signal sends nothing (same error,
+   * `outcomeUnknown: false`). */
   signal?: AbortSignal;
 }
 
@@ -401,35 +441,52 @@ function checkOptions(options: RequestOptions | undefined): { timeout?: number; 
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }
   const { timeout, signal } = options;
-  if (timeout !== undefined) {
-    if (typeof timeout !== 'number') throw new TypeError(`options.timeout must be a number of milliseconds, got ${describe(timeout)}`);
-    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 2 ** 32 - 1) {
-      throw new RangeError(`options.timeout must be a positive number of milliseconds, got ${timeout}`);
-    }
+  // Its value is judged by the core's one rule for timeouts (an InvalidInputError naming
+  // options.timeout), not here.
+  if (timeout !== undefined && typeof timeout !== 'number') {
+    throw new TypeError(`options.timeout must be a number of milliseconds, got ${describe(timeout)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
   }
-  return { timeout: timeout === undefined ? undefined : Math.ceil(timeout), signal };
+  return { timeout, signal };
 }
 
-/** Runs an async native call with an optional AbortSignal. */
-async function withSignal<T>(signal: AbortSignal | undefined, run: (cancelId: number | undefined) => Promise<T>): Promise<T> {
-  if (!signal) {
-    try { return await run(undefined); } catch (error) { throw fromNative(error); }
+/** A cancelled call's error gets `signal.reason` as its `cause` (as Node's own AbortErrors do). */
+function withCause(error: unknown, signal: AbortSignal): unknown {
+  if (error instanceof CancelledError) {
+    Object.defineProperty(error, 'cause', { value: signal.reason, writable: true, configurable: true, enumerable: false });
   }
-  signal.throwIfAborted();
-  const id = nextCancelId++ >>> 0;
-  if (nextCancelId > 0xfffffff0) nextCancelId = 1;
-  const onAbort = () => native.abortCall(id);
-  signal.addEventListener('abort', onAbort, { once: true });
+  return error;
+}
+
+/** Runs `run` with `signal` wired to `abort`; errors as the matching class, a cancellation's
+ * with `cause` = `signal.reason`. An already-aborted signal aborts at once: the native token
+ * remembers it, so the core sends nothing and answers `cancelled` with the facts. */
+async function underSignal<T>(signal: AbortSignal | undefined, abort: () => void, run: () => Promise<T>): Promise<T> {
+  if (!signal) {
+    try { return await run(); } catch (error) { throw fromNative(error); }
+  }
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
   try {
-    return await run(id);
+    return await run();
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw fromNative(error);
+    throw withCause(fromNative(error), signal);
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', abort);
+  }
+}
+
+/** Runs an async native call with an optional AbortSignal: the call's cancellation token is
+ * registered under a fresh id, which the signal's abort cancels (see `abortCall` in src/lib.rs). */
+async function withSignal<T>(signal: AbortSignal | undefined, run: (cancelId: number | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return underSignal(undefined, () => {}, () => run(undefined));
+  const id = nextCancelId;
+  nextCancelId = nextCancelId >= 0xfffffff0 ? 1 : nextCancelId + 1;
+  try {
+    return await underSignal(signal, () => native.abortCall(id), () => run(id));
+  } finally {
     native.releaseCall(id);
   }
 }
@@ -460,8 +517,10 @@ export class PayCoreClient {
       const v = options[key];
       if (v !== undefined && typeof v !== 'number') throw new TypeError(`options.${key} must be a number, got ${describe(v)}`);
     }
-    const json = toJson(options, 'options');
-    this.#native = call(() => new native.NativeClient(json));
+    // The timeouts cross as numbers (NaN and Infinity too): the core's rule judges every value.
+    const { timeout, connectTimeout, requestTimeout, ...rest } = options;
+    const json = toJson(rest, 'options');
+    this.#native = call(() => new native.NativeClient(json, timeout, connectTimeout, requestTimeout));
   }
 
   /** `"test"` or `"live"` when the keys say, else null. */
@@ -530,8 +589,9 @@ export class PayCoreClient {
   findPaymentInvoice(referenceId: string, options?: RequestOptions): Promise<PaymentInvoice | null> {
     return this.#withId('findPaymentInvoice', referenceId, 'referenceId', options);
   }
-  /** Never re-sent once it may have arrived: an unknown outcome throws with `outcomeUnknown`. */
-  refundPaymentInvoice(id: string, request: RequestBody = {}, options?: RequestOptions): Promise<WithResponse<Refund>> {
+  /** Never re-sent once it may have arrived: an unknown outcome throws with `outcomeUnknown`.
+   * `request.amount` is required (a missing one is an `InvalidInputError` naming `amount`). */
+  refundPaymentInvoice(id: string, request: RequestBody, options?: RequestOptions): Promise<WithResponse<Refund>> {
     return this.#withRequest('refundPaymentInvoice', request, options, id, true);
   }
   createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
@@ -569,15 +629,15 @@ export class PayCoreClient {
       throw new RangeError(`options.pageSize must be an integer 1..1000, got ${String(pageSize)}`);
     }
     const json = JSON.stringify({ referenceId, pageSize });
-    const client = this.#native;
-    let pager: NativePager | undefined;
+    // Nothing is fetched yet: the first page is read by the first next().
+    const pager: NativePager = call(() => this.#native.list(what, json, checked.timeout));
+    const signal = checked.signal;
     let done = false;
     const iterator: AsyncIterableIterator<T> = {
       async next(): Promise<IteratorResult<T>> {
         if (done) return { done: true, value: undefined };
-        pager ??= call(() => client.list(what, json, checked.timeout));
-        const p = pager;
-        const text = await withSignal(checked.signal, (cancelId) => p.next(cancelId));
+        // The list has its own token: an abort between two next() calls is seen by the next one.
+        const text = await underSignal(signal, () => pager.abort(), () => pager.next());
         if (text === null) {
           done = true;
           return { done: true, value: undefined };

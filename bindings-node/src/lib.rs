@@ -10,6 +10,12 @@
 //! Every core error is mapped once, by [`to_napi`], to an error whose message is a JSON record
 //! of the error (kind, code, message, argument, HTTP details) after a marker; the TS layer
 //! turns it into the matching `PolypayError` subclass.
+//!
+//! No panic may abort Node: every sync export is `#[napi(catch_unwind)]` (a panic becomes a JS
+//! `Error`), napi-rs rejects the promise of a panicking async export, and work on the libuv
+//! pool runs under [`contained`]. Cancellation keeps the facts: an `AbortSignal` cancels a
+//! `CancellationToken` and the call runs on `Client::with_cancel`, so an aborted create still
+//! reports its `reference_id` and whether it may have been sent.
 
 #![allow(clippy::needless_pass_by_value)]
 
@@ -21,16 +27,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
-use napi::bindgen_prelude::{Buffer, Either};
-use napi::{Error as NapiError, Status};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either};
+use napi::{Env, Error as NapiError, Status, Task};
 use napi_derive::napi;
 use polypay::ecommpay::{self, EcommpayCallback};
 use polypay::paycore::client::{
-    Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest,
-    RetryPolicy, Secret,
+    timeout_from_millis, Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
+    RefundRequest, RetryPolicy, Secret,
 };
 use polypay::paycore::model::{
     Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
@@ -40,6 +45,7 @@ use polypay::paycore::{
 };
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
 
 /// Prefix of every message produced by [`to_napi`]; the TS layer looks for it.
 const MARKER: &str = "\u{1}polypay:";
@@ -320,7 +326,7 @@ fn ecommpay_callback(cb: &EcommpayCallback) -> String {
 // ------------------------------------------------------------------------------ ecommpay
 
 /// The ecommpay signature of a JSON object given as text (order and lexemes kept).
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_sign(params_json: String, secret: String) -> napi::Result<String> {
     core(ecommpay::sign_params(&json_params(&params_json), &secret))
 }
@@ -328,7 +334,7 @@ pub fn ecommpay_sign(params_json: String, secret: String) -> napi::Result<String
 /// The signature of flat parameters given as `key NUL value NUL ...` (see `flatPairs` in
 /// lib/convert.ts): the common case, without JSON on either side. `None` when the text does not
 /// split into `pairs` pairs (a key or value held a NUL): the caller then passes JSON.
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_sign_pairs(
     joined: String,
     pairs: u32,
@@ -369,12 +375,12 @@ fn json_params(text: &str) -> ecommpay::JsonParams<'_> {
     ecommpay::JsonParams::new(text.as_bytes(), "params")
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_string_to_sign(params_json: String) -> napi::Result<String> {
     core(ecommpay::string_to_sign_params(&json_params(&params_json)))
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_payment_page_url(
     params_json: String,
     secret: String,
@@ -389,7 +395,7 @@ pub fn ecommpay_payment_page_url(
 }
 
 /// Verifies a raw callback body; the verified callback as JSON text.
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_verify_callback(
     body: Either<Buffer, String>,
     secret: String,
@@ -399,13 +405,13 @@ pub fn ecommpay_verify_callback(
 }
 
 /// PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors).
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_natcmp(a: String, b: String) -> i32 {
     ecommpay::php::natcmp(a.as_bytes(), b.as_bytes()) as i32
 }
 
 /// PHP `(string)$float` with precision=14 (for the vectors).
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_php_float(value: f64) -> String {
     ecommpay::php::float_to_string(value)
 }
@@ -415,7 +421,7 @@ pub fn ecommpay_php_float(value: f64) -> String {
 // rest of a signature's overhead), and the core keeps the last secret's prepared key per thread.
 
 /// Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL.
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_gate_base_url(
     project_id: i64,
     secret_key: String,
@@ -432,7 +438,7 @@ pub fn ecommpay_gate_base_url(
 /// The signed URL of a payment: without `project_id`, the fields of a payment (checked,
 /// `project_id` and `payment_id` first, as in every binding); with it, parameters signed whole,
 /// in their order.
-#[napi]
+#[napi(catch_unwind)]
 pub fn ecommpay_gate_payment_page_url(
     params_json: String,
     project_id: i64,
@@ -449,13 +455,13 @@ pub fn ecommpay_gate_payment_page_url(
 
 // ------------------------------------------------------------------------------ PayCore
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn paycore_sign_callback(body: Either<Buffer, String>, secret: String) -> napi::Result<String> {
     core(paycore::sign_callback(body_bytes(&body), &secret))
 }
 
 /// Checks the `X-Signature` only (throws a `signature` error when it does not match).
-#[napi]
+#[napi(catch_unwind)]
 pub fn paycore_verify_signature(
     body: Either<Buffer, String>,
     signature: String,
@@ -469,7 +475,7 @@ pub fn paycore_verify_signature(
 }
 
 /// Verifies the signature over the exact bytes, then reads the event (JSON text).
-#[napi]
+#[napi(catch_unwind)]
 pub fn paycore_verify_callback(
     body: Either<Buffer, String>,
     signature: String,
@@ -493,7 +499,7 @@ fn hpp(
     Ok((core(HppParams::from_json(&params))?, environment))
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn paycore_hpp_url(
     params_json: String,
     env: Option<String>,
@@ -504,7 +510,7 @@ pub fn paycore_hpp_url(
 }
 
 /// The auto-redirect form as JSON text: `{action, method, fields: [[name, value]…], html}`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn paycore_hpp_form(
     params_json: String,
     env: Option<String>,
@@ -523,28 +529,130 @@ pub fn paycore_hpp_form(
     .to_string())
 }
 
+// ------------------------------------------------------------------------------ off the main thread
+
+/// Runs `f`, turning a panic into an error: for work on a libuv worker thread, where napi-rs
+/// does not catch panics itself (a panic there would abort the process).
+fn contained<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Err(napi::bindgen_prelude::panic_to_error(panic)))
+}
+
+/// An ecommpay callback verified on the libuv thread pool (see
+/// [`ecommpay_verify_callback_async`]).
+pub struct VerifyEcommpayCallback {
+    body: Either<Buffer, String>,
+    secret: String,
+}
+
+impl Task for VerifyEcommpayCallback {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        contained(|| {
+            let callback = core(ecommpay::verify_callback(
+                body_bytes(&self.body),
+                &self.secret,
+            ))?;
+            Ok(ecommpay_callback(&callback))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+/// `ecommpayVerifyCallback` on the libuv thread pool: the same result (or error), without
+/// holding the event loop while a large body is parsed and hashed.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn ecommpay_verify_callback_async(
+    body: Either<Buffer, String>,
+    secret: String,
+) -> AsyncTask<VerifyEcommpayCallback> {
+    AsyncTask::new(VerifyEcommpayCallback { body, secret })
+}
+
+/// A PayCore callback verified on the libuv thread pool (see [`paycore_verify_callback_async`]).
+pub struct VerifyPaycoreCallback {
+    body: Either<Buffer, String>,
+    signature: String,
+    secret: String,
+}
+
+impl Task for VerifyPaycoreCallback {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        contained(|| {
+            let event = core(paycore::callback::verify(
+                body_bytes(&self.body),
+                &self.signature,
+                &self.secret,
+            ))?;
+            Ok(callback_event(&event).to_string())
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+/// `paycoreVerifyCallback` on the libuv thread pool: the same event (or error).
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn paycore_verify_callback_async(
+    body: Either<Buffer, String>,
+    signature: String,
+    secret: String,
+) -> AsyncTask<VerifyPaycoreCallback> {
+    AsyncTask::new(VerifyPaycoreCallback {
+        body,
+        signature,
+        secret,
+    })
+}
+
+/// Panics with `message`, on purpose: the tests prove with it that a panic in a sync export
+/// becomes a JS `Error` (every sync export is `catch_unwind`) instead of aborting Node.
+#[napi(catch_unwind)]
+pub fn panic_probe(message: String) {
+    panic!("{message}");
+}
+
+/// The same in an async export (napi-rs rejects the promise of a panicking future).
+#[napi]
+pub async fn panic_probe_async(message: String) {
+    panic!("{message}");
+}
+
 // ------------------------------------------------------------------------------ cancellation
 
-/// Calls that may be aborted from JS (`AbortSignal`), by id. An abort that arrives before the
-/// call started leaves a permit in its `Notify`, so it is never lost.
-fn cancels() -> &'static Mutex<HashMap<u32, Arc<tokio::sync::Notify>>> {
-    static CANCELS: OnceLock<Mutex<HashMap<u32, Arc<tokio::sync::Notify>>>> = OnceLock::new();
+/// The cancellation tokens of calls that may be aborted from JS (`AbortSignal`), by id. The
+/// entry is made by whichever comes first, the call or the abort: a token remembers being
+/// cancelled, so an abort that arrives before the call started still cancels it (the core
+/// then sends nothing). The JS side removes the entry when the call has settled.
+fn cancels() -> &'static Mutex<HashMap<u32, CancellationToken>> {
+    static CANCELS: OnceLock<Mutex<HashMap<u32, CancellationToken>>> = OnceLock::new();
     CANCELS.get_or_init(Default::default)
 }
 
-fn cancel_handle(id: u32) -> Arc<tokio::sync::Notify> {
+fn cancel_token(id: u32) -> CancellationToken {
     let mut map = cancels().lock().unwrap_or_else(|e| e.into_inner());
-    Arc::clone(map.entry(id).or_default())
+    map.entry(id).or_default().clone()
 }
 
-/// Aborts the call registered under `id` (no effect once it has finished).
-#[napi]
+/// Aborts the call registered under `id`: it ends with a `cancelled` error that keeps the facts
+/// (a create's `referenceId`, `outcomeUnknown` when it may have been sent).
+#[napi(catch_unwind)]
 pub fn abort_call(id: u32) {
-    cancel_handle(id).notify_one();
+    cancel_token(id).cancel();
 }
 
-/// Forgets `id` (the JS side calls it when a call ends).
-#[napi]
+/// Forgets `id` (the JS side calls it once the call has settled).
+#[napi(catch_unwind)]
 pub fn release_call(id: u32) {
     cancels()
         .lock()
@@ -552,31 +660,26 @@ pub fn release_call(id: u32) {
         .remove(&id);
 }
 
-async fn cancellable<T>(
-    cancel_id: Option<u32>,
-    future: impl std::future::Future<Output = napi::Result<T>>,
-) -> napi::Result<T> {
-    match cancel_id {
-        None => future.await,
-        Some(id) => {
-            let handle = cancel_handle(id);
-            let result = tokio::select! {
-                result = future => result,
-                () = handle.notified() => Err(to_napi(polypay::Error::new(
-                    polypay::ErrorKind::Timeout,
-                    "aborted",
-                    "the call was aborted by its AbortSignal",
-                ))),
-            };
-            release_call(id);
-            result
-        }
-    }
+/// A per-call timeout in milliseconds, by the core's one rule for user timeouts.
+fn call_client(client: &Client, timeout_ms: Option<f64>) -> napi::Result<Client> {
+    Ok(match timeout_ms {
+        Some(ms) => client.with_deadline(core(timeout_from_millis(ms, "options.timeout"))?),
+        None => client.clone(),
+    })
 }
 
 // ------------------------------------------------------------------------------ client
 
-fn config_from(options: &Map<String, Value>) -> polypay::Result<Config> {
+/// Timeouts in milliseconds, as JS numbers (`NaN` and `Infinity` included, so that every value
+/// meets the core's one rule, [`timeout_from_millis`], and its error names the option).
+#[derive(Default)]
+struct Timeouts {
+    timeout: Option<f64>,
+    connect_timeout: Option<f64>,
+    request_timeout: Option<f64>,
+}
+
+fn config_from(options: &Map<String, Value>, timeouts: &Timeouts) -> polypay::Result<Config> {
     let text = |key: &str| -> polypay::Result<Option<String>> {
         match options.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -588,21 +691,6 @@ fn config_from(options: &Map<String, Value>) -> polypay::Result<Config> {
             )),
         }
     };
-    let millis = |key: &str| -> polypay::Result<Option<Duration>> {
-        match options.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => match v.as_f64() {
-                Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 => {
-                    Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
-                }
-                _ => Err(polypay::Error::invalid(
-                    key,
-                    "bad_duration",
-                    format!("{key} must be a positive number of milliseconds"),
-                )),
-            },
-        }
-    };
     let base_url = text("baseUrl")?;
     let env = text("env")?;
     let mut config = Config::new(Environment::resolve(env.as_deref(), base_url.as_deref())?);
@@ -610,14 +698,14 @@ fn config_from(options: &Map<String, Value>) -> polypay::Result<Config> {
     config.account_id = text("accountId")?;
     config.api_key = text("apiKey")?.map(Secret::new);
     config.secret_key = text("secretKey")?.map(Secret::new);
-    if let Some(d) = millis("timeout")? {
-        config.deadline = d;
+    if let Some(ms) = timeouts.timeout {
+        config.deadline = timeout_from_millis(ms, "timeout")?;
     }
-    if let Some(d) = millis("connectTimeout")? {
-        config.connect_timeout = d;
+    if let Some(ms) = timeouts.connect_timeout {
+        config.connect_timeout = timeout_from_millis(ms, "connectTimeout")?;
     }
-    if let Some(d) = millis("requestTimeout")? {
-        config.request_timeout = d;
+    if let Some(ms) = timeouts.request_timeout {
+        config.request_timeout = timeout_from_millis(ms, "requestTimeout")?;
     }
     if let Some(v) = options.get("maxRetries").filter(|v| !v.is_null()) {
         let retries = v.as_u64().filter(|n| *n <= 10).ok_or_else(|| {
@@ -803,23 +891,38 @@ type ItemStream = Pin<Box<dyn Stream<Item = polypay::Result<Value>> + Send>>;
 #[napi]
 pub struct NativePager {
     stream: Arc<tokio::sync::Mutex<ItemStream>>,
+    /// The list's own cancellation token (its client runs `with_cancel` on it): `abort()`
+    /// ends the page being read, and every later `next()`, with a `cancelled` error. A token
+    /// per list rather than an entry in the calls' registry: it lives exactly as long as the
+    /// list, however the iteration ends.
+    cancel: CancellationToken,
 }
 
 #[napi]
 impl NativePager {
     /// The next item as JSON text, or `null` at the end.
     #[napi]
-    pub async fn next(&self, cancel_id: Option<u32>) -> napi::Result<Option<String>> {
-        let stream = Arc::clone(&self.stream);
-        cancellable(cancel_id, async move {
-            let mut stream = stream.lock().await;
-            match stream.next().await {
-                None => Ok(None),
-                Some(Ok(item)) => Ok(Some(item.to_string())),
-                Some(Err(e)) => Err(to_napi(e)),
-            }
-        })
-        .await
+    pub async fn next(&self) -> napi::Result<Option<String>> {
+        // Items already read with a page are not handed out once the list is aborted.
+        if self.cancel.is_cancelled() {
+            return Err(to_napi(polypay::Error::new(
+                polypay::ErrorKind::Cancelled,
+                "cancelled",
+                "the list was cancelled",
+            )));
+        }
+        let mut stream = self.stream.lock().await;
+        match stream.next().await {
+            None => Ok(None),
+            Some(Ok(item)) => Ok(Some(item.to_string())),
+            Some(Err(e)) => Err(to_napi(e)),
+        }
+    }
+
+    /// Cancels the list (its `AbortSignal` fired).
+    #[napi(catch_unwind)]
+    pub fn abort(&self) {
+        self.cancel.cancel();
     }
 }
 
@@ -832,17 +935,28 @@ pub struct NativeClient {
 #[napi]
 impl NativeClient {
     /// `options_json`: `{env?, baseUrl?, publicKey?, accountId?, apiKey?, secretKey?,
-    /// timeout?, connectTimeout?, requestTimeout? (ms), maxRetries?, proxy?, userAgentSuffix?,
-    /// allowInsecureHttp?}`.
-    #[napi(constructor)]
-    pub fn new(options_json: String) -> napi::Result<Self> {
+    /// maxRetries?, proxy?, userAgentSuffix?, allowInsecureHttp?}`. The timeouts (ms) come
+    /// apart, as numbers, so that `NaN` and `Infinity` meet the core's rule (an `invalid_input`
+    /// error naming the option) like any other value.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        options_json: String,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        request_timeout: Option<f64>,
+    ) -> napi::Result<Self> {
         let options = parse_object(&options_json, "options")?;
-        let client = core(config_from(&options).and_then(Client::new))?;
+        let timeouts = Timeouts {
+            timeout,
+            connect_timeout,
+            request_timeout,
+        };
+        let client = core(config_from(&options, &timeouts).and_then(Client::new))?;
         Ok(NativeClient { client })
     }
 
     /// The mode the keys imply: `"test"`, `"live"` or `null`.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn mode(&self) -> Option<String> {
         self.client
             .mode()
@@ -850,44 +964,36 @@ impl NativeClient {
     }
 
     /// Runs `operation` with its arguments (JSON object text); the result as JSON text.
-    /// `timeout_ms` overrides the overall deadline of this call (retries included).
+    /// `timeout_ms` overrides the overall deadline of this call (retries included), checked by
+    /// the core's rule; `cancel_id` names its token in the registry (see `abortCall`).
     #[napi]
     pub async fn call(
         &self,
         operation: String,
         args_json: String,
-        timeout_ms: Option<u32>,
+        timeout_ms: Option<f64>,
         cancel_id: Option<u32>,
     ) -> napi::Result<String> {
-        let client = match timeout_ms {
-            Some(ms) => self
-                .client
-                .with_deadline(Duration::from_millis(u64::from(ms))),
-            None => self.client.clone(),
-        };
-        cancellable(cancel_id, async move {
-            let args = parse_object(&args_json, "args")?;
-            let value = dispatch(client, operation, args).await.map_err(to_napi)?;
-            Ok(value.to_string())
-        })
-        .await
+        let mut client = call_client(&self.client, timeout_ms)?;
+        if let Some(id) = cancel_id {
+            client = client.with_cancel(cancel_token(id));
+        }
+        let args = parse_object(&args_json, "args")?;
+        let value = dispatch(client, operation, args).await.map_err(to_napi)?;
+        Ok(value.to_string())
     }
 
     /// A lazy list: `paymentInvoices`, `payoutInvoices` or `paymentServices`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn list(
         &self,
         what: String,
         options_json: String,
-        timeout_ms: Option<u32>,
+        timeout_ms: Option<f64>,
     ) -> napi::Result<NativePager> {
         let options = core(list_options(&parse_object(&options_json, "options")?))?;
-        let client = match timeout_ms {
-            Some(ms) => self
-                .client
-                .with_deadline(Duration::from_millis(u64::from(ms))),
-            None => self.client.clone(),
-        };
+        let cancel = CancellationToken::new();
+        let client = call_client(&self.client, timeout_ms)?.with_cancel(cancel.clone());
         let stream: ItemStream = match what.as_str() {
             "paymentInvoices" => Box::pin(
                 client
@@ -917,11 +1023,12 @@ impl NativeClient {
         };
         Ok(NativePager {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
+            cancel,
         })
     }
 
     /// Verifies a callback with the configured `secretKey`; the event as JSON text.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn verify_callback(
         &self,
         body: Either<Buffer, String>,

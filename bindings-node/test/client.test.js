@@ -7,7 +7,7 @@ const polypay = require('..');
 const {
   PayCoreClient, PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError,
   ConflictError, ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
-  ConfigurationError, InvalidInputError,
+  ConfigurationError, InvalidInputError, CancelledError,
 } = polypay;
 
 let sb;
@@ -215,21 +215,22 @@ test('errors: InvalidInputError (inexact number amount) is a RangeError and a Po
   });
 });
 
-test('AbortSignal aborts a call in flight (rejects with the signal reason)', async () => {
+test('AbortSignal aborts a call in flight (CancelledError, cause = signal.reason)', async () => {
   await fault('GET /api/account/balances', { delay_ms: 3000 });
   const controller = new AbortController();
   const started = Date.now();
   const p = client.balances({ signal: controller.signal });
   setTimeout(() => controller.abort(), 100);
-  await assert.rejects(p, (e) => e.name === 'AbortError');
+  await assert.rejects(p, (e) => e instanceof CancelledError && e.cause === controller.signal.reason && e.cause.name === 'AbortError');
   assert.ok(Date.now() - started < 2000);
-  await assert.rejects(client.balances({ signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+  const aborted = AbortSignal.abort();
+  await assert.rejects(client.balances({ signal: aborted }), (e) => e instanceof CancelledError && e.cause === aborted.reason);
 });
 
 test('AbortSignal.timeout works for lists too', async () => {
   await fault('GET /api/payment-invoices', { delay_ms: 3000 });
   const it = client.listPaymentInvoices({ signal: AbortSignal.timeout(100) });
-  await assert.rejects(it.next(), (e) => e.name === 'TimeoutError' || e.name === 'AbortError');
+  await assert.rejects(it.next(), (e) => e instanceof CancelledError && e.cause.name === 'TimeoutError');
 });
 
 test('1,000 concurrent calls, no unhandled rejection', async () => {

@@ -30,6 +30,7 @@ let bareUrl; // a bare node:http server: no `next`
 let bareServer;
 const unhandled = [];
 process.on('unhandledRejection', (reason) => { unhandled.push(reason); });
+const limitEvents = []; // ids seen by the /limits/* handlers
 
 class DatabaseError extends Error {}
 
@@ -85,6 +86,13 @@ before(async () => {
     handler: async (e) => { calls.push(e.id); throw e.invoice.referenceId === 'undefined' ? undefined : 'route'; },
   }));
   app.post('/handlers/odd-rejection', (req, res) => res.status(200).send('fell through'));
+  // Body limits and verification off the main thread.
+  const limitHandler = (e) => { limitEvents.push(e.id ?? e.paymentId); };
+  app.post('/limits/paycore', paycoreCallback({ secretKey: HANDLER_SECRET, handler: limitHandler }));
+  app.post('/limits/paycore-raw', express.raw({ type: '*/*', limit: '10mb' }), paycoreCallback({ secretKey: HANDLER_SECRET, handler: limitHandler }));
+  app.post('/limits/paycore-3mb', paycoreCallback({ secretKey: HANDLER_SECRET, limit: '3mb', handler: limitHandler }));
+  app.post('/limits/ecommpay', ecommpayCallback({ secretKey: ECOMMPAY_SECRET, handler: limitHandler }));
+  app.post('/limits/ecommpay-async', ecommpayCallback({ secretKey: ECOMMPAY_SECRET, asyncThreshold: 0, handler: limitHandler }));
   app.use((err, req, res, next) => { // eslint-disable-line no-unused-vars
     errors.push(err);
     res.status(500).send(err.message);
@@ -324,6 +332,78 @@ test('a bare node:http server (no next): 200 after resolve, 500 after reject', a
   const res = await koResponse;
   assert.equal(res.status, 500);
   assert.equal(await res.text(), 'internal error');
+});
+
+// --- body limit (413 without verifying) and verification off the main thread -------------------
+
+const MB = 1024 * 1024;
+
+/** A PayCore callback of about `bytes` bytes, signed with HANDLER_SECRET. */
+function bigPaycore(bytes) {
+  return signed({ attributes: { description: 'x'.repeat(bytes) } });
+}
+
+/** A body sent chunked (no Content-Length), so the middleware counts while it reads. */
+function chunked(text) {
+  const bytes = Buffer.from(text);
+  return new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.subarray(i, i + 64 * 1024));
+      controller.close();
+    },
+  });
+}
+
+test('a 2 MB callback gets 413 from the default 1 MB limit, unverified and unhandled', async () => {
+  const cb = bigPaycore(2 * MB);
+  const id = JSON.parse(cb.body).data.id;
+  // A tampered body: were it verified, the answer would be 400.
+  const tampered = cb.body.replace('"processed"', '"process_failed"');
+  for (const [route, body, extra] of [
+    ['/limits/paycore', cb.body, {}],
+    ['/limits/paycore', tampered, {}],
+    ['/limits/paycore', chunked(cb.body), { duplex: 'half' }],
+    ['/limits/paycore-raw', cb.body, {}],
+  ]) {
+    const res = await fetch(`${appUrl}${route}`, { method: 'POST', headers: cb.headers, body, ...extra, signal: AbortSignal.timeout(10000) });
+    assert.equal(res.status, 413, route);
+    assert.match(await res.text(), /callback body over 1048576 bytes/);
+  }
+  const ecommpayBody = JSON.stringify({ project_id: 112, payment: { id: 'big', status: 'success' }, pad: 'x'.repeat(2 * MB), signature: 'bad' });
+  const res = await fetch(`${appUrl}/limits/ecommpay`, { method: 'POST', body: ecommpayBody, signal: AbortSignal.timeout(10000) });
+  assert.equal(res.status, 413);
+  assert.ok(!limitEvents.includes(id) && !limitEvents.includes('big'), 'a handler saw a body over the limit');
+});
+
+test('a larger limit accepts the 2 MB callback, verified off the main thread (same verdicts)', async () => {
+  const cb = bigPaycore(2 * MB);
+  const id = JSON.parse(cb.body).data.id;
+  const res = await fetch(`${appUrl}/limits/paycore-3mb`, { method: 'POST', headers: cb.headers, body: chunked(cb.body), duplex: 'half', signal: AbortSignal.timeout(30000) });
+  assert.equal(res.status, 200);
+  assert.ok(limitEvents.includes(id));
+  const tampered = cb.body.replace('"processed"', '"process_failed"');
+  const bad = await fetch(`${appUrl}/limits/paycore-3mb`, { method: 'POST', headers: cb.headers, body: tampered, signal: AbortSignal.timeout(30000) });
+  assert.equal(bad.status, 400);
+  // Every body through the async variant (asyncThreshold 0): a good one and a tampered one.
+  const { body } = testing.ecommpayCallback({ secretKey: ECOMMPAY_SECRET, projectId: 112, paymentId: 'order-async', amount: 3550 });
+  assert.equal((await fetch(`${appUrl}/limits/ecommpay-async`, { method: 'POST', body })).status, 200);
+  assert.ok(limitEvents.includes('order-async'));
+  const wrong = await fetch(`${appUrl}/limits/ecommpay-async`, { method: 'POST', body: body.replace('3550', '1') });
+  assert.equal(wrong.status, 400);
+  assert.match(await wrong.text(), /invalid callback/);
+});
+
+test('limit and asyncThreshold options are checked', () => {
+  const handler = () => {};
+  for (const limit of [0, -1, 1.5, 'lots', '', NaN, Infinity]) {
+    assert.throws(() => paycoreCallback({ secretKey: 's', handler, limit }), RangeError, String(limit));
+  }
+  assert.throws(() => ecommpayCallback({ secretKey: 's', handler, limit: {} }), TypeError);
+  assert.throws(() => ecommpayCallback({ secretKey: 's', handler, asyncThreshold: -1 }), RangeError);
+  for (const limit of [1, 4096, '512kb', '2MB', '1.5mb']) {
+    assert.equal(typeof paycoreCallback({ secretKey: 's', handler, limit }), 'function', String(limit));
+  }
+  assert.equal(typeof ecommpayCallback({ secretKey: 's', handler, asyncThreshold: 0 }), 'function');
 });
 
 test('no unhandled rejection from any of the above', async () => {

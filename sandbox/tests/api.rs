@@ -1047,7 +1047,10 @@ async fn refunds_partial_then_full() {
         )
         .await;
     assert_eq!(r.status, 422);
-    assert_eq!(r.json["errors"]["amount"], "This value should not be blank.");
+    assert_eq!(
+        r.json["errors"]["amount"],
+        "This value should not be blank."
+    );
     // The rest, by amount.
     let r = api.post(&path, &refund(json!("49.5"), json!("rf-4"))).await;
     assert_eq!(r.status, 201);

@@ -2,7 +2,7 @@
 import express from 'express';
 import {
   ecommpay, EcommpayGate, paycore, PayCoreClient, PolypayError, ValidationError, ConflictError,
-  RateLimitError, APITimeoutError, SignatureVerificationError, type PaymentInvoice,
+  RateLimitError, APITimeoutError, SignatureVerificationError, CancelledError, type PaymentInvoice,
   type CallbackEvent, type WithResponse, type EcommpayCallback,
 } from 'polypay';
 import { paycoreCallback, ecommpayCallback } from 'polypay/express';
@@ -40,7 +40,22 @@ async function main(): Promise<void> {
     else if (e instanceof PolypayError) console.log(e.kind, e.code, e.body, e.referenceId);
   }
   const found: PaymentInvoice | null = await client.findPaymentInvoice('order-1');
-  void found; void amount; void requestId;
+  // @ts-expect-error a refund's request (with its amount) is required
+  await client.refundPaymentInvoice(invoice.id);
+  const controller = new AbortController();
+  try {
+    await client.createPaymentInvoice({ service: 'test_usd_test', amount: '1', currency: 'USD' }, { signal: controller.signal });
+  } catch (e) {
+    if (e instanceof CancelledError && e.outcomeUnknown) {
+      const reason: unknown = e.cause;
+      const again: PaymentInvoice | null = await client.findPaymentInvoice(e.referenceId ?? '');
+      void reason; void again;
+    }
+  }
+  const verified: EcommpayCallback = await ecommpay.verifyCallbackAsync(Buffer.from('{}'), 'secret');
+  const viaGate: EcommpayCallback = await gate.verifyCallbackAsync('{}');
+  const event: CallbackEvent = await paycore.verifyCallbackAsync('{}', 'sig', 'sk_test_x');
+  void found; void amount; void requestId; void verified; void viaGate; void event;
 }
 
 const app = express();
@@ -51,6 +66,8 @@ app.post('/paycore/callback', express.raw({ type: '*/*' }), paycoreCallback({
   },
 }));
 app.post('/ecommpay/callback', express.raw({ type: '*/*' }), ecommpayCallback({ gate, handler: (c) => console.log(c.paymentId) }));
+app.post('/big/callback', paycoreCallback({ secretKey: 'sk_test_x', limit: '2mb', asyncThreshold: 16 * 1024, handler: () => {} }));
+app.post('/big/ecommpay', ecommpayCallback({ secretKey: 'secret', limit: 4 * 1024 * 1024, handler: () => {} }));
 
 const signed = testing.paycoreCallback({ secretKey: 'sk_test_x', status: 'processed' });
 try {
