@@ -105,6 +105,17 @@ pub struct Server {
     pub base: String,
     pub log: Arc<Mutex<Vec<String>>>,
     pub store: Store,
+    /// The accept loop and every connection's task, ended when the server is dropped (a
+    /// fuzzer runs thousands of servers in one process; stalled connections would pile up).
+    tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
 }
 
 impl Server {
@@ -113,18 +124,27 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let log: Arc<Mutex<Vec<String>>> = Arc::default();
         let store = Store::default();
-        let (server_log, server_store) = (Arc::clone(&log), store.clone());
-        tokio::spawn(async move {
+        let tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (server_log, server_store, server_tasks) =
+            (Arc::clone(&log), store.clone(), Arc::clone(&tasks));
+        let accept = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let (log, store, script) = (
                     Arc::clone(&server_log),
                     server_store.clone(),
                     Arc::clone(&script),
                 );
-                tokio::spawn(serve(socket, log, store, script));
+                let connection = tokio::spawn(serve(socket, log, store, script));
+                server_tasks.lock().unwrap().push(connection.abort_handle());
             }
         });
-        Server { base, log, store }
+        tasks.lock().unwrap().push(accept.abort_handle());
+        Server {
+            base,
+            log,
+            store,
+            tasks,
+        }
     }
 
     pub fn requests(&self, prefix: &str) -> usize {
