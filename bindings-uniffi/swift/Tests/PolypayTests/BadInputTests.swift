@@ -39,6 +39,25 @@ indirect enum J: Decodable {
         if case let .object(o) = self { return o }
         return [:]
     }
+
+    /// Seconds: a plain number, or a `$float` lexeme (`1e300`, `NaN`) read as a Double.
+    var seconds: Double {
+        if let i = int { return Double(i) }
+        return Double(self["$float"]!.str!)!
+    }
+
+    /// The value as JSON text (a canned answer's body).
+    var json: String {
+        switch self {
+        case .null: return "null"
+        case let .bool(b): return b ? "true" : "false"
+        case let .int(i): return String(i)
+        case let .string(s):
+            return String(decoding: try! JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed]), as: UTF8.self)
+        case let .array(a): return "[" + a.map(\.json).joined(separator: ",") + "]"
+        case let .object(o): return "{" + o.map { J.string($0.key).json + ":" + $0.value.json }.joined(separator: ",") + "}"
+        }
+    }
 }
 
 /// Accepts connections and never answers; what reached it is counted.
@@ -72,13 +91,100 @@ final class Listener {
         }
     }
 
+    /// Until `finish()`, answers each connection's request with `server`'s status and JSON body
+    /// (`Connection: close`, so connections are requests), and counts them.
+    func answer(_ server: J) -> Answering {
+        let body = Array(server["body"]!.json.utf8)
+        let head = "HTTP/1.1 \(server["status"]!.int!) Canned\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        return Answering(fd: fd, response: Array(head.utf8) + body)
+    }
+
     deinit { close(fd) }
+}
+
+/// A listener answering with a canned response on a thread of its own (see `Listener.answer`).
+final class Answering: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var finished = false
+    private var served = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32, response: [UInt8]) {
+        Thread { [self] in
+            while !isStopped {
+                // Linux: the accepted socket is blocking, whatever the listener's mode.
+                let c = accept(fd, nil, nil)
+                if c < 0 {
+                    usleep(5000)
+                    continue
+                }
+                var limit = timeval(tv_sec: 5, tv_usec: 0)
+                _ = setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+                Answering.readRequest(c)
+                var sent = 0
+                while sent < response.count {
+                    let n = response[sent...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    if n <= 0 { break }
+                    sent += n
+                }
+                _ = shutdown(c, Int32(SHUT_WR))
+                close(c)
+                lock.lock()
+                served += 1
+                lock.unlock()
+            }
+            done.signal()
+        }.start()
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// Stops answering; the number of requests answered.
+    func finish() -> Int {
+        lock.lock()
+        let waiting = !finished
+        stopped = true
+        finished = true
+        lock.unlock()
+        if waiting { done.wait() }
+        lock.lock()
+        defer { lock.unlock() }
+        return served
+    }
+
+    /// Reads one request (head and `Content-Length` body), so that closing after the answer does
+    /// not reset the connection under unread bytes.
+    static func readRequest(_ fd: Int32) {
+        var data = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let crlf2: [UInt8] = [13, 10, 13, 10]
+        while true {
+            if data.count >= 4, let end = (0...(data.count - 4)).first(where: { Array(data[$0..<$0 + 4]) == crlf2 }) {
+                let head = String(decoding: data[..<end], as: UTF8.self).lowercased()
+                let length = head.components(separatedBy: "\r\n")
+                    .first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if data.count >= end + 4 + length { return }
+            }
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { return }
+            data.append(contentsOf: chunk[0..<n])
+        }
+    }
 }
 
 /// The shared bad-input table (POLYPAY_BAD_INPUT, set by run-tests.sh like POLYPAY_VECTORS): each
 /// case throws its documented `PolypayError` case and code, sends nothing to a local listener that
-/// stands in for the gateway, and shows no secret. Parameters cross as JSON text, so the special
-/// inputs (float lexemes, NaN, 10,000-deep nesting) are written as text.
+/// stands in for the gateway (a case with a `server` answer: exactly one request, answered with
+/// that canned response), and shows no secret. Parameters cross as JSON text, so the special
+/// inputs (float lexemes, NaN, 10,000-deep nesting) are written as text; timeouts are seconds
+/// (Double), a `$float` lexeme read with `Double(_:)`.
 final class BadInputTests: XCTestCase {
     static let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["POLYPAY_BAD_INPUT"] ?? "../../tests/bad-input")
     let listener = Listener()
@@ -137,29 +243,39 @@ final class BadInputTests: XCTestCase {
     func client(_ options: [String: J]) throws -> PayCoreClient {
         let env = options["env"]?.str
         let base = options["base_url"]?.str ?? (env == nil ? listener.url : nil)
-        // Were anything sent, the call would end quickly and the connection be counted.
+        // Were anything sent, the call would end quickly and the connection be counted; a case's
+        // own timeouts win.
         return try PayCoreClient(options: ClientOptions(
             publicKey: options["public_key"]?.str, accountId: options["account_id"]?.str,
             apiKey: options["api_key"]?.str, secretKey: options["secret_key"]?.str,
-            env: env, baseUrl: base, timeout: 2, requestTimeout: 1, maxRetries: 0))
+            env: env, baseUrl: base,
+            timeout: options["timeout"]?.seconds ?? 2,
+            requestTimeout: options["request_timeout"]?.seconds ?? 1,
+            connectTimeout: options["connect_timeout"]?.seconds ?? ClientOptions().connectTimeout,
+            maxRetries: 0))
     }
 
     func run(_ c: J, defaults: [String: J]) async throws {
         let i = c["input"]!
         let op = c["operation"]!.str!
         func json(_ key: String) throws -> String { try jsonText(i[key]!) }
+        // A per-call timeout (seconds): this call's deadline.
+        let timeout = i["timeout"]?.seconds
         func withDefaults() throws -> PayCoreClient {
             try client(defaults.merging(i["client"]?.obj ?? [:]) { $1 })
         }
         switch op {
         case "client.new": _ = try client(i["options"]!.obj)
-        case "client.create_payment_invoice": _ = try await withDefaults().createPaymentInvoice(fieldsJson: json("request"))
-        case "client.refund_payment_invoice": _ = try await withDefaults().refundPaymentInvoice(id: i["id"]!.str!, fieldsJson: json("request"))
-        case "client.payment_prerequest": _ = try await withDefaults().paymentPrerequest(fieldsJson: json("request"))
-        case "client.get_payment_invoice": _ = try await withDefaults().getPaymentInvoice(id: i["id"]!.str!)
+        case "client.create_payment_invoice": _ = try await withDefaults().createPaymentInvoice(fieldsJson: json("request"), timeout: timeout)
+        case "client.refund_payment_invoice":
+            _ = try await withDefaults().refundPaymentInvoice(id: i["id"]!.str!, fieldsJson: json("request"), timeout: timeout)
+        case "client.payment_prerequest": _ = try await withDefaults().paymentPrerequest(fieldsJson: json("request"), timeout: timeout)
+        case "client.get_payment_invoice": _ = try await withDefaults().getPaymentInvoice(id: i["id"]!.str!, timeout: timeout)
         case "paycore.verify_callback":
             _ = try paycoreVerifyCallback(body: body(i["body"]!), signature: i["signature"]!.str!, secret: i["secret"]!.str!)
         case "paycore.hpp_url": _ = try paycoreHppUrl(paramsJson: json("params"), env: i["env"]?.str, baseUrl: i["base_url"]?.str)
+        case "paycore.hpp_form":
+            _ = try paycoreHppForm(paramsJson: json("params"), env: i["env"]?.str, baseUrl: i["base_url"]?.str, buttonLabel: "Pay")
         case "ecommpay.verify_callback": _ = try ecommpayVerifyCallback(body: body(i["body"]!), secret: i["secret"]!.str!)
         case "ecommpay.sign": _ = try ecommpaySign(paramsJson: json("params"), secret: i["secret"]!.str!)
         case "ecommpay.gate", "ecommpay.gate.payment_page_url":
@@ -183,6 +299,8 @@ final class BadInputTests: XCTestCase {
                 XCTAssertFalse(reason.str?.isEmpty ?? true, id)
                 continue
             }
+            // A case with a `server` answer gets it; every other case is met with silence.
+            let answering = c["server"].map { listener.answer($0) }
             do {
                 try await run(c, defaults: table["client_defaults"]!.obj)
                 XCTFail("\(id): did not fail")
@@ -199,7 +317,11 @@ final class BadInputTests: XCTestCase {
             } catch {
                 XCTFail("\(id): not a PolypayError: \(error)")
             }
-            XCTAssertEqual(listener.connections(), 0, "\(id): a bad input reached the gateway")
+            // `sends: true`: exactly one request (the create, never sent again after the 409).
+            var sends = false
+            if case .bool(true)? = want["sends"] { sends = true }
+            let sent = (answering?.finish() ?? 0) + listener.connections()
+            XCTAssertEqual(sent, sends ? 1 : 0, sends ? "\(id): one request must reach the gateway" : "\(id): a bad input reached the gateway")
         }
     }
 
