@@ -37,11 +37,8 @@ const API_KEY: SecretSource = SecretSource {
     what: "the Private API key",
 };
 
-const SECRET_KEY: SecretSource = SecretSource {
-    flag: "--secret-file",
-    env: "POLYPAY_SECRET_KEY",
-    what: "the commerce account's secret key (sk_…)",
-};
+/// The same key, from the same places, as `paycore sign|verify` take it.
+use crate::PAYCORE_SECRET as SECRET_KEY;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Operation {
