@@ -3,6 +3,8 @@
 use std::io::Write;
 
 use crate::input::{self, Body, SecretFile, SecretSource};
+// The same key, from the same places, as `paycore sign|verify` take it.
+use crate::PAYCORE_SECRET as SECRET_KEY;
 use clap::{Args, ValueEnum};
 use polypay::paycore::client::{
     timeout_from_secs, Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
@@ -36,9 +38,6 @@ const API_KEY: SecretSource = SecretSource {
     env: "POLYPAY_API_KEY",
     what: "the Private API key",
 };
-
-/// The same key, from the same places, as `paycore sign|verify` take it.
-use crate::PAYCORE_SECRET as SECRET_KEY;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Operation {
