@@ -1,15 +1,23 @@
 //! `PayCoreClient`: the core async client. Network methods are `async` on the uniffi tokio
 //! runtime (Kotlin `suspend fun`, Swift `async throws`); request fields cross as JSON text.
+//!
+//! Cancellation: uniffi cannot carry a cancelled call's facts across the FFI. A cancelled Kotlin
+//! coroutine drops the Rust future at once (the create's generated `reference_id` and whether it
+//! may have been sent are lost), and a cancelled Swift task is not seen by the Rust future at
+//! all. So every network method is exported as `raw_<name>` with a trailing `CallToken`, run on
+//! the core's `Client::with_cancel`, and the hand-written Kotlin (`PayCoreClientCalls.kt`) and
+//! Swift (`PayCoreClient+Calls.swift`) wrappers with the original names fire the token when the
+//! caller is cancelled: the call then ends with `PolypayError::Cancelled` and its facts.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use polypay::paycore::client::{
-    Config, ListOptions, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
-    RefundRequest, RetryPolicy, Secret,
+    timeout_from_secs, Config, ListOptions, PaymentInvoiceRequest, PayoutInvoiceRequest,
+    PrerequestRequest, RefundRequest, RetryPolicy, Secret,
 };
 use polypay::paycore::{Client, Environment};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{PolypayError, Result};
 use crate::models::{
@@ -91,27 +99,31 @@ impl fmt::Display for ClientOptions {
     }
 }
 
-/// A time in seconds from the host (`ClientOptions` times, a call's `timeout`): NaN, infinite,
-/// zero, negative, over a day (1e19, 1e300) or below a nanosecond are `InvalidInput`
-/// (`invalid_timeout`), never a panic in `Duration::from_secs_f64`.
-fn seconds(value: f64, name: &str) -> Result<Duration> {
-    const MAX: f64 = 86_400.0;
-    if !(value.is_finite() && value > 0.0 && value <= MAX) {
-        return Err(PolypayError::invalid(
-            name,
-            "invalid_timeout",
-            format!("{name} must be a number of seconds above 0 and at most 86400, got {value}"),
-        ));
+/// Cancels the calls it is given to (a `raw_*` method's `token`): once `cancel()` ran, they end
+/// with a `Cancelled` error that keeps the facts (a create's `reference_id`, and
+/// `outcome_unknown` when the request may have reached the gateway); a call given a cancelled
+/// token sends nothing. The Kotlin and Swift wrappers make one per call; use one yourself only
+/// to cancel a `raw_*` call from outside a coroutine or task.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct CallToken {
+    token: CancellationToken,
+}
+
+#[uniffi::export]
+impl CallToken {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(CallToken::default())
     }
-    let duration = Duration::from_secs_f64(value);
-    if duration.is_zero() {
-        return Err(PolypayError::invalid(
-            name,
-            "invalid_timeout",
-            format!("{name} must be at least a nanosecond, got {value} seconds"),
-        ));
+
+    /// Ends the calls running with this token, and those started with it later. Idempotent.
+    pub fn cancel(&self) {
+        self.token.cancel();
     }
-    Ok(duration)
+
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
 }
 
 /// A PayCore API client: one connection pool, safe to share between threads and coroutines.
@@ -121,10 +133,16 @@ pub struct PayCoreClient {
 }
 
 impl PayCoreClient {
-    fn with_timeout(&self, timeout: Option<f64>) -> Result<Client> {
-        Ok(match timeout {
-            Some(t) => self.client.with_deadline(seconds(t, "timeout")?),
+    /// The client of one call: its own deadline (the core's one rule for user timeouts,
+    /// `invalid_timeout` otherwise) and its token.
+    fn call(&self, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<Client> {
+        let client = match timeout {
+            Some(t) => self.client.with_deadline(timeout_from_secs(t, "timeout")?),
             None => self.client.clone(),
+        };
+        Ok(match token {
+            Some(token) => client.with_cancel(token.token.clone()),
+            None => client,
         })
     }
 }
@@ -155,9 +173,9 @@ impl PayCoreClient {
         config.account_id = options.account_id;
         config.api_key = options.api_key.map(Secret::new);
         config.secret_key = options.secret_key.map(Secret::new);
-        config.deadline = seconds(options.timeout, "timeout")?;
-        config.request_timeout = seconds(options.request_timeout, "request_timeout")?;
-        config.connect_timeout = seconds(options.connect_timeout, "connect_timeout")?;
+        config.deadline = timeout_from_secs(options.timeout, "timeout")?;
+        config.request_timeout = timeout_from_secs(options.request_timeout, "request_timeout")?;
+        config.connect_timeout = timeout_from_secs(options.connect_timeout, "connect_timeout")?;
         config.retry = RetryPolicy {
             max_retries: options.max_retries,
             ..RetryPolicy::default()
@@ -190,128 +208,143 @@ impl PayCoreClient {
         ))
     }
 
+    // ---- network calls ----
+    //
+    // Each is exported as `raw_<name>` with a trailing `token`: Kotlin and Swift users call the
+    // hand-written wrappers with the original names and signatures, which pass a token fired
+    // by coroutine/task cancellation (see the module comment).
+
     // ---- public (public key) ----
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_payment_prerequest", default(timeout = None, token = None))]
     pub async fn payment_prerequest(
         &self,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Prerequest> {
         let request = PrerequestRequest::from_json(&params(&fields_json, "fields")?)?;
-        let r = self
-            .with_timeout(timeout)?
-            .payment_prerequest(&request)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.payment_prerequest(&request).await?;
         Ok(Prerequest::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_payout_prerequest", default(timeout = None, token = None))]
     pub async fn payout_prerequest(
         &self,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Prerequest> {
         let request = PrerequestRequest::from_json(&params(&fields_json, "fields")?)?;
-        let r = self
-            .with_timeout(timeout)?
-            .payout_prerequest(&request)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.payout_prerequest(&request).await?;
         Ok(Prerequest::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(
+        name = "raw_create_payment_invoice_public",
+        default(timeout = None, token = None)
+    )]
     pub async fn create_payment_invoice_public(
         &self,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PaymentInvoice> {
         let request = PaymentInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.with_timeout(timeout)?;
+        let client = self.call(timeout, token)?;
         let r = client.create_payment_invoice_public(&request).await?;
         Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(
+        name = "raw_get_payment_invoice_public",
+        default(timeout = None, token = None)
+    )]
     pub async fn get_payment_invoice_public(
         &self,
         id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PaymentInvoice> {
-        let r = self
-            .with_timeout(timeout)?
-            .get_payment_invoice_public(&id)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.get_payment_invoice_public(&id).await?;
         Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(
+        name = "raw_get_payout_invoice_public",
+        default(timeout = None, token = None)
+    )]
     pub async fn get_payout_invoice_public(
         &self,
         id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PayoutInvoice> {
-        let r = self
-            .with_timeout(timeout)?
-            .get_payout_invoice_public(&id)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.get_payout_invoice_public(&id).await?;
         Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
     // ---- private (account id + API key) ----
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_create_payment_invoice", default(timeout = None, token = None))]
     pub async fn create_payment_invoice(
         &self,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PaymentInvoice> {
         let request = PaymentInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let r = self
-            .with_timeout(timeout)?
-            .create_payment_invoice(&request)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.create_payment_invoice(&request).await?;
         Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_get_payment_invoice", default(timeout = None, token = None))]
     pub async fn get_payment_invoice(
         &self,
         id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PaymentInvoice> {
-        let r = self.with_timeout(timeout)?.get_payment_invoice(&id).await?;
+        let r = self.call(timeout, token)?.get_payment_invoice(&id).await?;
         Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
     /// The invoice with this reference id, or null.
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_find_payment_invoice", default(timeout = None, token = None))]
     pub async fn find_payment_invoice(
         &self,
         reference_id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Option<PaymentInvoice>> {
-        let found = self
-            .with_timeout(timeout)?
-            .find_payment_invoice(&reference_id)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let found = client.find_payment_invoice(&reference_id).await?;
         Ok(found.map(|i| PaymentInvoice::new(&i, None)))
     }
 
     /// Payment invoices, newest first, fetched page by page up to `limit` items (all if null).
-    #[uniffi::method(default(reference_id = None, page_size = None, limit = None))]
+    #[uniffi::method(
+        name = "raw_list_payment_invoices",
+        default(reference_id = None, page_size = None, limit = None, token = None)
+    )]
     pub async fn list_payment_invoices(
         &self,
         reference_id: Option<String>,
         page_size: Option<u32>,
         limit: Option<u32>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Vec<PaymentInvoice>> {
         let options = ListOptions {
             reference_id,
             page_size: self::page_size(page_size)?,
         };
         let items = self
-            .client
+            .call(None, token)?
             .list_payment_invoices(&options)
             .collect(self::limit(limit))
             .await?;
@@ -319,108 +352,125 @@ impl PayCoreClient {
     }
 
     /// Refunds a processed payment invoice; `fields_json` holds `amount` and optional fields.
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_refund_payment_invoice", default(timeout = None, token = None))]
     pub async fn refund_payment_invoice(
         &self,
         id: String,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Refund> {
         let request = RefundRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.with_timeout(timeout)?;
+        let client = self.call(timeout, token)?;
         let r = client.refund_payment_invoice(&id, &request).await?;
         Ok(Refund::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_create_payout_invoice", default(timeout = None, token = None))]
     pub async fn create_payout_invoice(
         &self,
         fields_json: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PayoutInvoice> {
         let request = PayoutInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let r = self
-            .with_timeout(timeout)?
-            .create_payout_invoice(&request)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let r = client.create_payout_invoice(&request).await?;
         Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_get_payout_invoice", default(timeout = None, token = None))]
     pub async fn get_payout_invoice(
         &self,
         id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PayoutInvoice> {
-        let r = self.with_timeout(timeout)?.get_payout_invoice(&id).await?;
+        let r = self.call(timeout, token)?.get_payout_invoice(&id).await?;
         Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_find_payout_invoice", default(timeout = None, token = None))]
     pub async fn find_payout_invoice(
         &self,
         reference_id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Option<PayoutInvoice>> {
-        let found = self
-            .with_timeout(timeout)?
-            .find_payout_invoice(&reference_id)
-            .await?;
+        let client = self.call(timeout, token)?;
+        let found = client.find_payout_invoice(&reference_id).await?;
         Ok(found.map(|i| PayoutInvoice::new(&i, None)))
     }
 
-    #[uniffi::method(default(reference_id = None, page_size = None, limit = None))]
+    #[uniffi::method(
+        name = "raw_list_payout_invoices",
+        default(reference_id = None, page_size = None, limit = None, token = None)
+    )]
     pub async fn list_payout_invoices(
         &self,
         reference_id: Option<String>,
         page_size: Option<u32>,
         limit: Option<u32>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Vec<PayoutInvoice>> {
         let options = ListOptions {
             reference_id,
             page_size: self::page_size(page_size)?,
         };
         let items = self
-            .client
+            .call(None, token)?
             .list_payout_invoices(&options)
             .collect(self::limit(limit))
             .await?;
         Ok(items.iter().map(|i| PayoutInvoice::new(i, None)).collect())
     }
 
-    #[uniffi::method(default(timeout = None))]
+    #[uniffi::method(name = "raw_get_payment_service", default(timeout = None, token = None))]
     pub async fn get_payment_service(
         &self,
         id: String,
         timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<PaymentService> {
-        let r = self.with_timeout(timeout)?.get_payment_service(&id).await?;
+        let r = self.call(timeout, token)?.get_payment_service(&id).await?;
         Ok(PaymentService::new(&r.data, ResponseInfo::of(&r)))
     }
 
-    #[uniffi::method(default(page_size = None, limit = None))]
+    #[uniffi::method(
+        name = "raw_list_payment_services",
+        default(page_size = None, limit = None, token = None)
+    )]
     pub async fn list_payment_services(
         &self,
         page_size: Option<u32>,
         limit: Option<u32>,
+        token: Option<Arc<CallToken>>,
     ) -> Result<Vec<PaymentService>> {
         let items = self
-            .client
+            .call(None, token)?
             .list_payment_services(self::page_size(page_size)?)
             .collect(self::limit(limit))
             .await?;
         Ok(items.iter().map(|s| PaymentService::new(s, None)).collect())
     }
 
-    #[uniffi::method(default(timeout = None))]
-    pub async fn balances(&self, timeout: Option<f64>) -> Result<Balances> {
-        let r = self.with_timeout(timeout)?.balances().await?;
+    #[uniffi::method(name = "raw_balances", default(timeout = None, token = None))]
+    pub async fn balances(
+        &self,
+        timeout: Option<f64>,
+        token: Option<Arc<CallToken>>,
+    ) -> Result<Balances> {
+        let r = self.call(timeout, token)?.balances().await?;
         Ok(Balances::new(&r.data, ResponseInfo::of(&r)))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
     use super::*;
 
     const API_KEY: &str = "api_key_DO_NOT_SHOW_1234";
@@ -487,6 +537,9 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
         ];
+        // The core's one rule for user timeouts, as the binding's error.
+        let seconds =
+            |value: f64, name: &str| timeout_from_secs(value, name).map_err(PolypayError::from);
         for value in bad {
             let e = seconds(value, "timeout").unwrap_err();
             assert!(
@@ -519,10 +572,72 @@ mod tests {
             // The per-call timeout goes through the same check.
             for value in bad {
                 assert_eq!(
-                    client.with_timeout(Some(value)).err().unwrap().kind(),
+                    client.call(Some(value), None).err().unwrap().kind(),
                     "invalid_input"
                 );
             }
         }
+    }
+
+    /// The first poll of a future that must finish without waiting (no runtime needed).
+    fn at_once<T>(future: impl Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the call waited"),
+        }
+    }
+
+    #[test]
+    fn a_cancelled_token_ends_calls_before_sending_with_the_facts() {
+        // Port 9 (discard) is never reached: the token is checked before anything is sent.
+        let client = PayCoreClient::new(options()).unwrap();
+        let token = CallToken::new();
+        assert!(!token.is_cancelled());
+        token.cancel();
+        token.cancel(); // idempotent
+        assert!(token.is_cancelled());
+
+        let fields = r#"{"service":"s","amount":"1.00","currency":"USD"}"#.to_owned();
+        let e =
+            at_once(client.create_payment_invoice(fields, None, Some(token.clone()))).unwrap_err();
+        match &e {
+            PolypayError::Cancelled {
+                kind,
+                code,
+                outcome_unknown,
+                reference_id,
+                ..
+            } => {
+                assert_eq!((kind.as_str(), code.as_str()), ("cancelled", "cancelled"));
+                assert!(!outcome_unknown, "nothing was sent: {e:?}");
+                // The generated reference_id (a UUID) comes back with the error.
+                assert_eq!(reference_id.as_deref().map(str::len), Some(36), "{e:?}");
+            }
+            other => panic!("expected Cancelled, got {other:?}"),
+        }
+        let refund = at_once(client.refund_payment_invoice(
+            "cpi_1".into(),
+            r#"{"amount":"1.00","reference_id":"r-1"}"#.into(),
+            None,
+            Some(token.clone()),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&refund, PolypayError::Cancelled { reference_id: Some(r), outcome_unknown: false, .. } if r == "r-1"),
+            "{refund:?}"
+        );
+        // Reads and lists go through the same token.
+        let read = at_once(client.balances(None, Some(token.clone()))).unwrap_err();
+        assert_eq!(read.kind(), "cancelled");
+        let list =
+            at_once(client.list_payment_invoices(None, None, None, Some(token))).unwrap_err();
+        assert_eq!(list.kind(), "cancelled");
+        // Input errors still come first (nothing to cancel).
+        let bad = at_once(client.create_payment_invoice("x".into(), None, Some(CallToken::new())));
+        assert_eq!(bad.unwrap_err().kind(), "invalid_input");
     }
 }

@@ -124,6 +124,10 @@ polypay_error! {
     Connection => Connection,
     /// The gateway answered something unreadable.
     Decode => Decode,
+    /// The call was cancelled (Kotlin coroutine or Swift task cancellation, or a `CallToken`).
+    /// A create's error keeps its `reference_id` (generated when none was given), and
+    /// `outcome_unknown` is true when the request may have reached the gateway: look it up.
+    Cancelled => Cancelled,
 }
 
 impl From<polypay::Error> for PolypayError {

@@ -38,7 +38,8 @@ extension PolypayError {
              let .Server(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
              let .Timeout(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
              let .Connection(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Decode(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId):
+             let .Decode(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
+             let .Cancelled(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId):
             return PolypayErrorDetails(
                 kind: kind, code: code, msg: msg, argument: argument, httpStatus: httpStatus,
                 requestId: requestId, body: body, retryable: retryable,

@@ -125,6 +125,7 @@ final class ReadmeTests: XCTestCase {
     lazy var runners: [String: () async throws -> Void] = [
         "swift-client": { try await self.runClient() },
         "swift-hpp-callback": { try await self.runHppCallback() },
+        "swift-cancellation": { try await self.runCancellation() },
     ]
 
     override func setUpWithError() throws {
@@ -214,5 +215,55 @@ final class ReadmeTests: XCTestCase {
             _ = try onCallback(body: body, xSignature: try paycoreSignCallback(body: pending, secret: secretKey), secretKey: secretKey)
         }
         guard case .Signature = bad else { return XCTFail("\(String(describing: bad))") }
+    }
+
+    func runCancellation() async throws {
+        let client = try PayCoreClient(options: ClientOptions(
+            accountId: sandbox.key("account_id"), apiKey: sandbox.key("api_key"), baseUrl: sandbox.baseUrl))
+        let fields = #"{"service":"test_usd_test","amount":"100.55","currency":"USD","service_fields":{"status":"success"}}"#
+        // The next create answers 1.5 s late (and is committed even if the client left).
+        try sandbox.admin("POST", "/faults", #"{"route":"POST /api/payment-invoices","nth":1,"effect":{"delay_ms":1500}}"#)
+        let later = Remembered()
+        let task = Task { try await createOrRemember(client: client, fieldsJson: fields, reconcileLater: later.add) }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        task.cancel()
+        let result = await task.result
+        try sandbox.admin("DELETE", "/faults")
+        guard case .failure(let error) = result, let polypay = error as? PolypayError, case .Cancelled = polypay else {
+            return XCTFail("expected PolypayError.Cancelled, got \(result)")
+        }
+        XCTAssertEqual(later.all, [polypay.details.referenceId!])
+        XCTAssertEqual(later.all.first?.count, 36) // a generated reference id
+
+        // Not cancelled: the invoice, nothing to remember.
+        let invoice = try await createOrRemember(client: client, fieldsJson: fields) { XCTFail("nothing to reconcile: \($0)") }
+        XCTAssertTrue(invoice.id.hasPrefix("cpi_"), invoice.id)
+
+        // The remembered create landed after the delay: reconciled by reference id.
+        let reference = later.all[0]
+        var found = try await client.findPaymentInvoice(referenceId: reference)
+        for _ in 0..<50 where found == nil {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            found = try await client.findPaymentInvoice(referenceId: reference)
+        }
+        XCTAssertEqual(found?.referenceId, reference)
+    }
+}
+
+/// The reference ids a sample hands over for later reconciliation (from any task).
+final class Remembered: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+
+    func add(_ reference: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        items.append(reference)
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
     }
 }

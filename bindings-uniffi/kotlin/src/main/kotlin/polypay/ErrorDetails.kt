@@ -38,4 +38,5 @@ val PolypayException.details: ErrorDetails
         is PolypayException.Timeout -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
         is PolypayException.Connection -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
         is PolypayException.Decode -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
+        is PolypayException.Cancelled -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
     }

@@ -1,5 +1,7 @@
 package polypay
 
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -12,10 +14,13 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 import polypay.readme.createInvoice
+import polypay.readme.createOrRemember
+import polypay.readme.createWithin
 import polypay.readme.onCallback
 import polypay.readme.paymentPageUrl
 import java.io.File
 import java.util.UUID
+import java.util.concurrent.CopyOnWriteArrayList
 
 /** A fenced code block of a README, and the `<!-- readme-sample: NAME -->` line above it. */
 data class ReadmeBlock(val where: String, val lang: String, val name: String?, val text: String)
@@ -109,6 +114,7 @@ class ReadmeTest {
     private val runners: Map<String, () -> Unit> = mapOf(
         "kotlin-client" to ::runClient,
         "kotlin-hpp-callback" to ::runHppCallback,
+        "kotlin-cancellation" to ::runCancellation,
     )
 
     @BeforeAll
@@ -196,5 +202,44 @@ class ReadmeTest {
         val pending = String(body).replace("processed", "process_pending").toByteArray()
         assertFalse(onCallback(pending, paycoreSignCallback(pending, secretKey), secretKey))
         assertThrows<PolypayException.Signature> { onCallback(body, paycoreSignCallback(pending, secretKey), secretKey) }
+    }
+
+    private fun runCancellation() = runBlocking {
+        val client = PayCoreClient(ClientOptions(baseUrl = sandbox.baseUrl, accountId = sandbox.key("account_id"), apiKey = sandbox.key("api_key")))
+        val fields = """{"service":"test_usd_test","amount":"100.55","currency":"USD","service_fields":{"status":"success"}}"""
+        // The next create answers 1.5 s late (and is committed even if the client left).
+        val slow = """{"route":"POST /api/payment-invoices","nth":1,"effect":{"delay_ms":1500}}"""
+        val later = CopyOnWriteArrayList<String>()
+        try {
+            sandbox.admin("POST", "/faults", slow)
+            assertNull(createWithin(client, fields, 200, later::add))
+            assertEquals(1, later.size)
+
+            sandbox.admin("POST", "/faults", slow)
+            val job = launch { createOrRemember(client, fields, later::add) }
+            delay(200)
+            job.cancel()
+            job.join()
+            assertTrue(job.isCancelled)
+            assertEquals(2, later.size)
+            assertTrue(later.all { it.length == 36 }, "$later") // generated reference ids
+
+            // Not cancelled: the invoice, nothing to remember.
+            assertNotNull(createWithin(client, fields, 10_000) { error("nothing to reconcile: $it") })
+            assertTrue(createOrRemember(client, fields) { error("nothing to reconcile: $it") }.id.startsWith("cpi_"))
+        } finally {
+            sandbox.admin("DELETE", "/faults")
+        }
+        // The remembered creates landed after the delay: reconciled by reference id.
+        for (reference in later) {
+            var found = client.findPaymentInvoice(reference)
+            for (attempt in 1..50) {
+                if (found != null) break
+                delay(100)
+                found = client.findPaymentInvoice(reference)
+            }
+            assertEquals(reference, found?.referenceId)
+        }
+        client.close()
     }
 }

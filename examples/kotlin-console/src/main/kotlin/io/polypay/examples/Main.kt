@@ -10,7 +10,11 @@ import polypay.CallbackEvent
 import polypay.ClientOptions
 import polypay.PayCoreClient
 import polypay.PolypayException
+import polypay.createPaymentInvoice
+import polypay.createPayoutInvoice
 import polypay.details
+import polypay.getPaymentInvoice
+import polypay.getPayoutInvoice
 import polypay.paycoreVerifyCallback
 import java.math.BigDecimal
 import java.net.InetSocketAddress

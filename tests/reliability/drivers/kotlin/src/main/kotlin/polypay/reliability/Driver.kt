@@ -25,7 +25,11 @@ import kotlinx.serialization.json.put
 import polypay.ClientOptions
 import polypay.PayCoreClient
 import polypay.PolypayException
+import polypay.createPaymentInvoice
+import polypay.createPayoutInvoice
 import polypay.details
+import polypay.findPaymentInvoice
+import polypay.findPayoutInvoice
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient

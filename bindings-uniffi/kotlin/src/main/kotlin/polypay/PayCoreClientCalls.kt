@@ -1,0 +1,177 @@
+// Hand-written companion of the generated bindings (package polypay): the network methods of
+// PayCoreClient with their documented names, and what coroutine cancellation gives you.
+//
+// Why these wrappers exist: uniffi cannot carry a cancelled call's facts across the FFI. When a
+// coroutine is cancelled, the generated `uniffiRustCallAsync` throws CancellationException at once
+// and drops the Rust future, so a create's (possibly generated) reference_id and whether it may
+// have reached the gateway are lost. So Rust exports each network method as `raw<Name>(..., token)`
+// and these extensions, with the original names and parameters, run it on a fresh CallToken that
+// fires when the caller's coroutine is cancelled: the core then ends the call promptly with
+// PolypayException.Cancelled carrying the facts. One helper, one line per method.
+package polypay
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import java.util.Collections
+import java.util.IdentityHashMap
+import java.util.concurrent.atomic.AtomicReference
+
+/**
+ * How a polypay call ends when its coroutine is cancelled (`job.cancel()`, `withTimeout`, a failed
+ * sibling, a closed scope): a [CancellationException], so structured concurrency works as usual
+ * (a cancelled `launch` ends quietly, nothing reaches a `CoroutineExceptionHandler`,
+ * `catch (e: PolypayException)` does not swallow the cancellation), whose [error] (also its
+ * `cause`) is the polypay error with the call's facts: normally [PolypayException.Cancelled]
+ * with `details.referenceId` (the one sent, generated when you gave none) and
+ * `details.outcomeUnknown` (true: a create may have reached the gateway, look it up by
+ * `referenceId`; false: nothing was sent). Rarely another [PolypayException], when the call
+ * failed just as the coroutine was cancelled.
+ *
+ * Catch it inside the cancelled coroutine, or find it from the exception that reached you
+ * outside (the `TimeoutCancellationException` of `withTimeout`, a cancelled `Deferred`'s) with
+ * [cancelledCallError]. Then rethrow: the coroutine was asked to stop.
+ */
+class PolypayCancellationException(val error: PolypayException) :
+    CancellationException("polypay call cancelled: ${error.details.kind}: ${error.details.msg}") {
+    init {
+        initCause(error)
+    }
+
+    /** The call's facts: `referenceId`, `outcomeUnknown`, ... */
+    val details: ErrorDetails get() = error.details
+}
+
+/**
+ * The polypay errors of the calls a cancellation ended, found from the exception that reached
+ * you: a [PolypayCancellationException] itself, or the cancellation cause they were attached to
+ * (`withTimeout`'s `TimeoutCancellationException`, the `CancellationException` of a cancelled job
+ * or `Deferred`), through causes and suppressed exceptions. Empty when no polypay call was
+ * cancelled by it.
+ */
+fun Throwable.cancelledCallErrors(): List<PolypayException> {
+    val found = mutableListOf<PolypayException>()
+    val seen = Collections.newSetFromMap(IdentityHashMap<Throwable, Boolean>())
+    val queue = ArrayDeque(listOf(this))
+    while (queue.isNotEmpty()) {
+        val t = queue.removeFirst()
+        if (!seen.add(t)) continue
+        if (t is PolypayCancellationException) {
+            found += t.error
+            continue
+        }
+        t.cause?.let(queue::add)
+        queue.addAll(t.suppressed)
+    }
+    return found
+}
+
+/** The first of [cancelledCallErrors], or null. */
+fun Throwable.cancelledCallError(): PolypayException? = cancelledCallErrors().firstOrNull()
+
+/** At most this many cancelled calls are attached to one cancellation cause. */
+private const val MAX_ATTACHED = 64
+
+/**
+ * Runs `call` with a fresh [CallToken] that fires when the caller's coroutine is cancelled.
+ *
+ * The raw call runs under `NonCancellable`, so the generated code never drops the Rust future; a
+ * child coroutine (Unconfined: it runs in the cancelling thread, whatever the caller's dispatcher
+ * is doing) watches the caller's job and cancels the token, and the core ends the call at once
+ * with its facts. Then:
+ * - the call failed and the caller was cancelled: [PolypayCancellationException] with the error,
+ *   also attached (suppressed) to the cancellation's root cause, so [cancelledCallError] finds
+ *   it from what `withTimeout` or `Deferred.await` throw outside;
+ * - the call succeeded although the caller was cancelled meanwhile (it finished first): its
+ *   result is returned, as any non-cancellable work's (the next suspension point throws);
+ * - otherwise the result or the error, as before.
+ */
+internal suspend fun <T> withCallToken(call: suspend (CallToken) -> T): T {
+    // Not closed here: the watcher may still touch it as the call ends; uniffi's cleaner frees it.
+    val token = CallToken()
+    val job = currentCoroutineContext()[Job] ?: return call(token) // no job: nothing can cancel it
+    val cancelledBy = AtomicReference<CancellationException?>()
+    val watcher = CoroutineScope(job + Dispatchers.Unconfined).launch(start = CoroutineStart.UNDISPATCHED) {
+        try {
+            awaitCancellation()
+        } catch (e: CancellationException) {
+            // The caller's job was cancelled (not this watcher alone, once the call is over).
+            if (job.isCancelled && cancelledBy.compareAndSet(null, e)) token.cancel()
+            throw e
+        }
+    }
+    try {
+        return withContext(NonCancellable) { call(token) }
+    } catch (e: PolypayException) {
+        val cause = cancelledBy.get() ?: throw e
+        val cancelled = PolypayCancellationException(e)
+        val root = generateSequence<Throwable>(cause) { it.cause }.take(16).last()
+        if (root.suppressed.size < MAX_ATTACHED) root.addSuppressed(cancelled)
+        throw cancelled
+    } finally {
+        watcher.cancel()
+    }
+}
+
+// ---- the methods of PayCoreClient (names, parameters and defaults as documented) ------------
+
+suspend fun PayCoreClientInterface.paymentPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
+    withCallToken { rawPaymentPrerequest(fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.payoutPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
+    withCallToken { rawPayoutPrerequest(fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawCreatePaymentInvoicePublic(fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.getPaymentInvoicePublic(id: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawGetPaymentInvoicePublic(id, timeout, it) }
+
+suspend fun PayCoreClientInterface.getPayoutInvoicePublic(id: String, timeout: Double? = null): PayoutInvoice =
+    withCallToken { rawGetPayoutInvoicePublic(id, timeout, it) }
+
+suspend fun PayCoreClientInterface.createPaymentInvoice(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawCreatePaymentInvoice(fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.getPaymentInvoice(id: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawGetPaymentInvoice(id, timeout, it) }
+
+/** The invoice with this reference id, or null. */
+suspend fun PayCoreClientInterface.findPaymentInvoice(referenceId: String, timeout: Double? = null): PaymentInvoice? =
+    withCallToken { rawFindPaymentInvoice(referenceId, timeout, it) }
+
+/** Payment invoices, newest first, fetched page by page up to `limit` items (all if null). */
+suspend fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, pageSize: UInt? = null, limit: UInt? = null): List<PaymentInvoice> =
+    withCallToken { rawListPaymentInvoices(referenceId, pageSize, limit, it) }
+
+/** Refunds a processed payment invoice; `fieldsJson` holds `amount` and optional fields. */
+suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = null): Refund =
+    withCallToken { rawRefundPaymentInvoice(id, fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.createPayoutInvoice(fieldsJson: String, timeout: Double? = null): PayoutInvoice =
+    withCallToken { rawCreatePayoutInvoice(fieldsJson, timeout, it) }
+
+suspend fun PayCoreClientInterface.getPayoutInvoice(id: String, timeout: Double? = null): PayoutInvoice =
+    withCallToken { rawGetPayoutInvoice(id, timeout, it) }
+
+suspend fun PayCoreClientInterface.findPayoutInvoice(referenceId: String, timeout: Double? = null): PayoutInvoice? =
+    withCallToken { rawFindPayoutInvoice(referenceId, timeout, it) }
+
+suspend fun PayCoreClientInterface.listPayoutInvoices(referenceId: String? = null, pageSize: UInt? = null, limit: UInt? = null): List<PayoutInvoice> =
+    withCallToken { rawListPayoutInvoices(referenceId, pageSize, limit, it) }
+
+suspend fun PayCoreClientInterface.getPaymentService(id: String, timeout: Double? = null): PaymentService =
+    withCallToken { rawGetPaymentService(id, timeout, it) }
+
+suspend fun PayCoreClientInterface.listPaymentServices(pageSize: UInt? = null, limit: UInt? = null): List<PaymentService> =
+    withCallToken { rawListPaymentServices(pageSize, limit, it) }
+
+suspend fun PayCoreClientInterface.balances(timeout: Double? = null): Balances =
+    withCallToken { rawBalances(timeout, it) }
