@@ -16,8 +16,15 @@ TEST_TARGETS :=
 -include examples/test.mk
 # Fuzzing (`make fuzz`) and the dependency audit (`make audit`, in `make test`).
 -include fuzz/fuzz.mk
+# Release artifacts (issue 15): each packaging/*.mk adds its parts to `make dist` (→ dist/) and
+# to `make test-dist` (clean-room installs without Rust, part of `make test`):
+#   DIST_TARGETS += dist-python        TEST_DIST_TARGETS += test-dist-python
+DIST_TARGETS :=
+TEST_DIST_TARGETS :=
+-include $(wildcard packaging/*.mk)
+TEST_TARGETS += test-dist
 
-.PHONY: demo test test-rust rust-toolchain bench vectors
+.PHONY: demo test test-rust rust-toolchain bench vectors dist test-dist
 
 demo: rust-toolchain
 	$(CARGO) build --quiet --locked -p polypay-cli
@@ -52,6 +59,10 @@ bench: rust-toolchain python-venv node-package
 	POLYPAY_BIN=$(CURDIR)/target/release/polypay $(PY) bindings-python/bench.py
 	cd bindings-node && npx napi build --platform --release --output-dir build-release
 	cd bindings-node && POLYPAY_BIN=$(CURDIR)/target/release/polypay node bench.mjs
+
+dist: $(DIST_TARGETS)
+
+test-dist: $(TEST_DIST_TARGETS)
 
 # Regenerates tests/vectors/*.json from the PHP and Python oracles (needs php-cli).
 vectors:
