@@ -1,8 +1,11 @@
 // swift-tools-version:5.9
-// polypay for Swift: the generated uniffi bindings (Sources/Polypay/Polypay.swift and
-// Sources/PolypayFFI/PolypayFFI.h, both written by `make test-swift` / generate.sh, not checked
-// in) over the Rust library libpolypay_uniffi. On Linux the tests link the debug .so
-// (`swift test -Xlinker -L<dir>`); for Apple platforms see README.md (XCFramework).
+// polypay for Swift, the development package: the generated uniffi bindings
+// (Sources/Polypay/Polypay.swift and Sources/PolypayFFI/PolypayFFI.h, both written by
+// `make test-swift` / run-tests.sh, not checked in) over the Rust library libpolypay_uniffi. On
+// Linux the tests link the debug .so (`swift test -Xlinker -L<dir>`). The package consumers
+// depend on (polypay-swift: generated sources included, no tests, an XCFramework binary target
+// on Apple platforms) is written from these sources by packaging/swift/make-package.sh
+// (`make dist-swift`, the release workflow); see README.md (Install, XCFramework).
 import PackageDescription
 
 let package = Package(
