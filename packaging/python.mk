@@ -23,9 +23,12 @@ dist-python: $(PY_WHEEL) $(PY_SDIST)
 $(PY_WHEEL) $(PY_SDIST) &: $(PY_DIST_SOURCES) $(DIST_TOOLS_OK)
 	rm -rf $(DIST_BUILD)/python-out && mkdir -p $(DIST_BUILD) $(DIST_DIR)
 	start=$$(date +%s) && cd bindings-python && $(DIST_ENV) $(PY) -m maturin build --release \
-		--locked --zig --compatibility manylinux2014 --sdist -i $(PY) \
+		--locked --zig --compatibility manylinux2014 -i $(PY) \
 		--out $(CURDIR)/$(DIST_BUILD)/python-out && \
 		echo $$(( $$(date +%s) - start )) > $(CURDIR)/$(DIST_BUILD)/python.seconds
+	# The sdist on its own: `build --sdist` builds the wheel from it, where --locked refuses the
+	# trimmed workspace's Cargo.lock.
+	cd bindings-python && $(DIST_ENV) $(PY) -m maturin sdist --out $(CURDIR)/$(DIST_BUILD)/python-out
 	$(PY) packaging/python/check_wheel.py --auditwheel $(PY_VENV)/bin/auditwheel \
 		--name polypay --tag cp39-abi3-$(DIST_PLATFORM_TAG) --version $(POLYPAY_VERSION) \
 		--elf polypay/_native.abi3.so \
