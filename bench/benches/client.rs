@@ -66,7 +66,7 @@ fn main() {
         config.account_id = Some("coma_bench".into());
         config.api_key = Some("bench_key".into());
         let sdk = Client::new(config).unwrap();
-        let bare = reqwest::Client::new();
+        let bare = polypay::tls::http_client_builder().build().unwrap();
         let url = format!("{base}/api/payment-invoices/cpi_HeSWMM9LvQonCcQc");
         let sdk_call = || async { sdk.get_payment_invoice("cpi_HeSWMM9LvQonCcQc").await.unwrap() };
         let bare_call = || async {

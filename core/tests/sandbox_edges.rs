@@ -197,7 +197,11 @@ async fn redirects_are_typed_errors_not_followed() {
         .await
         .unwrap();
     assert!(invoice.reconciled);
-    let stats = reqwest::get(format!("{}/__sandbox/stats", sandbox.base_url()))
+    let stats = polypay::tls::http_client_builder()
+        .build()
+        .unwrap()
+        .get(format!("{}/__sandbox/stats", sandbox.base_url()))
+        .send()
         .await
         .unwrap()
         .text()
@@ -257,7 +261,9 @@ async fn a_cyclic_next_link_ends_the_list_with_an_error() {
             .unwrap();
     }
     let rule = json!({"route": "GET /api/payment-invoices", "effect": {"type": "cyclic_links"}});
-    reqwest::Client::new()
+    polypay::tls::http_client_builder()
+        .build()
+        .unwrap()
         .post(format!("{}/__sandbox/faults", sandbox.base_url()))
         .json(&rule)
         .send()

@@ -56,7 +56,7 @@ fn fixture() -> &'static Fixture {
                 ..SandboxConfig::default()
             }))
             .expect("sandbox starts");
-        let client = reqwest::Client::builder()
+        let client = polypay::tls::http_client_builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))

@@ -73,7 +73,10 @@ async fn run() {
     );
 
     // Seed the store with invoices (test service, processed: a full resource with callback-free history).
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = polypay::tls::http_client_builder()
+        .no_proxy()
+        .build()
+        .unwrap();
     let mut ids = Vec::with_capacity(invoices);
     for i in 0..invoices {
         let body = json!({"data": {"type": "payment-invoices", "attributes": {

@@ -57,7 +57,7 @@ pub struct Deliverer {
 
 impl Deliverer {
     pub fn new(time_scale: f64, log_cap: usize) -> Deliverer {
-        let client = reqwest::Client::builder()
+        let client = polypay::tls::http_client_builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("polypay-sandbox/", env!("CARGO_PKG_VERSION")))

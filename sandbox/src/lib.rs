@@ -116,7 +116,7 @@ pub async fn trigger_with(
     status: &str,
     resolution: Option<&str>,
 ) -> Result<Value, String> {
-    let client = reqwest::Client::builder()
+    let client = polypay::tls::http_client_builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))
         .build()

@@ -557,7 +557,7 @@ async fn trickle_sends_the_body_slowly() {
     assert_eq!(api.admin_post("/__sandbox/faults", &rule).await.status, 201);
 
     // A per-read timer shorter than the whole answer, longer than a pause: every chunk resets it.
-    let per_read = reqwest::Client::builder()
+    let per_read = polypay::tls::http_client_builder()
         .no_proxy()
         .read_timeout(Duration::from_millis(interval * 8))
         .build()
@@ -599,7 +599,7 @@ async fn trickle_sends_the_body_slowly() {
     );
 
     // Only a whole-call deadline stops it.
-    let deadline = reqwest::Client::builder()
+    let deadline = polypay::tls::http_client_builder()
         .no_proxy()
         .timeout(Duration::from_millis(interval * 3))
         .build()

@@ -94,7 +94,7 @@ pub async fn start_with(config: SandboxConfig) -> RunningSandbox {
 
 /// A client that does not follow redirects (the tests check the 303s) and uses no proxy.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    polypay::tls::http_client_builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))

@@ -101,7 +101,7 @@ impl Transport {
             user_agent.push(' ');
             user_agent.push_str(suffix);
         }
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::tls::http_client_builder()
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.request_timeout)
             .user_agent(user_agent)
