@@ -308,8 +308,11 @@ async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
 
 
 # Once its token fires, a native call ends at once (the core stops waiting on the network and
-# answers `cancelled`); this only bounds the wait for that answer should it not come.
-_CANCEL_GRACE = 1.0
+# answers `cancelled`); this only bounds the wait for that answer should it never come. It is
+# generous because the answer needs CPU: under anyio, whose scopes re-cancel the task on every
+# loop turn until it leaves them, a starved 2-core machine took 0.6 s to deliver it, and a
+# grace that runs out loses the facts (the task ends with a bare CancelledError).
+_CANCEL_GRACE = 10.0
 
 # Operations that a cancellation may leave done on the gateway.
 _WRITES = frozenset(

@@ -26,6 +26,8 @@ CREATE = "POST /api/payment-invoices"
 STALL = {"route": CREATE, "nth": 1, "effect": {"delay_ms": 1500}}
 # ...and one it commits at once, then answers a byte at a time: the client is stuck reading.
 TRICKLE = {"route": CREATE, "nth": 1, "effect": {"type": "trickle", "chunk_bytes": 1, "interval_ms": 200}}
+# A cancelled call ends well before STALL's delay, even on a loaded 2-core CI machine.
+PROMPTLY = 1.2
 
 
 def fields(**extra: Any) -> Any:
@@ -68,7 +70,7 @@ def test_task_cancel_keeps_the_facts_and_the_invoice_is_found(sb: Sandbox) -> No
         task.cancel()
         with pytest.raises(asyncio.CancelledError) as cancelled:
             await task
-        assert time.monotonic() - cancelled_at < 0.5, "the call stops at once"
+        assert time.monotonic() - cancelled_at < PROMPTLY, "the call stops at once"
         assert task.cancelled()
         assert type(cancelled.value) is asyncio.CancelledError
         error = polypay.cancelled_call_error(cancelled.value)
@@ -115,7 +117,7 @@ def test_wait_for_raises_timeout_error_with_the_facts(sb: Sandbox) -> None:
         started = time.monotonic()
         with pytest.raises(asyncio.TimeoutError) as timed_out:
             await asyncio.wait_for(client.create_payment_invoice(fields(reference_id=reference)), 0.2)
-        assert time.monotonic() - started < 0.7
+        assert time.monotonic() - started < PROMPTLY
         error = polypay.cancelled_call_error(timed_out.value)
         assert_unknown_create(error, reference)
         if sys.version_info >= (3, 11):
@@ -229,7 +231,7 @@ def test_a_cancelled_async_list_stops_with_the_cancelled_error(sb: Sandbox) -> N
         started = time.monotonic()
         with pytest.raises(asyncio.TimeoutError) as timed_out:
             await asyncio.wait_for(read_all(), 0.2)
-        assert time.monotonic() - started < 0.7
+        assert time.monotonic() - started < PROMPTLY
         error = polypay.cancelled_call_error(timed_out.value)
         assert isinstance(error, polypay.OperationCancelledError) and not error.outcome_unknown
 
@@ -281,7 +283,7 @@ def test_the_wait_for_a_cancelled_call_is_bounded(monkeypatch: Any) -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError) as cancelled:
             await task
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < PROMPTLY
         assert polypay.cancelled_call_error(cancelled.value) is None  # no facts to give
         assert token.cancelled
         never.cancel()
