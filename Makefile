@@ -16,22 +16,23 @@ TEST_TARGETS :=
 -include examples/test.mk
 # Fuzzing (`make fuzz`) and the dependency audit (`make audit`, in `make test`).
 -include fuzz/fuzz.mk
-# Release artifacts (issue 15): each packaging/*.mk adds its parts to `make dist` (→ dist/) and
-# to `make test-dist` (clean-room installs without Rust; not yet part of `make test`: a cold
-# `make dist` builds four release libraries, to be timed against CI's budget first):
+# Release artifacts: each packaging/*.mk adds its parts to `make dist` (→ dist/) and to
+# `make test-dist` (clean-room installs without Rust, last in `make test`):
 #   DIST_TARGETS += dist-python        TEST_DIST_TARGETS += test-dist-python
 DIST_TARGETS :=
 TEST_DIST_TARGETS :=
 -include $(wildcard packaging/*.mk)
 
-.PHONY: demo test test-rust rust-toolchain bench vectors dist test-dist
+.PHONY: demo test test-rust rust-toolchain bench vectors dist test-dist dist-figures
 
 demo: rust-toolchain
 	$(CARGO) build --quiet --locked -p polypay-cli
 	./examples/cli-demo.sh $(POLYPAY)
 	$(MAKE) --no-print-directory demo-apps
 
-test: test-rust $(TEST_TARGETS)
+# The release artifacts last: their clean-room tests reuse what the binding tests installed (the
+# Swift chroot, the debug uniffi library for the generated sources).
+test: test-rust $(TEST_TARGETS) test-dist
 
 rust-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
@@ -61,6 +62,11 @@ bench: rust-toolchain python-venv node-package
 	cd bindings-node && POLYPAY_BIN=$(CURDIR)/target/release/polypay node bench.mjs
 
 dist: $(DIST_TARGETS)
+
+# Every artifact's size, glibc floor and build time into bench/RESULTS.md; NOTE="…" says how
+# the build was taken (e.g. the wall clock of a cold `make dist`).
+dist-figures: dist
+	python3 packaging/figures.py --dist $(DIST_DIR) --version $(POLYPAY_VERSION) $(if $(NOTE),--note '$(NOTE)')
 
 test-dist: $(TEST_DIST_TARGETS)
 

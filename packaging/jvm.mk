@@ -10,7 +10,8 @@
 #
 # The native library (libpolypay_uniffi.so) is built once for both JVM and Swift (packaging/swift.mk)
 # in release (the workspace's [profile.release]: fat LTO, stripped) for glibc 2.17 with
-# cargo-zigbuild, in the shared release target directory of packaging/python/tools.mk. Everything
+# cargo-zigbuild, in a target directory of its own: maturin's zig wrappers differ from
+# cargo-zigbuild's, so sharing target/dist-build would rebuild every crate back and forth. Everything
 # is redone only when its sources change (file targets and stamps).
 include packaging/python/tools.mk
 
@@ -19,10 +20,10 @@ TEST_DIST_TARGETS += test-dist-jvm
 
 .PHONY: dist-jvm test-dist-jvm uniffi-dist-lib
 
-UNIFFI_TRIPLE := x86_64-unknown-linux-gnu
 # The release library as cargo leaves it, and the copy that ships (stripped, checked), in the
 # folder layout JNA reads from the classpath: <os>-<arch>/lib<name>.so.
-UNIFFI_RELEASE_SO := $(DIST_BUILD)/$(UNIFFI_TRIPLE)/release/libpolypay_uniffi.so
+UNIFFI_DIST_BUILD := target/dist-uniffi/cargo
+UNIFFI_RELEASE_SO := $(UNIFFI_DIST_BUILD)/$(DIST_TRIPLE)/release/libpolypay_uniffi.so
 UNIFFI_NATIVES := target/dist-uniffi/natives
 UNIFFI_DIST_SO := $(UNIFFI_NATIVES)/linux-x86-64/libpolypay_uniffi.so
 UNIFFI_SOURCES := $(shell find core/src bindings-uniffi/src -type f) core/Cargo.toml \
@@ -47,7 +48,9 @@ uniffi-dist-lib: $(UNIFFI_DIST_SO)
 # Rebuilt (cargo decides) when a source is newer; the tools are only needed, not a reason.
 $(UNIFFI_RELEASE_SO): $(UNIFFI_SOURCES) | $(DIST_TOOLS_OK)
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
-	$(DIST_ENV) $(CARGO) zigbuild --quiet --release --locked -p polypay-uniffi --lib --target $(UNIFFI_TRIPLE).2.17
+	start=$$(date +%s) && CARGO_TARGET_DIR=$(CURDIR)/$(UNIFFI_DIST_BUILD) $(DIST_ENV) $(CARGO) zigbuild --quiet \
+		--release --locked -p polypay-uniffi --lib --target $(DIST_TRIPLE).2.17 && \
+		echo $$(( $$(date +%s) - start )) > target/dist-uniffi/library.seconds
 
 # strip: a no-op when [profile.release] already strips; kept so the shipped file is stripped
 # whatever the profile says. Checked: ELF x86-64, no .symtab, GLIBC_ <= 2.17, size printed.

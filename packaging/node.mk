@@ -21,7 +21,6 @@ NODE_DIST_DIR := dist
 NODE_DIST_BUILD := target/dist-node
 # The npm version: bindings-node/package.json's, stamped into the three packages by pack.mjs.
 NODE_DIST_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' bindings-node/package.json | head -n 1)
-NODE_DIST_TRIPLE := x86_64-unknown-linux-gnu
 NODE_DIST_ADDON := $(NODE_DIST_BUILD)/artifacts/polypay.linux-x64-gnu.node
 NODE_DIST_MAIN := $(NODE_DIST_DIR)/polypay-$(NODE_DIST_VERSION).tgz
 NODE_DIST_PLATFORM := $(NODE_DIST_DIR)/polypay-linux-x64-gnu-$(NODE_DIST_VERSION).tgz
@@ -52,7 +51,7 @@ node-dist-deps:
 $(NODE_DIST_ADDON): $(NODE_DIST_RUST) | $(DIST_TOOLS_OK) node-dist-deps rust-toolchain
 	rm -rf $(NODE_DIST_BUILD)/artifacts && mkdir -p $(NODE_DIST_BUILD)/artifacts
 	start=$$(date +%s) && cd bindings-node && $(DIST_ENV) npx napi build --platform --release -x \
-		--target $(NODE_DIST_TRIPLE).2.17 --target-dir $(CURDIR)/$(NODE_DIST_BUILD)/cargo \
+		--target $(DIST_TRIPLE).2.17 --target-dir $(CURDIR)/$(NODE_DIST_BUILD)/cargo \
 		--output-dir $(CURDIR)/$(NODE_DIST_BUILD)/artifacts \
 		--no-js --dts native.d.ts -- --locked && \
 		echo $$(( $$(date +%s) - start )) > $(CURDIR)/$(NODE_DIST_BUILD)/addon.seconds

@@ -2,13 +2,12 @@
 # `polypay` (CPython >= 3.9, manylinux_2_17_x86_64 / manylinux2014) and its sdist;
 # `make test-dist-python` installs the wheel in a clean room (no Rust on PATH, Debian's
 # /usr/bin/python3, pip with --no-index) and runs the README's quickstart against
-# `dist/polypay sandbox`. `make dist-figures` writes the artifacts' sizes and build times into
-# bench/RESULTS.md. Rebuilt only when their sources change (the wheel and sdist are the targets).
+# `dist/polypay sandbox`. Rebuilt only when their sources change (the wheel and sdist are the targets).
 include packaging/python/tools.mk
 
 DIST_TARGETS += dist-python
 TEST_DIST_TARGETS += test-dist-python
-.PHONY: dist-python test-dist-python dist-figures
+.PHONY: dist-python test-dist-python
 
 PY_WHEEL := $(DIST_DIR)/polypay-$(POLYPAY_VERSION)-cp39-abi3-$(DIST_PLATFORM_TAG).whl
 PY_SDIST := $(DIST_DIR)/polypay-$(POLYPAY_VERSION).tar.gz
@@ -22,13 +21,13 @@ dist-python: $(PY_WHEEL) $(PY_SDIST)
 # Built into a staging directory and moved to dist/ only once auditwheel agrees with the tag.
 $(PY_WHEEL) $(PY_SDIST) &: $(PY_DIST_SOURCES) $(DIST_TOOLS_OK)
 	rm -rf $(DIST_BUILD)/python-out && mkdir -p $(DIST_BUILD) $(DIST_DIR)
-	start=$$(date +%s) && cd bindings-python && $(DIST_ENV) $(PY) -m maturin build --release \
-		--locked --zig --compatibility manylinux2014 -i $(PY) \
+	start=$$(date +%s) && cd bindings-python && $(MATURIN_ENV) $(PY) -m maturin build --release \
+		--locked --zig --compatibility manylinux2014 --target $(DIST_TRIPLE) -i $(PY) \
 		--out $(CURDIR)/$(DIST_BUILD)/python-out && \
 		echo $$(( $$(date +%s) - start )) > $(CURDIR)/$(DIST_BUILD)/python.seconds
 	# The sdist on its own: `build --sdist` builds the wheel from it, where --locked refuses the
 	# trimmed workspace's Cargo.lock.
-	cd bindings-python && $(DIST_ENV) $(PY) -m maturin sdist --out $(CURDIR)/$(DIST_BUILD)/python-out
+	cd bindings-python && $(MATURIN_ENV) $(PY) -m maturin sdist --out $(CURDIR)/$(DIST_BUILD)/python-out
 	$(PY) packaging/python/check_wheel.py --auditwheel $(PY_VENV)/bin/auditwheel \
 		--name polypay --tag cp39-abi3-$(DIST_PLATFORM_TAG) --version $(POLYPAY_VERSION) \
 		--elf polypay/_native.abi3.so \
@@ -42,10 +41,6 @@ $(PY_WHEEL) $(PY_SDIST) &: $(PY_DIST_SOURCES) $(DIST_TOOLS_OK)
 test-dist-python: dist-python dist-cli
 	home=$$(mktemp -d) && $(CLEAN_ROOM) HOME=$$home /usr/bin/python3 packaging/python/test_dist.py \
 		--dist $(DIST_DIR) --wheel $(PY_WHEEL) --sdist $(PY_SDIST) \
-		--sandbox $(DIST_DIR)/polypay --readme bindings-python/README.md \
+		--sandbox $(DIST_DIR)/polypay --readme bindings-python/README.md --root-readme README.md \
 		--version $(POLYPAY_VERSION); \
 		status=$$?; rm -rf $$home; exit $$status
-
-dist-figures: dist-python dist-cli
-	python3 packaging/python/figures.py --dist $(DIST_DIR) --build $(DIST_BUILD) \
-		--version $(POLYPAY_VERSION) $(if $(NOTE),--note "$(NOTE)")

@@ -27,5 +27,5 @@ lint-workflows: $(ACTIONLINT)
 # Reads the debug CLI, the package installed in the Python venv, package.json files, poms and
 # dist/ (the jar of dist-jvm, the Swift package of dist-swift, and whatever wheels and tarballs
 # the other dist targets made).
-test-dist-version: dist-jvm dist-swift python-package uniffi-lib
+test-dist-version: dist python-package uniffi-lib
 	python3 packaging/release/check_versions.py --venv-python $(PY_VENV)

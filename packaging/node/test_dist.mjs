@@ -2,7 +2,8 @@
 // `env -i PATH=/usr/bin:/bin HOME=<fresh>`: no cargo or rustc on PATH, no npm user config.
 //
 // In a fresh npm project it installs dist/polypay-<v>.tgz and dist/polypay-linux-x64-gnu-<v>.tgz
-// (npm --offline: nothing of polypay comes from a registry), then
+// with the root README's `npm install ./dist/…` line (npm --offline: nothing of polypay comes from
+// a registry), then
 //   - checks the addon: ELF, stripped, highest GLIBC_ symbol version <= 2.17 (objdump -T);
 //   - takes the Node quickstart from bindings-node/README.md (the ```js block after
 //     `<!-- quickstart -->`) and runs it as CommonJS and as an ES module against `polypay sandbox`;
@@ -14,7 +15,7 @@
 //
 //   node test_dist.mjs --root <repo> --dist <dist> --version <v> --sandbox <polypay binary>
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,8 +72,28 @@ process.on('exit', () => { if (!opts.keep) rmSync(project, { recursive: true, fo
 const npm = (args, options = {}) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, ...options });
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'polypay-consumer', version: '1.0.0', private: true }, null, 2));
 
-// --- install the two tarballs, offline
-npm(['install', '--offline', mainTgz, platformTgz]);
+// --- install the two tarballs, offline, with the root README's own `npm install ./dist/…` line
+function readmeNpmInstall() {
+  const text = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = text.match(/<!--\s*install-from-dist[^>]*-->\s*```sh\n([\s\S]*?)\n```/);
+  if (!block) fail('README.md has no ```sh block after <!-- install-from-dist -->');
+  const lines = block[1].split('\n').map((l) => l.split('#')[0].trim().split(/\s+/)).filter((w) => w[0] === 'npm' && w[1] === 'install');
+  if (lines.length !== 1) fail(`README.md: expected one \`npm install\` line after <!-- install-from-dist -->, found ${lines.length}`);
+  // Shell globs (`*`, `[0-9]`) of files in one folder, expanded as sh would, from the repo root.
+  return lines[0].slice(2).map((pattern) => {
+    const folder = resolve(root, pattern.slice(0, pattern.lastIndexOf('/') + 1));
+    const name = pattern.slice(pattern.lastIndexOf('/') + 1);
+    const re = new RegExp('^' + name.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*') + '$');
+    const matches = readdirSync(folder).filter((f) => re.test(f));
+    if (matches.length !== 1) fail(`README.md: \`${pattern}\` matches ${JSON.stringify(matches)}, expected one file`);
+    return join(folder, matches[0]);
+  });
+}
+const readmeTarballs = readmeNpmInstall();
+if (JSON.stringify(readmeTarballs) !== JSON.stringify([mainTgz, platformTgz])) {
+  fail(`README.md's npm install line names ${readmeTarballs.join(' ')}, not ${mainTgz} ${platformTgz}`);
+}
+npm(['install', '--offline', ...readmeTarballs]);
 const installed = (name) => JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'));
 const main = installed('polypay');
 if (main.version !== version) fail(`installed polypay is ${main.version}, expected ${version}`);
@@ -82,7 +103,7 @@ if (main.optionalDependencies?.['polypay-linux-x64-gnu'] !== version) {
 if (existsSync(join(project, 'node_modules', 'polypay', 'build'))) fail('the main package carries a build/ directory');
 const platformPkg = installed('polypay-linux-x64-gnu');
 const addon = join(project, 'node_modules', 'polypay-linux-x64-gnu', platformPkg.main);
-ok(`npm install --offline polypay-${version}.tgz polypay-linux-x64-gnu-${version}.tgz (optionalDependencies ${JSON.stringify(main.optionalDependencies)})`);
+ok(`README.md's npm install ./dist/polypay-${version}.tgz ./dist/polypay-linux-x64-gnu-${version}.tgz, --offline (optionalDependencies ${JSON.stringify(main.optionalDependencies)})`);
 
 // --- the native files: ELF, stripped, glibc <= 2.17
 function glibcCheck(file, label) {

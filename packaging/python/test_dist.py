@@ -3,14 +3,18 @@
 Run by Debian's /usr/bin/python3 in a clean room (`env -i PATH=/usr/bin:/bin HOME=<empty>`):
 checks that cargo/rustc are out of reach, the highest GLIBC_ symbol version of the native module
 in the wheel (<= 2.17), the sdist's contents, then installs the wheel into a fresh venv with pip
-from dist/ alone (--no-index: any dependency it would need fails the test) and runs the Python
-quickstart, taken from the README by this test, against `dist/polypay sandbox`.
+from dist/ alone (--no-index: any dependency it would need fails the test) with the root README's
+own `pip install dist/…` line (which brings the `polypay` command of polypay-cli too), and runs
+the Python quickstart, taken from the binding's README by this test, against `dist/polypay
+sandbox`.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import os
+import shlex
 import sys
 import tarfile
 import time
@@ -24,7 +28,6 @@ from distcheck import (  # noqa: E402
     elapsed,
     fail,
     fresh_venv,
-    pip_install_offline,
     readme_block,
     run_checked,
     step,
@@ -33,6 +36,22 @@ from distcheck import (  # noqa: E402
 )
 
 MARKER = "<!-- quickstart"
+INSTALL_MARKER = "<!-- install-from-dist"
+
+
+def readme_pip_install(readme: Path, root: Path) -> list[str]:
+    """The arguments of the root README's `pip install dist/…` line, globs expanded in ROOT."""
+    lines = [line.split("#")[0].split() for line in readme_block(readme, INSTALL_MARKER, "sh").splitlines()]
+    pip = [words[2:] for words in lines if words[:2] == ["pip", "install"]]
+    if len(pip) != 1:
+        fail(f"{readme}: expected one `pip install` line after {INSTALL_MARKER!r}, found {len(pip)}")
+    found = []
+    for pattern in pip[0]:
+        matches = sorted(glob.glob(pattern, root_dir=root))
+        if len(matches) != 1:
+            fail(f"{readme}: `{pattern}` matches {matches} in {root}, expected one file")
+        found.append(str(root / matches[0]))
+    return found
 
 
 def check_sdist(sdist: Path, version: str) -> None:
@@ -62,6 +81,7 @@ def main() -> None:
     ap.add_argument("--sdist", type=Path, required=True)
     ap.add_argument("--sandbox", type=Path, required=True)
     ap.add_argument("--readme", type=Path, required=True)
+    ap.add_argument("--root-readme", type=Path, required=True)
     ap.add_argument("--version", required=True)
     args = ap.parse_args()
     start = time.monotonic()
@@ -78,15 +98,22 @@ def main() -> None:
         check_sdist(args.sdist, args.version)
 
         python = fresh_venv(work / "venv")
-        pip_install_offline(python, dist, f"polypay=={args.version}")
+        wheels = readme_pip_install(args.root_readme, args.root_readme.resolve().parent)
+        if str(args.wheel.resolve()) not in wheels:
+            fail(f"{args.root_readme}: its pip install line does not install {args.wheel}")
+        run_checked([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-cache-dir",
+                     "--disable-pip-version-check", "--find-links", str(dist), *wheels], cwd=work)
         where = run_checked([str(python), "-c", "import polypay, sys; "
                              "print(polypay.__version__, polypay._native.__file__)"], cwd=work).split()
         if where[0] != args.version:
             fail(f"polypay.__version__ is {where[0]}, expected {args.version}")
         if not where[1].startswith(str(work / "venv")):
             fail(f"polypay imported from {where[1]}, not from the fresh venv")
-        step(f"pip install --no-index --find-links {args.dist} polypay: {where[0]} in a fresh "
-             f"venv of {sys.executable}, no other package needed")
+        cli = run_checked([str(work / "venv" / "bin" / "polypay"), "--version"], cwd=work).strip()
+        if not cli.endswith(args.version):
+            fail(f"the venv's polypay --version says {cli!r}, expected {args.version}")
+        step(f"{args.root_readme}'s `pip install {shlex.join(Path(w).name for w in wheels)}` "
+             f"(--no-index, a fresh venv of {sys.executable}): polypay {where[0]}, `{cli}`")
 
         code = readme_block(args.readme, MARKER, "python")
         sample = work / "quickstart.py"
