@@ -81,11 +81,11 @@ def fresh_venv(where: Path) -> Path:
     return where / "bin" / "python"
 
 
-def pip_install_offline(python: Path, dist: Path, requirement: str) -> None:
+def pip_install_offline(python: Path, dist: Path, *requirements: str) -> None:
     """pip install from dist/ only: no index, no network; a dependency it cannot find there fails."""
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index",
                     "--disable-pip-version-check", "--no-cache-dir",
-                    "--find-links", str(dist), requirement], check=True)
+                    "--find-links", str(dist), *requirements], check=True)
 
 
 def readme_block(readme: Path, marker: str, language: str) -> str:

@@ -28,6 +28,7 @@ from distcheck import (  # noqa: E402
     elapsed,
     fail,
     fresh_venv,
+    pip_install_offline,
     readme_block,
     run_checked,
     step,
@@ -101,8 +102,7 @@ def main() -> None:
         wheels = readme_pip_install(args.root_readme, args.root_readme.resolve().parent)
         if str(args.wheel.resolve()) not in wheels:
             fail(f"{args.root_readme}: its pip install line does not install {args.wheel}")
-        run_checked([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-cache-dir",
-                     "--disable-pip-version-check", "--find-links", str(dist), *wheels], cwd=work)
+        pip_install_offline(python, dist, *wheels)
         where = run_checked([str(python), "-c", "import polypay, sys; "
                              "print(polypay.__version__, polypay._native.__file__)"], cwd=work).split()
         if where[0] != args.version:
