@@ -9,7 +9,7 @@ import argparse
 import datetime
 import os
 import platform
-import re
+import sys
 import subprocess
 import tarfile
 import tempfile
@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "packaging" / "python"))
+from distcheck import glibc_versions, version_text  # noqa: E402
 RESULTS = ROOT / "bench" / "RESULTS.md"
 BEGIN, END = "<!-- release-artifacts:begin -->", "<!-- release-artifacts:end -->"
 GOAL = 5_000_000
@@ -42,9 +44,8 @@ def seconds(path: Path) -> str:
 
 
 def glibc(path: Path) -> str:
-    out = subprocess.run(["objdump", "-T", str(path)], capture_output=True, text=True).stdout
-    versions = {tuple(int(p) for p in v.split(".")) for v in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", out)}
-    return ".".join(map(str, max(versions))) if versions else "?"
+    versions = glibc_versions(path)
+    return version_text(versions[-1]) if versions else "?"
 
 
 def from_zip(archive: Path, suffix: str, into: Path) -> Path:
