@@ -7,10 +7,10 @@ use crate::input::{self, Body, SecretFile, SecretSource};
 use crate::PAYCORE_SECRET as SECRET_KEY;
 use clap::{Args, ValueEnum};
 use polypay::paycore::client::{
-    timeout_from_secs, Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
-    RefundRequest, Secret,
+    timeout_from_secs, Arguments, Config, Input, Operation, OperationName, Outcome, Secret,
+    Semantics,
 };
-use polypay::paycore::{BlockingClient, Environment, ListOptions, Response};
+use polypay::paycore::{BlockingClient, Environment};
 use polypay::{Error, ErrorKind};
 use serde_json::{json, Map, Value};
 
@@ -39,30 +39,29 @@ const API_KEY: SecretSource = SecretSource {
     what: "the Private API key",
 };
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Operation {
-    PaymentPrerequest,
-    PayoutPrerequest,
-    CreatePaymentInvoicePublic,
-    GetPaymentInvoicePublic,
-    GetPayoutInvoicePublic,
-    CreatePaymentInvoice,
-    GetPaymentInvoice,
-    FindPaymentInvoice,
-    ListPaymentInvoices,
-    RefundPaymentInvoice,
-    CreatePayoutInvoice,
-    GetPayoutInvoice,
-    FindPayoutInvoice,
-    ListPayoutInvoices,
-    ListPaymentServices,
-    GetPaymentService,
-    Balances,
+macro_rules! cli_operations {
+    ($( $(#[$doc:meta])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
+        /// An operation of the core's table, in kebab-case.
+        #[derive(Clone, Copy, ValueEnum)]
+        pub enum ApiOperation {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl From<ApiOperation> for OperationName {
+            fn from(operation: ApiOperation) -> OperationName {
+                match operation {
+                    $( ApiOperation::$variant => OperationName::$variant, )*
+                }
+            }
+        }
+    };
 }
+
+polypay::paycore_operations!(cli_operations);
 
 #[derive(Args)]
 pub struct ApiArgs {
-    operation: Operation,
+    operation: ApiOperation,
     /// The request fields as a flat JSON object: @FILE, - for stdin, or inline (non-secret data)
     #[arg(long = "json", value_name = "@FILE|-|JSON", value_parser = input::body)]
     body: Option<Body>,
@@ -89,22 +88,6 @@ pub struct ApiArgs {
     /// Overall deadline of the call in seconds, retries included (more than 0, at most 86400)
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     timeout: Option<f64>,
-}
-
-impl Operation {
-    /// Whether the operation sends the fields of `--json`.
-    fn takes_body(self) -> bool {
-        use Operation::*;
-        matches!(
-            self,
-            PaymentPrerequest
-                | PayoutPrerequest
-                | CreatePaymentInvoicePublic
-                | CreatePaymentInvoice
-                | RefundPaymentInvoice
-                | CreatePayoutInvoice
-        )
-    }
 }
 
 pub fn exit_code(kind: ErrorKind) -> u8 {
@@ -212,8 +195,15 @@ fn entity(raw: &Value) -> Value {
     }
 }
 
-fn single<T>(response: Response<T>, raw: impl Fn(&T) -> &Value) -> Value {
-    entity(raw(&response.data))
+/// The flag that gives an argument of the core's operations.
+fn flag(argument: &str) -> Option<&'static str> {
+    Some(match argument {
+        "id" => "--id",
+        "reference_id" => "--reference-id",
+        "fields" => "--json",
+        "page_size" => "--page-size",
+        _ => return None,
+    })
 }
 
 /// Runs the operation; prints results on stdout and returns the error, if any.
@@ -224,109 +214,40 @@ pub fn run(args: ApiArgs) -> Result<(), Error> {
         ("--json", args.body == Some(Body::Stdin)),
     ])?;
     let (config, origins) = config(&args)?;
+    let name = OperationName::from(args.operation);
     // Read before any request: a missing file fails the call before it starts.
-    let fields = match (&args.body, args.operation.takes_body()) {
-        (Some(body), true) => Some(polypay::json::parse_object(
+    let fields = match (&args.body, name.input()) {
+        (Some(body), Input::Fields | Input::IdFields) => Some(polypay::json::parse_object(
             &body.read("--json")?,
             &body.label("--json"),
         )?),
         _ => None,
     };
-    let client = BlockingClient::new(config).map_err(|e| origins.relabel(e))?;
-    let body = || -> Result<Map<String, Value>, Error> {
-        fields.clone().ok_or_else(|| {
-            Error::invalid(
-                "--json",
-                "missing",
-                "this operation needs --json BODY (@FILE, - for stdin, or the JSON)",
-            )
-        })
-    };
-    let id = || {
-        args.id
-            .as_deref()
-            .ok_or_else(|| Error::invalid("--id", "missing", "this operation needs --id"))
-    };
-    let reference = || {
-        args.reference_id.as_deref().ok_or_else(|| {
-            Error::invalid(
-                "--reference-id",
-                "missing",
-                "this operation needs --reference-id",
-            )
-        })
-    };
-    let list = ListOptions {
-        reference_id: args.reference_id.clone(),
+    let arguments = Arguments {
+        id: args.id,
+        reference_id: args.reference_id,
+        fields,
         page_size: args.page_size,
     };
-    use Operation::*;
-    let result = match args.operation {
-        PaymentPrerequest => raw_of(
-            client.payment_prerequest(&PrerequestRequest::from_json(&body()?)?)?,
-            |p| &p.raw,
-        ),
-        PayoutPrerequest => raw_of(
-            client.payout_prerequest(&PrerequestRequest::from_json(&body()?)?)?,
-            |p| &p.raw,
-        ),
-        CreatePaymentInvoicePublic => single(
-            client.create_payment_invoice_public(&PaymentInvoiceRequest::from_json(&body()?)?)?,
-            |i| &i.raw,
-        ),
-        GetPaymentInvoicePublic => single(client.get_payment_invoice_public(id()?)?, |i| &i.raw),
-        GetPayoutInvoicePublic => single(client.get_payout_invoice_public(id()?)?, |i| &i.raw),
-        CreatePaymentInvoice => single(
-            client.create_payment_invoice(&PaymentInvoiceRequest::from_json(&body()?)?)?,
-            |i| &i.raw,
-        ),
-        GetPaymentInvoice => single(client.get_payment_invoice(id()?)?, |i| &i.raw),
-        FindPaymentInvoice => client
-            .find_payment_invoice(reference()?)?
-            .map_or(Value::Null, |i| entity(&i.raw)),
-        RefundPaymentInvoice => single(
-            client.refund_payment_invoice(id()?, &RefundRequest::from_json(&body()?)?)?,
-            |r| &r.raw,
-        ),
-        CreatePayoutInvoice => single(
-            client.create_payout_invoice(&PayoutInvoiceRequest::from_json(&body()?)?)?,
-            |i| &i.raw,
-        ),
-        GetPayoutInvoice => single(client.get_payout_invoice(id()?)?, |i| &i.raw),
-        FindPayoutInvoice => client
-            .find_payout_invoice(reference()?)?
-            .map_or(Value::Null, |i| entity(&i.raw)),
-        GetPaymentService => single(client.get_payment_service(id()?)?, |s| &s.raw),
-        Balances => single(client.balances()?, |b| &b.raw),
-        ListPaymentInvoices => {
-            return print_list(
-                client
-                    .list_payment_invoices(&list)
-                    .map(|r| r.map(|i| i.raw)),
-                args.limit,
-            )
-        }
-        ListPayoutInvoices => {
-            return print_list(
-                client.list_payout_invoices(&list).map(|r| r.map(|i| i.raw)),
-                args.limit,
-            )
-        }
-        ListPaymentServices => {
-            return print_list(
-                client
-                    .list_payment_services(args.page_size)
-                    .map(|r| r.map(|s| s.raw)),
-                args.limit,
-            )
-        }
+    let operation =
+        Operation::new(name, arguments).map_err(|error| match error.argument().and_then(flag) {
+            Some(flag) => error.with_argument(flag),
+            None => error,
+        })?;
+    let client = BlockingClient::new(config).map_err(|e| origins.relabel(e))?;
+    if name.semantics() == Semantics::List {
+        let items = client
+            .pager(&operation)?
+            .map(|r| r.map(|i| i.raw().clone()));
+        return print_list(items, args.limit);
+    }
+    let result = match client.execute(&operation)? {
+        // A pre-request answers a document, not an entity.
+        Outcome::Prerequest(prerequest) => prerequest.data.raw,
+        outcome => outcome.raw().map_or(Value::Null, entity),
     };
     print_line(&result.to_string());
     Ok(())
-}
-
-fn raw_of<T>(response: Response<T>, raw: impl Fn(&T) -> &Value) -> Value {
-    raw(&response.data).clone()
 }
 
 /// Streams a JSON array: items appear as pages arrive.

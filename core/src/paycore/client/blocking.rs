@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 use tokio::runtime::Runtime;
 
 use super::{
-    Balances, Client, Config, ListOptions, Pager, PaymentInvoice, PaymentInvoiceRequest,
-    PaymentService, PayoutInvoice, PayoutInvoiceRequest, Prerequest, PrerequestRequest, Refund,
-    RefundRequest, Response,
+    Balances, Client, Config, Item, ListOptions, Operation, Outcome, Pager, PaymentInvoice,
+    PaymentInvoiceRequest, PaymentService, PayoutInvoice, PayoutInvoiceRequest, Prerequest,
+    PrerequestRequest, Refund, RefundRequest, Response,
 };
 use crate::error::{Error, Result};
 use crate::paycore::CallbackEvent;
@@ -97,6 +97,16 @@ impl BlockingClient {
 
     pub fn verify_callback(&self, body: &[u8], signature: &str) -> Result<CallbackEvent> {
         self.client.verify_callback(body, signature)
+    }
+
+    /// Runs a checked operation that is not a list (see [`Client::execute`]).
+    pub fn execute(&self, operation: &Operation) -> Result<Outcome> {
+        block_on(self.client.execute(operation))?
+    }
+
+    /// The pages of a list operation, read as they are iterated.
+    pub fn pager(&self, operation: &Operation) -> Result<BlockingPager<Item>> {
+        Ok(BlockingPager(self.client.pager(operation)?))
     }
 }
 

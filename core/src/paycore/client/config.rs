@@ -76,6 +76,9 @@ pub struct Config {
     /// Limit for a whole call, retries and reconciliation included.
     pub deadline: Duration,
     pub retry: RetryPolicy,
+    /// Items per page request of every list that does not set its own (the gateway's default
+    /// when `None`).
+    pub page_size: Option<u32>,
     /// Appended to `User-Agent: polypay/<version>` (e.g. `myshop/1.2`).
     pub user_agent_suffix: Option<String>,
     /// e.g. `http://proxy.internal:3128`.
@@ -92,10 +95,11 @@ impl Config {
             api_key: None,
             secret_key: None,
             environment,
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            deadline: Duration::from_secs(60),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            deadline: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
+            page_size: None,
             user_agent_suffix: None,
             proxy: None,
             allow_insecure_http: false,
@@ -174,15 +178,24 @@ impl Config {
         ] {
             check_duration(value, name)?;
         }
+        check_page_size(self.page_size)?;
         Ok(modes.0.or(modes.1))
     }
 }
+
+/// Deadline of one call, retries and reconciliation included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Limit of one HTTP attempt.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Items per page request: the gateway's own bounds.
+pub const PAGE_SIZE: std::ops::RangeInclusive<u32> = 1..=1000;
 
 /// The longest timeout or deadline the client takes: a day. Longer ones are mistakes (a
 /// value in milliseconds given as seconds) and would overflow the clock's arithmetic.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
 
-fn check_duration(value: Duration, name: &str) -> Result<Duration> {
+pub(crate) fn check_duration(value: Duration, name: &str) -> Result<Duration> {
     if value.is_zero() || value > MAX_TIMEOUT {
         return Err(Error::invalid(
             name,
@@ -191,6 +204,22 @@ fn check_duration(value: Duration, name: &str) -> Result<Duration> {
         ));
     }
     Ok(value)
+}
+
+/// A page size within [`PAGE_SIZE`], or `None` for the gateway's default.
+pub fn check_page_size(page_size: Option<u32>) -> Result<Option<u32>> {
+    match page_size {
+        Some(size) if !PAGE_SIZE.contains(&size) => Err(Error::invalid(
+            "page_size",
+            "bad_page_size",
+            format!(
+                "page_size must be an integer {}..={}",
+                PAGE_SIZE.start(),
+                PAGE_SIZE.end()
+            ),
+        )),
+        _ => Ok(page_size),
+    }
 }
 
 /// A timeout given in seconds by a user (any binding, the CLI): positive, finite, at most a

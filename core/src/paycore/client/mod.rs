@@ -7,6 +7,8 @@
 mod blocking;
 mod config;
 mod http;
+mod operations;
+mod options;
 mod pager;
 pub mod policy;
 mod requests;
@@ -19,6 +21,13 @@ use serde_json::{Map, Value};
 
 pub use blocking::{BlockingClient, BlockingPager};
 pub use config::{timeout_from_millis, timeout_from_secs, Config, Mode, Secret, MAX_TIMEOUT};
+pub use operations::{
+    Access, Arguments, Input, Item, Operation, OperationName, Outcome, Semantics,
+};
+pub use options::{
+    check_page_size, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_TIMEOUT, MAX_RETRIES, PAGE_SIZE,
+};
 pub use pager::Pager;
 pub use policy::RetryPolicy;
 pub use requests::{PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest, RefundRequest};
@@ -66,6 +75,16 @@ pub struct ListOptions {
     pub reference_id: Option<String>,
     /// Items per page request (the gateway's default when `None`).
     pub page_size: Option<u32>,
+}
+
+impl ListOptions {
+    /// Checked options (`page_size` within [`PAGE_SIZE`]).
+    pub fn new(reference_id: Option<String>, page_size: Option<u32>) -> Result<ListOptions> {
+        Ok(ListOptions {
+            reference_id,
+            page_size: check_page_size(page_size)?,
+        })
+    }
 }
 
 /// The Commerce API client.
@@ -130,6 +149,14 @@ impl Client {
     /// The mode the configured keys imply, if they say.
     pub fn mode(&self) -> Option<Mode> {
         self.transport.mode
+    }
+
+    /// A list's options with the client's page size when the list sets none.
+    fn paged(&self, options: &ListOptions) -> ListOptions {
+        ListOptions {
+            reference_id: options.reference_id.clone(),
+            page_size: options.page_size.or(self.transport.config.page_size),
+        }
     }
 
     fn deadline(&self) -> Duration {
@@ -245,7 +272,11 @@ impl Client {
     pub fn list_payment_invoices(&self, options: &ListOptions) -> Pager<PaymentInvoice> {
         Pager::new(
             self.clone(),
-            list_path(Resource::PaymentInvoices.path(), options, "page[size]"),
+            list_path(
+                Resource::PaymentInvoices.path(),
+                &self.paged(options),
+                "page[size]",
+            ),
             PaymentInvoice::from_resource,
         )
     }
@@ -299,7 +330,11 @@ impl Client {
     pub fn list_payout_invoices(&self, options: &ListOptions) -> Pager<PayoutInvoice> {
         Pager::new(
             self.clone(),
-            list_path(Resource::PayoutInvoices.path(), options, "page[size]"),
+            list_path(
+                Resource::PayoutInvoices.path(),
+                &self.paged(options),
+                "page[size]",
+            ),
             PayoutInvoice::from_resource,
         )
     }
@@ -312,7 +347,7 @@ impl Client {
         };
         Pager::new(
             self.clone(),
-            list_path("/api/payment-services", &options, "page[size]"),
+            list_path("/api/payment-services", &self.paged(&options), "page[size]"),
             PaymentService::from_resource,
         )
     }

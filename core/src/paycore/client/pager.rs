@@ -17,7 +17,7 @@ pub struct Pager<T> {
     /// Every page requested so far: a link back to one of them would page forever.
     seen: HashSet<String>,
     buffer: VecDeque<T>,
-    read: fn(Value) -> Option<T>,
+    read: Box<dyn Fn(Value) -> Option<T> + Send + Sync>,
 }
 
 impl<T> std::fmt::Debug for Pager<T> {
@@ -33,7 +33,19 @@ impl<T: Send + 'static> Pager<T> {
             next: Some(first),
             seen: HashSet::new(),
             buffer: VecDeque::new(),
-            read,
+            read: Box::new(read),
+        }
+    }
+
+    /// The same list with each item converted by `convert`.
+    pub fn map<U: Send + 'static>(self, convert: fn(T) -> U) -> Pager<U> {
+        let read = self.read;
+        Pager {
+            client: self.client,
+            next: self.next,
+            seen: self.seen,
+            buffer: self.buffer.into_iter().map(convert).collect(),
+            read: Box::new(move |value| read(value).map(convert)),
         }
     }
 

@@ -24,10 +24,13 @@ pub struct RetryPolicy {
     pub jitter: Arc<dyn Fn() -> f64 + Send + Sync>,
 }
 
+/// Retries after the first attempt (of a read, or of a create reconciled first).
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 2,
+            max_retries: DEFAULT_MAX_RETRIES,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(5),
             jitter: Arc::new(|| 0.5 + rand::random::<f64>() * 0.5),
