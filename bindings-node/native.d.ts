@@ -11,23 +11,17 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** The Commerce API client (cheap to share; one connection pool). */
 export declare class NativeClient {
-  /**
-   * `options_json`: `{env?, baseUrl?, publicKey?, accountId?, apiKey?, secretKey?,
-   * maxRetries?, proxy?, userAgentSuffix?, allowInsecureHttp?}`. The timeouts (ms) come
-   * apart, as numbers, so that `NaN` and `Infinity` meet the core's rule (an `invalid_input`
-   * error naming the option) like any other value.
-   */
-  constructor(optionsJson: string, timeout?: number | undefined | null, connectTimeout?: number | undefined | null, requestTimeout?: number | undefined | null)
+  constructor(options: NativeClientOptions)
   /** The mode the keys imply: `"test"`, `"live"` or `null`. */
   get mode(): string | null
   /**
-   * Runs `operation` with its arguments (JSON object text); the result as JSON text.
-   * `timeout_ms` overrides the overall deadline of this call (retries included), checked by
-   * the core's rule; `cancel_id` names its token in the registry (see `abortCall`).
+   * Runs `operation` (not a list); the result as JSON text. `timeout_ms` overrides the
+   * overall deadline of this call (retries included), checked by the core's rule;
+   * `cancel_id` names its token in the registry (see `abortCall`).
    */
-  call(operation: string, argsJson: string, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<string>
-  /** A lazy list: `paymentInvoices`, `payoutInvoices` or `paymentServices`. */
-  list(what: string, optionsJson: string, timeoutMs?: number | undefined | null): NativePager
+  call(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<string>
+  /** The lazy pages of a list `operation`. */
+  list(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null): NativePager
   /** Verifies a callback with the configured `secretKey`; the event as JSON text. */
   verifyCallback(body: Buffer | string, signature: string): string
 }
@@ -45,6 +39,15 @@ export declare class NativePager {
  * (a create's `referenceId`, `outcomeUnknown` when it may have been sent).
  */
 export declare function abortCall(id: number): void
+
+/** An operation's arguments; each operation reads those it takes. */
+export interface CallArgs {
+  id?: string
+  referenceId?: string
+  /** The request object as JSON text (key order and exact numbers kept). */
+  request?: string
+  pageSize?: number
+}
 
 /** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
 export declare function ecommpayGateBaseUrl(projectId: number, secretKey: string, baseUrl?: string | undefined | null): string
@@ -84,6 +87,51 @@ export declare function ecommpayVerifyCallback(body: Buffer | string, secret: st
  * holding the event loop while a large body is parsed and hashed.
  */
 export declare function ecommpayVerifyCallbackAsync(body: Buffer | string, secret: string): Promise<string>
+
+/**
+ * The core's [`ClientOptions`] under their JS names; times in milliseconds, counts as JS
+ * numbers (so that `NaN`, `Infinity` and fractions meet the core's rules like any value).
+ */
+export interface NativeClientOptions {
+  env?: string
+  baseUrl?: string
+  publicKey?: string
+  accountId?: string
+  apiKey?: string
+  secretKey?: string
+  timeout?: number
+  connectTimeout?: number
+  requestTimeout?: number
+  maxRetries?: number
+  pageSize?: number
+  proxy?: string
+  userAgent?: string
+  allowInsecureHttp?: boolean
+}
+
+/**
+ * The Commerce API operations: the core's operation table (documented there and on
+ * the `PayCoreClient` methods; napi would print a macro's doc literals raw).
+ */
+export declare const enum Operation {
+  PaymentPrerequest = 0,
+  PayoutPrerequest = 1,
+  CreatePaymentInvoicePublic = 2,
+  GetPaymentInvoicePublic = 3,
+  GetPayoutInvoicePublic = 4,
+  CreatePaymentInvoice = 5,
+  GetPaymentInvoice = 6,
+  FindPaymentInvoice = 7,
+  ListPaymentInvoices = 8,
+  RefundPaymentInvoice = 9,
+  CreatePayoutInvoice = 10,
+  GetPayoutInvoice = 11,
+  FindPayoutInvoice = 12,
+  ListPayoutInvoices = 13,
+  ListPaymentServices = 14,
+  GetPaymentService = 15,
+  Balances = 16,
+}
 
 /**
  * Panics with `message`, on purpose: the tests prove with it that a panic in a sync export

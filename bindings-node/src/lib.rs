@@ -19,8 +19,8 @@
 
 #![allow(clippy::needless_pass_by_value)]
 
-// Every call allocates a few short-lived strings and maps; mimalloc serves them for about
-// half of glibc's cost (the ecommpay benchmarks in bench/RESULTS.md, issue 6).
+// Every call allocates a few short-lived strings and maps, which mimalloc serves more cheaply
+// than glibc's allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -34,15 +34,13 @@ use napi::{Env, Error as NapiError, Status, Task};
 use napi_derive::napi;
 use polypay::ecommpay::{self, EcommpayCallback};
 use polypay::paycore::client::{
-    timeout_from_millis, Config, PaymentInvoiceRequest, PayoutInvoiceRequest, PrerequestRequest,
-    RefundRequest, RetryPolicy, Secret,
+    timeout_from_millis, Arguments, ClientOptions, Item, Operation as CoreOperation, OperationName,
+    Outcome, Secret,
 };
 use polypay::paycore::model::{
     Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
 };
-use polypay::paycore::{
-    self, CallbackEvent, Client, Environment, HppParams, ListOptions, Response,
-};
+use polypay::paycore::{self, CallbackEvent, Client, Environment, HppParams, Response};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
@@ -77,10 +75,6 @@ fn to_napi(e: polypay::Error) -> NapiError {
 
 fn core<T>(result: polypay::Result<T>) -> napi::Result<T> {
     result.map_err(to_napi)
-}
-
-fn invalid(argument: &str, code: &'static str, message: String) -> NapiError {
-    to_napi(polypay::Error::invalid(argument, code, message))
 }
 
 fn parse_object(text: &str, argument: &str) -> napi::Result<Map<String, Value>> {
@@ -417,8 +411,8 @@ pub fn ecommpay_php_float(value: f64) -> String {
 }
 
 // A gate's operations are functions of its checked settings, not methods of a `#[napi]` class:
-// a class method pays for napi-rs's borrow tracking (about 0.6 µs a call here, more than the
-// rest of a signature's overhead), and the core keeps the last secret's prepared key per thread.
+// a class method pays for napi-rs's borrow tracking on every call (more than the rest of a
+// signature's overhead), and the core keeps the last secret's prepared key per thread.
 
 /// Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL.
 #[napi(catch_unwind)]
@@ -670,219 +664,155 @@ fn call_client(client: &Client, timeout_ms: Option<f64>) -> napi::Result<Client>
 
 // ------------------------------------------------------------------------------ client
 
-/// Timeouts in milliseconds, as JS numbers (`NaN` and `Infinity` included, so that every value
-/// meets the core's one rule, [`timeout_from_millis`], and its error names the option).
-#[derive(Default)]
-struct Timeouts {
-    timeout: Option<f64>,
-    connect_timeout: Option<f64>,
-    request_timeout: Option<f64>,
+/// The core's [`ClientOptions`] under their JS names; times in milliseconds, counts as JS
+/// numbers (so that `NaN`, `Infinity` and fractions meet the core's rules like any value).
+#[napi(object)]
+pub struct NativeClientOptions {
+    pub env: Option<String>,
+    pub base_url: Option<String>,
+    pub public_key: Option<String>,
+    pub account_id: Option<String>,
+    pub api_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub timeout: Option<f64>,
+    pub connect_timeout: Option<f64>,
+    pub request_timeout: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub page_size: Option<f64>,
+    pub proxy: Option<String>,
+    pub user_agent: Option<String>,
+    pub allow_insecure_http: Option<bool>,
 }
 
-fn config_from(options: &Map<String, Value>, timeouts: &Timeouts) -> polypay::Result<Config> {
-    let text = |key: &str| -> polypay::Result<Option<String>> {
-        match options.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(polypay::Error::invalid(
-                key,
-                "not_a_string",
-                format!("{key} must be a string"),
-            )),
-        }
-    };
-    let base_url = text("baseUrl")?;
-    let env = text("env")?;
-    let mut config = Config::new(Environment::resolve(env.as_deref(), base_url.as_deref())?);
-    config.public_key = text("publicKey")?;
-    config.account_id = text("accountId")?;
-    config.api_key = text("apiKey")?.map(Secret::new);
-    config.secret_key = text("secretKey")?.map(Secret::new);
-    if let Some(ms) = timeouts.timeout {
-        config.deadline = timeout_from_millis(ms, "timeout")?;
+/// A JS number as a count; one that is not a whole number in `u32` becomes `u32::MAX`, which
+/// every count option refuses with its own message.
+fn count(value: f64) -> u32 {
+    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        value as u32
+    } else {
+        u32::MAX
     }
-    if let Some(ms) = timeouts.connect_timeout {
-        config.connect_timeout = timeout_from_millis(ms, "connectTimeout")?;
-    }
-    if let Some(ms) = timeouts.request_timeout {
-        config.request_timeout = timeout_from_millis(ms, "requestTimeout")?;
-    }
-    if let Some(v) = options.get("maxRetries").filter(|v| !v.is_null()) {
-        let retries = v.as_u64().filter(|n| *n <= 10).ok_or_else(|| {
-            polypay::Error::invalid(
-                "maxRetries",
-                "bad_retries",
-                "maxRetries must be an integer 0..=10",
-            )
-        })?;
-        config.retry = if retries == 0 {
-            RetryPolicy::none()
-        } else {
-            RetryPolicy {
-                max_retries: retries as u32,
-                ..RetryPolicy::default()
+}
+
+/// The JS name of an option or argument the core names in snake_case (`page_size` →
+/// `pageSize`).
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
             }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An error about an option, naming it as JS code does (`options.pageSize`).
+fn option_error(error: polypay::Error) -> polypay::Error {
+    match error.argument().map(camel_case) {
+        Some(name) => error.with_argument(format!("options.{name}")),
+        None => error,
+    }
+}
+
+fn client_options(options: NativeClientOptions) -> polypay::Result<ClientOptions> {
+    let millis =
+        |value: Option<f64>, name: &str| value.map(|ms| timeout_from_millis(ms, name)).transpose();
+    Ok(ClientOptions {
+        env: options.env,
+        base_url: options.base_url,
+        public_key: options.public_key,
+        account_id: options.account_id,
+        api_key: options.api_key.map(Secret::new),
+        secret_key: options.secret_key.map(Secret::new),
+        timeout: millis(options.timeout, "timeout")?,
+        connect_timeout: millis(options.connect_timeout, "connect_timeout")?,
+        request_timeout: millis(options.request_timeout, "request_timeout")?,
+        max_retries: options.max_retries.map(count),
+        page_size: options.page_size.map(count),
+        proxy: options.proxy,
+        user_agent: options.user_agent,
+        allow_insecure_http: options.allow_insecure_http,
+    })
+}
+
+macro_rules! node_operations {
+    ($( $(#[doc = $doc:literal])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
+        /// The Commerce API operations: the core's operation table (documented there and on
+        /// the `PayCoreClient` methods; napi would print a macro's doc literals raw).
+        #[napi]
+        pub enum Operation {
+            $( $variant, )*
+        }
+
+        impl From<Operation> for OperationName {
+            fn from(operation: Operation) -> OperationName {
+                match operation {
+                    $( Operation::$variant => OperationName::$variant, )*
+                }
+            }
+        }
+    };
+}
+
+polypay::paycore_operations!(node_operations);
+
+/// An operation's arguments; each operation reads those it takes.
+#[napi(object)]
+pub struct CallArgs {
+    pub id: Option<String>,
+    pub reference_id: Option<String>,
+    /// The request object as JSON text (key order and exact numbers kept).
+    pub request: Option<String>,
+    pub page_size: Option<f64>,
+}
+
+/// The checked operation; a missing or bad argument is named as the JS method names it.
+fn operation(operation: Operation, args: CallArgs) -> polypay::Result<CoreOperation> {
+    let fields = args
+        .request
+        .map(|text| polypay::json::parse_object(text.as_bytes(), "request"))
+        .transpose()?;
+    let arguments = Arguments {
+        id: args.id,
+        reference_id: args.reference_id,
+        fields,
+        page_size: args.page_size.map(count),
+    };
+    CoreOperation::new(operation.into(), arguments).map_err(|error| {
+        let renamed = match error.argument() {
+            Some("fields") => "request",
+            Some("reference_id") => "referenceId",
+            Some("page_size") => "options.pageSize",
+            _ => return error,
         };
-    }
-    config.proxy = text("proxy")?;
-    config.user_agent_suffix = text("userAgentSuffix")?;
-    if let Some(v) = options.get("allowInsecureHttp").filter(|v| !v.is_null()) {
-        config.allow_insecure_http = v.as_bool().ok_or_else(|| {
-            polypay::Error::invalid(
-                "allowInsecureHttp",
-                "not_a_boolean",
-                "allowInsecureHttp must be a boolean",
-            )
-        })?;
-    }
-    Ok(config)
-}
-
-fn list_options(options: &Map<String, Value>) -> polypay::Result<ListOptions> {
-    let reference_id = match options.get("referenceId") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(polypay::Error::invalid(
-                "referenceId",
-                "not_a_string",
-                "referenceId must be a string",
-            ))
-        }
-    };
-    let page_size = match options.get("pageSize") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    polypay::Error::invalid(
-                        "pageSize",
-                        "bad_page_size",
-                        "pageSize must be an integer 1..=1000",
-                    )
-                })? as u32,
-        ),
-    };
-    Ok(ListOptions {
-        reference_id,
-        page_size,
+        error.with_argument(renamed)
     })
 }
 
-fn string_arg(args: &Map<String, Value>, key: &str) -> polypay::Result<String> {
-    match args.get(key) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(polypay::Error::invalid(
-            key,
-            "missing_argument",
-            format!("{key} must be a string"),
-        )),
+fn outcome_json(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Prerequest(r) => response(r, prerequest),
+        Outcome::PaymentInvoice(r) => response(r, payment_invoice),
+        Outcome::PayoutInvoice(r) => response(r, payout_invoice),
+        Outcome::Refund(r) => response(r, refund),
+        Outcome::PaymentService(r) => response(r, payment_service),
+        Outcome::Balances(r) => response(r, balances),
+        Outcome::Found(item) => item.as_ref().map_or(Value::Null, item_json),
     }
 }
 
-fn object_arg<'a>(
-    args: &'a Map<String, Value>,
-    key: &str,
-) -> polypay::Result<&'a Map<String, Value>> {
-    match args.get(key) {
-        Some(Value::Object(o)) => Ok(o),
-        _ => Err(polypay::Error::invalid(
-            key,
-            "missing_argument",
-            format!("{key} must be an object"),
-        )),
+fn item_json(item: &Item) -> Value {
+    match item {
+        Item::PaymentInvoice(i) => payment_invoice(i),
+        Item::PayoutInvoice(i) => payout_invoice(i),
+        Item::PaymentService(s) => payment_service(s),
     }
-}
-
-/// Runs one client operation by name; the result as JSON text.
-async fn dispatch(client: Client, op: String, args: Map<String, Value>) -> polypay::Result<Value> {
-    Ok(match op.as_str() {
-        "paymentPrerequest" => {
-            let request = PrerequestRequest::from_json(object_arg(&args, "request")?)?;
-            response(client.payment_prerequest(&request).await?, prerequest)
-        }
-        "payoutPrerequest" => {
-            let request = PrerequestRequest::from_json(object_arg(&args, "request")?)?;
-            response(client.payout_prerequest(&request).await?, prerequest)
-        }
-        "createPaymentInvoicePublic" => {
-            let request = PaymentInvoiceRequest::from_json(object_arg(&args, "request")?)?;
-            response(
-                client.create_payment_invoice_public(&request).await?,
-                payment_invoice,
-            )
-        }
-        "getPaymentInvoicePublic" => response(
-            client
-                .get_payment_invoice_public(&string_arg(&args, "id")?)
-                .await?,
-            payment_invoice,
-        ),
-        "getPayoutInvoicePublic" => response(
-            client
-                .get_payout_invoice_public(&string_arg(&args, "id")?)
-                .await?,
-            payout_invoice,
-        ),
-        "createPaymentInvoice" => {
-            let request = PaymentInvoiceRequest::from_json(object_arg(&args, "request")?)?;
-            response(
-                client.create_payment_invoice(&request).await?,
-                payment_invoice,
-            )
-        }
-        "getPaymentInvoice" => response(
-            client
-                .get_payment_invoice(&string_arg(&args, "id")?)
-                .await?,
-            payment_invoice,
-        ),
-        "findPaymentInvoice" => client
-            .find_payment_invoice(&string_arg(&args, "referenceId")?)
-            .await?
-            .as_ref()
-            .map_or(Value::Null, payment_invoice),
-        "refundPaymentInvoice" => {
-            let request = RefundRequest::from_json(object_arg(&args, "request")?)?;
-            response(
-                client
-                    .refund_payment_invoice(&string_arg(&args, "id")?, &request)
-                    .await?,
-                refund,
-            )
-        }
-        "createPayoutInvoice" => {
-            let request = PayoutInvoiceRequest::from_json(object_arg(&args, "request")?)?;
-            response(
-                client.create_payout_invoice(&request).await?,
-                payout_invoice,
-            )
-        }
-        "getPayoutInvoice" => response(
-            client.get_payout_invoice(&string_arg(&args, "id")?).await?,
-            payout_invoice,
-        ),
-        "findPayoutInvoice" => client
-            .find_payout_invoice(&string_arg(&args, "referenceId")?)
-            .await?
-            .as_ref()
-            .map_or(Value::Null, payout_invoice),
-        "getPaymentService" => response(
-            client
-                .get_payment_service(&string_arg(&args, "id")?)
-                .await?,
-            payment_service,
-        ),
-        "balances" => response(client.balances().await?, balances),
-        other => {
-            return Err(polypay::Error::invalid(
-                "operation",
-                "unknown_operation",
-                format!("unknown operation {other}"),
-            ))
-        }
-    })
 }
 
 type ItemStream = Pin<Box<dyn Stream<Item = polypay::Result<Value>> + Send>>;
@@ -934,24 +864,12 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// `options_json`: `{env?, baseUrl?, publicKey?, accountId?, apiKey?, secretKey?,
-    /// maxRetries?, proxy?, userAgentSuffix?, allowInsecureHttp?}`. The timeouts (ms) come
-    /// apart, as numbers, so that `NaN` and `Infinity` meet the core's rule (an `invalid_input`
-    /// error naming the option) like any other value.
     #[napi(constructor, catch_unwind)]
-    pub fn new(
-        options_json: String,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        request_timeout: Option<f64>,
-    ) -> napi::Result<Self> {
-        let options = parse_object(&options_json, "options")?;
-        let timeouts = Timeouts {
-            timeout,
-            connect_timeout,
-            request_timeout,
-        };
-        let client = core(config_from(&options, &timeouts).and_then(Client::new))?;
+    pub fn new(options: NativeClientOptions) -> napi::Result<Self> {
+        let config = client_options(options)
+            .and_then(ClientOptions::into_config)
+            .map_err(option_error);
+        let client = core(config.and_then(Client::new))?;
         Ok(NativeClient { client })
     }
 
@@ -963,14 +881,14 @@ impl NativeClient {
             .map(|m| format!("{m:?}").to_ascii_lowercase())
     }
 
-    /// Runs `operation` with its arguments (JSON object text); the result as JSON text.
-    /// `timeout_ms` overrides the overall deadline of this call (retries included), checked by
-    /// the core's rule; `cancel_id` names its token in the registry (see `abortCall`).
+    /// Runs `operation` (not a list); the result as JSON text. `timeout_ms` overrides the
+    /// overall deadline of this call (retries included), checked by the core's rule;
+    /// `cancel_id` names its token in the registry (see `abortCall`).
     #[napi]
     pub async fn call(
         &self,
-        operation: String,
-        args_json: String,
+        operation: Operation,
+        args: CallArgs,
         timeout_ms: Option<f64>,
         cancel_id: Option<u32>,
     ) -> napi::Result<String> {
@@ -978,49 +896,24 @@ impl NativeClient {
         if let Some(id) = cancel_id {
             client = client.with_cancel(cancel_token(id));
         }
-        let args = parse_object(&args_json, "args")?;
-        let value = dispatch(client, operation, args).await.map_err(to_napi)?;
-        Ok(value.to_string())
+        let operation = core(self::operation(operation, args))?;
+        let outcome = client.execute(&operation).await.map_err(to_napi)?;
+        Ok(outcome_json(outcome).to_string())
     }
 
-    /// A lazy list: `paymentInvoices`, `payoutInvoices` or `paymentServices`.
+    /// The lazy pages of a list `operation`.
     #[napi(catch_unwind)]
     pub fn list(
         &self,
-        what: String,
-        options_json: String,
+        operation: Operation,
+        args: CallArgs,
         timeout_ms: Option<f64>,
     ) -> napi::Result<NativePager> {
-        let options = core(list_options(&parse_object(&options_json, "options")?))?;
+        let operation = core(self::operation(operation, args))?;
         let cancel = CancellationToken::new();
         let client = call_client(&self.client, timeout_ms)?.with_cancel(cancel.clone());
-        let stream: ItemStream = match what.as_str() {
-            "paymentInvoices" => Box::pin(
-                client
-                    .list_payment_invoices(&options)
-                    .into_stream()
-                    .map(|r| r.map(|i| payment_invoice(&i))),
-            ),
-            "payoutInvoices" => Box::pin(
-                client
-                    .list_payout_invoices(&options)
-                    .into_stream()
-                    .map(|r| r.map(|i| payout_invoice(&i))),
-            ),
-            "paymentServices" => Box::pin(
-                client
-                    .list_payment_services(options.page_size)
-                    .into_stream()
-                    .map(|r| r.map(|s| payment_service(&s))),
-            ),
-            other => {
-                return Err(invalid(
-                    "what",
-                    "unknown_list",
-                    format!("unknown list {other}"),
-                ))
-            }
-        };
+        let pager = core(client.pager(&operation))?;
+        let stream: ItemStream = Box::pin(pager.into_stream().map(|r| r.map(|i| item_json(&i))));
         Ok(NativePager {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
             cancel,

@@ -136,10 +136,32 @@ function invalidTimeout(argument) {
   };
 }
 
+test('counts: maxRetries and pageSize out of the core bounds are InvalidInputErrors naming the option', () => {
+  const cases = [['maxRetries', 'bad_retries', [11, -1, 2.5, NaN, Infinity], [0, 10]],
+    ['pageSize', 'bad_page_size', [0, 1001, 1.5, -3, NaN], [1, 1000]]];
+  for (const [key, code, bad, good] of cases) {
+    for (const value of bad) {
+      assert.throws(() => new PayCoreClient(options({ [key]: value })), (e) => {
+        assert.ok(e instanceof InvalidInputError, `${key}=${value}: ${e && e.message}`);
+        assert.equal(e.code, code);
+        assert.equal(e.argument, `options.${key}`);
+        return true;
+      });
+    }
+    for (const value of good) assert.doesNotThrow(() => new PayCoreClient(options({ [key]: value })), `${key}: ${value}`);
+  }
+  const client = new PayCoreClient(options());
+  for (const value of [0, 1001, 2.5]) {
+    assert.throws(() => client.listPaymentInvoices({ pageSize: value }), (e) =>
+      e instanceof InvalidInputError && e.code === 'bad_page_size' && e.argument === 'options.pageSize', `list pageSize ${value}`);
+  }
+  assert.equal(hits, 0);
+});
+
 test('client options timeout, connectTimeout, requestTimeout: every bad value is an InvalidInputError naming it', () => {
   for (const key of ['timeout', 'connectTimeout', 'requestTimeout']) {
     for (const value of BAD_TIMEOUTS) {
-      assert.throws(() => new PayCoreClient(options({ [key]: value })), invalidTimeout(key), `${key}: ${value}`);
+      assert.throws(() => new PayCoreClient(options({ [key]: value })), invalidTimeout(`options.${key}`), `${key}: ${value}`);
     }
     for (const value of [0.5, 1, 250, 86_400_000]) {
       assert.doesNotThrow(() => new PayCoreClient(options({ [key]: value })), `${key}: ${value}`);

@@ -548,3 +548,26 @@ fn decode<T>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_take_the_client_page_size_unless_they_set_their_own() {
+        let options = ClientOptions {
+            base_url: Some("http://127.0.0.1:9".into()),
+            page_size: Some(25),
+            ..Default::default()
+        };
+        let client = Client::new(options.into_config().unwrap()).unwrap();
+        let own = ListOptions::new(Some("r1".into()), Some(5)).unwrap();
+        assert_eq!(client.paged(&own), own);
+        let unset = ListOptions::new(Some("r1".into()), None).unwrap();
+        assert_eq!(client.paged(&unset).page_size, Some(25));
+        assert_eq!(
+            list_path("/api/x", &client.paged(&unset), "page[size]"),
+            "/api/x?filter%5Breference_id%5D=r1&page%5Bsize%5D=25"
+        );
+    }
+}
