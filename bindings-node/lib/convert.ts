@@ -144,9 +144,9 @@ export function paramsJson(value: unknown, argument: string): string {
 }
 
 /** Flat parameters (a plain object of strings and safe integers) as `key NUL value NUL ...` and
- * their count, for signing without JSON on either side (JSON.stringify and its parsing were half
- * of a signature's cost). `undefined` for anything else: the caller passes JSON. A NUL inside a
- * key or value is found by the native side, which then asks for JSON too. */
+ * their count, for signing without JSON on either side (JSON.stringify and its parsing are a
+ * large part of a signature's cost). `undefined` for anything else: the caller passes JSON. A
+ * NUL inside a key or value is found by the native side, which then asks for JSON too. */
 export function flatPairs(value: unknown): [string, number] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const proto = Object.getPrototypeOf(value);

@@ -32,8 +32,8 @@ DEFAULT_BASE_URL = "https://paymentpage.ecommpay.com"
 Body = Union[bytes, bytearray, memoryview, str]
 
 
-# The native functions themselves (documented in Rust): a Python wrapper would cost a tenth
-# of a signature.
+# The native functions themselves (documented in Rust): a Python wrapper would add its call
+# overhead to every signature.
 sign = _native.ecommpay_sign
 string_to_sign = _native.ecommpay_string_to_sign
 

@@ -1,8 +1,8 @@
 //! The TLS crypto provider of every HTTP client polypay builds: rustls with `ring`.
 //!
 //! reqwest is built with `rustls-no-provider` because its default, aws-lc-rs, makes each native
-//! library a third larger and needs a C build (figures in bench/RESULTS.md, "Release
-//! artifacts"); rustls then needs a process-wide provider before the first client is built.
+//! library larger and needs a C build (figures in bench/RESULTS.md, "Release artifacts");
+//! rustls then needs a process-wide provider before the first client is built.
 
 /// Installs `ring` as rustls' process default, unless the host application has installed a
 /// provider of its own (that one is then kept). Cheap and idempotent.

@@ -6,7 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::signature::{Scalar, Signer};
+use super::canonical::Canonical;
+use super::json_feed::{self, streamable, Picked, Signatures, Spec};
+use super::signature::Signer;
 use crate::error::{Error, Result};
 use crate::json::{self, read};
 use crate::open_enum::open_enum;
@@ -171,8 +173,6 @@ impl Fields {
 
 /// The members [`Fields`] reads, and theirs: they are picked out of a callback body in the
 /// same pass that verifies it (see [`Picked`]); everything else is never built.
-struct Spec(&'static [(&'static str, Option<&'static Spec>)]);
-
 static SUM: Spec = Spec(&[("amount", None), ("currency", None)]);
 static HEAD: Spec = Spec(&[
     ("project_id", None),
@@ -204,97 +204,12 @@ static HEAD: Spec = Spec(&[
     ),
 ]);
 
-/// The picked members of one object, by their position in its [`Spec`], filled by the
-/// one-pass reader (`json_feed`) through [`Picked::member`].
-pub(super) struct Picked {
-    spec: &'static Spec,
-    slots: Vec<Slot>,
-}
-
-enum Slot {
-    Absent,
-    Value(Value),
-    Object(Picked),
-}
-
-/// Where one picked member goes.
-pub(super) struct Member<'p> {
-    slot: &'p mut Slot,
-    /// The member's own spec when it is read as an object.
-    inner: Option<&'static Spec>,
-}
-
-impl<'p> Member<'p> {
-    /// Keeps a scalar member; `false` when an object was expected here (the body is not in
-    /// the usual shape, and the caller reads it whole instead).
-    pub(super) fn scalar(self, value: Scalar<'_>) -> bool {
-        if self.inner.is_some() {
-            return false;
-        }
-        let value = match value {
-            Scalar::Null => Value::Null,
-            Scalar::Bool(b) => Value::Bool(b),
-            Scalar::Str(s) => Value::String(s.to_owned()),
-            Scalar::Int(i) => Value::from(i),
-            Scalar::Number(lexeme) => match lexeme.parse() {
-                Ok(number) => Value::Number(number),
-                Err(_) => return false,
-            },
-        };
-        *self.slot = Slot::Value(value);
-        true
-    }
-
-    /// The object to fill with this member's own members; `None` when a scalar was expected.
-    pub(super) fn object(self) -> Option<&'p mut Picked> {
-        *self.slot = Slot::Object(Picked::new(self.inner?));
-        match self.slot {
-            Slot::Object(picked) => Some(picked),
-            _ => None,
-        }
-    }
-}
-
 impl Object for Picked {
     fn value(&self, key: &str) -> Option<&Value> {
-        match self.slot(key)? {
-            Slot::Value(value) => Some(value),
-            _ => None,
-        }
+        Picked::value(self, key)
     }
     fn object(&self, key: &str) -> Option<&Self> {
-        match self.slot(key)? {
-            Slot::Object(picked) => Some(picked),
-            _ => None,
-        }
-    }
-}
-
-impl Picked {
-    /// The members the typed fields of a callback read.
-    pub(super) fn head() -> Picked {
-        Picked::new(&HEAD)
-    }
-
-    fn new(spec: &'static Spec) -> Picked {
-        Picked {
-            spec,
-            slots: spec.0.iter().map(|_| Slot::Absent).collect(),
-        }
-    }
-
-    fn slot(&self, key: &str) -> Option<&Slot> {
-        let at = self.spec.0.iter().position(|(name, _)| *name == key)?;
-        self.slots.get(at)
-    }
-
-    /// Where the member `key` goes, when it is one of the picked.
-    pub(super) fn member(&mut self, key: &str) -> Option<Member<'_>> {
-        let at = self.spec.0.iter().position(|(name, _)| *name == key)?;
-        Some(Member {
-            slot: &mut self.slots[at],
-            inner: self.spec.0[at].1,
-        })
+        Picked::object(self, key)
     }
 }
 
@@ -316,7 +231,7 @@ pub fn verify_callback(body: &[u8], secret: &str) -> Result<EcommpayCallback> {
 pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallback> {
     // The common case in one pass over the text; anything else (and every failure, for its
     // precise error) takes the exact path below.
-    if let Some((true, Some(head))) = signer.verify_callback_text(body) {
+    if let Some((true, Some(head))) = verify_in_one_pass(body, signer) {
         return Ok(EcommpayCallback {
             fields: Fields::read(&head),
             body: Body::Text {
@@ -337,6 +252,25 @@ pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallba
              and that the raw request body is passed (string_to_sign() shows what was signed)",
         ))
     }
+}
+
+/// Verifies a callback body in one pass over its text, without building a document:
+/// whether the signature matches, with the members the typed fields read (`None` when one
+/// is not in the usual shape). `None` when the body needs the exact path (not a plain
+/// object, no usable signature, repeated or integer-like keys, any error there): the caller
+/// then parses it fully, which also gives the precise error.
+fn verify_in_one_pass(body: &[u8], signer: &Signer) -> Option<(bool, Option<Picked>)> {
+    let text = streamable(body)?;
+    let mut out = Canonical::new(32);
+    let mut found = Signatures::default();
+    let mut head = Picked::new(&HEAD);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let usual =
+        json_feed::feed_object(&mut de, &mut out, Some(&mut found), Some(&mut head)).ok()?;
+    de.end().ok()?;
+    let signature = found.signature()?;
+    let flat = out.finish()?;
+    Some((signer.verify_flat(&flat, &signature), usual.then_some(head)))
 }
 
 /// The secret must be usable: empty or whitespace-padded keys would accept forged callbacks
@@ -485,6 +419,30 @@ mod tests {
     }
 
     #[test]
+    fn callbacks_verify_in_one_pass() {
+        let signer = Signer::new("k");
+        let verified =
+            |body: &str| verify_in_one_pass(body.as_bytes(), &signer).map(|(matched, _)| matched);
+        let doc: Map<String, Value> = serde_json::from_str(
+            r#"{"project_id":1,"payment":{"id":"p","sum":{"amount":100}},"ops":[{"id":1}]}"#,
+        )
+        .unwrap();
+        let sig = signer.sign(&doc).unwrap();
+        let body = format!(
+            r#"{{"project_id":1,"signature":"{sig}","payment":{{"id":"p","signature":"x","sum":{{"amount":100}}}},"ops":[{{"id":1,"signature":{{"n":1}}}}]}}"#
+        );
+        assert_eq!(verified(&body), Some(true));
+        let general = format!(
+            r#"{{"general":{{"signature":"{sig}"}},"project_id":1,"payment":{{"id":"p","sum":{{"amount":100}}}},"ops":[{{"id":1}}]}}"#
+        );
+        assert_eq!(verified(&general), Some(true));
+        let tampered = body.replace(r#""amount":100"#, r#""amount":101"#);
+        assert_eq!(verified(&tampered), Some(false));
+        assert_eq!(verified(r#"{"signature":"0"}"#), None);
+        assert_eq!(verified(r#"{"signature":12}"#), None);
+    }
+
+    #[test]
     fn picked_members_read_like_the_whole_body() {
         let vectors: Value = serde_json::from_str(include_str!(
             "../../../tests/vectors/ecommpay_callback.json"
@@ -496,7 +454,7 @@ mod tests {
             let signer = Signer::new(case["secret"].as_str().unwrap());
             let (Ok(mut whole), Some((true, Some(head)))) = (
                 json::parse_object(body, "body"),
-                signer.verify_callback_text(body),
+                verify_in_one_pass(body, &signer),
             ) else {
                 continue;
             };
@@ -519,9 +477,7 @@ mod tests {
             let doc: Map<String, Value> = serde_json::from_str(inner).unwrap();
             let sig = sign(&doc, "k").unwrap();
             let body = format!(r#"{{"signature":"{sig}",{}"#, &inner[1..]);
-            let (matched, head) = Signer::new("k")
-                .verify_callback_text(body.as_bytes())
-                .unwrap();
+            let (matched, head) = verify_in_one_pass(body.as_bytes(), &Signer::new("k")).unwrap();
             assert!(matched && head.is_none(), "{inner}");
             let cb = verify_callback(body.as_bytes(), "k").unwrap();
             assert!(matches!(cb.body, Body::Parsed(_)));

@@ -2,14 +2,19 @@
 //! grammar as the guarded parser, but no document, no per-key allocation. Anything the
 //! canonical form cannot take as it comes (a repeated key, an object with very many keys) is
 //! an error here, and the callers then take the exact, document-based path.
+//!
+//! The same pass can keep a callback's signatures ([`Signatures`]) and pick the members its
+//! typed fields read ([`Picked`]), so a callback is verified and read without a document.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
-use super::callback::{Member, Picked};
-use super::signature::{Canonical, Scalar, Signatures};
+use super::canonical::{Canonical, Params};
+use super::scalar::Scalar;
+use crate::error::{Error, Result};
 
 /// How serde_json (`arbitrary_precision`) hands a number to `deserialize_any`: a one-entry map
 /// under this key, holding the exact lexeme. serde_json's own `Value` reads it the same way.
@@ -18,6 +23,50 @@ pub(super) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Repeated keys are found by comparing hashes of the keys seen so far in the object; larger
 /// objects go to the exact path rather than pay for a set.
 const MAX_KEYS_CHECKED: usize = 64;
+
+/// Parameters given as JSON text (an object), fed to the canonical form straight from the
+/// parser: no document is built unless the input needs PHP's array semantics.
+pub struct JsonParams<'a> {
+    text: &'a [u8],
+    argument: &'a str,
+}
+
+impl<'a> JsonParams<'a> {
+    pub fn new(text: &'a [u8], argument: &'a str) -> JsonParams<'a> {
+        JsonParams { text, argument }
+    }
+}
+
+impl Params for JsonParams<'_> {
+    type Error = Error;
+
+    fn feed(&self, out: &mut Canonical) -> Result<()> {
+        // Anything unusual (bad UTF-8, too large, invalid JSON, too deep) takes the exact path,
+        // whose guarded parser gives the precise error.
+        let fast = streamable(self.text).and_then(|text| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            feed_object(&mut de, out, None, None).ok()?;
+            de.end().ok()
+        });
+        if fast.is_none() {
+            out.require_map();
+        }
+        Ok(())
+    }
+
+    fn to_map(&self) -> Result<Map<String, Value>> {
+        crate::json::parse_object(self.text, self.argument)
+    }
+}
+
+/// JSON text the one-pass readers take as it is; anything else (too large, not UTF-8) is left
+/// to the guarded parser of the exact path, which reports it precisely.
+pub(super) fn streamable(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() > crate::json::MAX_INPUT_BYTES {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
+}
 
 struct Feed<'a> {
     out: &'a mut Canonical,
@@ -46,6 +95,120 @@ pub(super) fn feed_object<'de, D: Deserializer<'de>>(
         pick: head,
     })?;
     Ok(!feed.unusual)
+}
+
+/// The signatures a callback body carries, kept while it is fed.
+#[derive(Default)]
+pub(super) struct Signatures {
+    /// Top-level `signature`: `Some(None)` when present but not a usable string.
+    top: Option<Option<String>>,
+    /// `general.signature`, likewise.
+    general: Option<Option<String>>,
+}
+
+impl Signatures {
+    /// `signature ?? general.signature` when it is a usable string; `None` leaves the exact
+    /// path to report what is wrong.
+    pub(super) fn signature(self) -> Option<String> {
+        let found = match self.top {
+            Some(top) => top,
+            None => self.general?,
+        }?;
+        (!found.is_empty() && found != "0").then_some(found)
+    }
+}
+
+/// The members to pick out of an object, each with its own spec when it is read as an object.
+pub(super) struct Spec(pub(super) &'static [(&'static str, Option<&'static Spec>)]);
+
+/// The picked members of one object, by their position in its [`Spec`], filled while the
+/// object is fed; everything else is never built.
+pub(super) struct Picked {
+    spec: &'static Spec,
+    slots: Vec<Slot>,
+}
+
+enum Slot {
+    Absent,
+    Value(Value),
+    Object(Picked),
+}
+
+/// Where one picked member goes.
+struct Member<'p> {
+    slot: &'p mut Slot,
+    /// The member's own spec when it is read as an object.
+    inner: Option<&'static Spec>,
+}
+
+impl<'p> Member<'p> {
+    /// Keeps a scalar member; `false` when an object was expected here (the body is not in
+    /// the usual shape, and the caller reads it whole instead).
+    fn scalar(self, value: Scalar<'_>) -> bool {
+        if self.inner.is_some() {
+            return false;
+        }
+        let value = match value {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Str(s) => Value::String(s.to_owned()),
+            Scalar::Int(i) => Value::from(i),
+            Scalar::Number(lexeme) => match lexeme.parse() {
+                Ok(number) => Value::Number(number),
+                Err(_) => return false,
+            },
+        };
+        *self.slot = Slot::Value(value);
+        true
+    }
+
+    /// The object to fill with this member's own members; `None` when a scalar was expected.
+    fn object(self) -> Option<&'p mut Picked> {
+        *self.slot = Slot::Object(Picked::new(self.inner?));
+        match self.slot {
+            Slot::Object(picked) => Some(picked),
+            _ => None,
+        }
+    }
+}
+
+impl Picked {
+    pub(super) fn new(spec: &'static Spec) -> Picked {
+        Picked {
+            spec,
+            slots: spec.0.iter().map(|_| Slot::Absent).collect(),
+        }
+    }
+
+    /// The picked scalar `key`.
+    pub(super) fn value(&self, key: &str) -> Option<&Value> {
+        match self.slot(key)? {
+            Slot::Value(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The picked object `key`.
+    pub(super) fn object(&self, key: &str) -> Option<&Picked> {
+        match self.slot(key)? {
+            Slot::Object(picked) => Some(picked),
+            _ => None,
+        }
+    }
+
+    fn slot(&self, key: &str) -> Option<&Slot> {
+        let at = self.spec.0.iter().position(|(name, _)| *name == key)?;
+        self.slots.get(at)
+    }
+
+    /// Where the member `key` goes, when it is one of the picked.
+    fn member(&mut self, key: &str) -> Option<Member<'_>> {
+        let at = self.spec.0.iter().position(|(name, _)| *name == key)?;
+        Some(Member {
+            slot: &mut self.slots[at],
+            inner: self.spec.0[at].1,
+        })
+    }
 }
 
 struct ObjectVisitor<'f, 'a, 'p> {
@@ -293,5 +456,34 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_, '_> {
         }
         self.feed.out.close();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecommpay::canonical::string_to_sign_params;
+
+    #[test]
+    fn json_text_streams_when_it_can() {
+        let streamed = |json: &str| {
+            let mut out = Canonical::new(4);
+            JsonParams::new(json.as_bytes(), "p")
+                .feed(&mut out)
+                .unwrap();
+            out.finish().map(|flat| flat.joined())
+        };
+        assert_eq!(
+            streamed(r#"{"b":{"c":[1,2.50,"x\u00e9"]},"a":true,"frame_mode":{"z":1}}"#).as_deref(),
+            Some("a:1;b:c:0:1;b:c:1:2.5;b:c:2:xé")
+        );
+        // PHP keeps the last of repeated keys, integer-like keys renumber, and invalid text
+        // gets its precise error: all three take the exact path.
+        assert_eq!(streamed(r#"{"a":{"x":1},"a":{"y":2}}"#), None);
+        assert_eq!(streamed(r#"{"0":1}"#), None);
+        assert_eq!(streamed(r#"{"a":"#), None);
+        let exact = |json: &str| string_to_sign_params(&JsonParams::new(json.as_bytes(), "p"));
+        assert_eq!(exact(r#"{"a":{"x":1},"a":{"y":2}}"#).unwrap(), "a:y:2");
+        assert_eq!(exact(r#"{"a":"#).unwrap_err().code(), "invalid_json");
     }
 }

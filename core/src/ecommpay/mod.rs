@@ -1,20 +1,35 @@
 //! ecommpay Payment Page: signing (the PHP SDK's algorithm), signed URLs and callbacks.
+//!
+//! Layers, lowest first; each module uses only the ones before it, and this module, which
+//! holds [`Gate`] and the public paths, uses them all:
+//!
+//! 1. `php`: the PHP behaviours the reference SDK relies on (natural order, float text,
+//!    `urlencode`).
+//! 2. `scalar`: one parameter value ([`Scalar`]) and the text PHP makes of it.
+//! 3. `canonical`: the canonical form, the string that is signed, fed through [`Params`];
+//!    its `php_array` holds PHP's array semantics for the rare integer-like keys.
+//! 4. `json_feed`: JSON text fed straight into the canonical form ([`JsonParams`]), also
+//!    keeping a callback's signatures and picked members in the same pass.
+//! 5. `signature`: [`Signer`], HMAC-SHA512 of the canonical string in base64.
+//! 6. `callback`: callback verification and its typed fields.
+//! 7. `payment_page`: the [`Payment`] builder and signed Payment Page URLs.
 
 mod callback;
+mod canonical;
 mod json_feed;
 mod payment_page;
 pub mod php;
-mod php_array;
+mod scalar;
 mod signature;
 
 pub use callback::{
     verify_callback, EcommpayCallback, Operation, OperationStatus, PaymentStatus, Sum,
 };
+pub use canonical::{string_to_sign, string_to_sign_params, Canonical, Params};
+pub use json_feed::JsonParams;
 pub use payment_page::{payment_page_url, Payment, DEFAULT_BASE_URL};
-pub use signature::{
-    sign, sign_params, string_to_sign, string_to_sign_params, Canonical, JsonParams, Params,
-    Scalar, Signer,
-};
+pub use scalar::Scalar;
+pub use signature::{sign, sign_params, Signer};
 
 use crate::error::Result;
 use serde_json::{Map, Value};
@@ -102,5 +117,44 @@ impl std::fmt::Debug for Gate {
             .field("secret_key", &"<redacted>")
             .field("base_url", &self.base_url)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Whether `source` names `module` as `super::module`, `ecommpay::module` or inside a
+    /// `super::{…}` group.
+    fn names(source: &str, module: &str) -> bool {
+        let grouped = source.split("super::{").skip(1).any(|group| {
+            let group = group.split('}').next().unwrap_or_default();
+            group.split([',', ' ', '\n']).any(|name| name == module)
+        });
+        grouped
+            || source.contains(&format!("super::{module}"))
+            || source.contains(&format!("ecommpay::{module}"))
+    }
+
+    #[test]
+    fn layers_use_only_earlier_layers() {
+        let layers = [
+            ("php", include_str!("php.rs")),
+            ("scalar", include_str!("scalar.rs")),
+            (
+                "canonical",
+                concat!(
+                    include_str!("canonical.rs"),
+                    include_str!("canonical/php_array.rs")
+                ),
+            ),
+            ("json_feed", include_str!("json_feed.rs")),
+            ("signature", include_str!("signature.rs")),
+            ("callback", include_str!("callback.rs")),
+            ("payment_page", include_str!("payment_page.rs")),
+        ];
+        for (at, (layer, source)) in layers.iter().enumerate() {
+            for (later, _) in &layers[at + 1..] {
+                assert!(!names(source, later), "{layer} uses {later}, a later layer");
+            }
+        }
     }
 }

@@ -7,9 +7,11 @@ use serde_json::{Map, Value};
 
 use std::borrow::Cow;
 
-use super::json_feed::{KeySeed, NUMBER_TOKEN};
+use super::canonical::{Canonical, Params};
+use super::json_feed::{streamable, KeySeed, NUMBER_TOKEN};
 use super::php;
-use super::signature::{push_scalar, push_value, streamable, Canonical, Params, Scalar, Signer};
+use super::scalar::{push_scalar, push_value, Scalar};
+use super::signature::Signer;
 use crate::error::{Error, Result};
 use crate::money::{printable, Currency};
 

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::signature::{push_value, IGNORED_KEYS};
+use super::IGNORED_KEYS;
+use crate::ecommpay::scalar::push_value;
 use crate::error::{Error, Result};
 use crate::json::MAX_DEPTH;
 
