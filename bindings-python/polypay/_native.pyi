@@ -2,7 +2,7 @@
 Internal: use the public API in `polypay`, `polypay.ecommpay` and `polypay.paycore`."""
 
 import asyncio
-from typing import Any, Dict, Mapping, Optional, Tuple, Union, final
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union, final
 
 _Body = Union[bytes, bytearray, memoryview, str]
 _Native = Dict[str, Any]
@@ -14,6 +14,7 @@ __all__ = [
     "EcommpayOperation",
     "NativeClient",
     "NativePager",
+    "Operation",
     "__version__",
     "ecommpay_natcmp",
     "ecommpay_payment_page_url",
@@ -126,6 +127,31 @@ class NativePager:
     def next_async(self) -> "asyncio.Future[Optional[_Native]]": ...
 
 @final
+class Operation:
+    """The Commerce API operations: the core's operation table."""
+
+    PaymentPrerequest: ClassVar[Operation]
+    PayoutPrerequest: ClassVar[Operation]
+    CreatePaymentInvoicePublic: ClassVar[Operation]
+    GetPaymentInvoicePublic: ClassVar[Operation]
+    GetPayoutInvoicePublic: ClassVar[Operation]
+    CreatePaymentInvoice: ClassVar[Operation]
+    GetPaymentInvoice: ClassVar[Operation]
+    FindPaymentInvoice: ClassVar[Operation]
+    ListPaymentInvoices: ClassVar[Operation]
+    RefundPaymentInvoice: ClassVar[Operation]
+    CreatePayoutInvoice: ClassVar[Operation]
+    GetPayoutInvoice: ClassVar[Operation]
+    FindPayoutInvoice: ClassVar[Operation]
+    ListPayoutInvoices: ClassVar[Operation]
+    ListPaymentServices: ClassVar[Operation]
+    GetPaymentService: ClassVar[Operation]
+    Balances: ClassVar[Operation]
+    @property
+    def method(self) -> str: ...
+    def __int__(self) -> int: ...
+
+@final
 class NativeClient:
     def __new__(
         cls,
@@ -136,11 +162,14 @@ class NativeClient:
         secret_key: Optional[str] = None,
         env: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = ...,  # 60 s (the whole call, retries included)
-        request_timeout: float = ...,  # 30 s
-        connect_timeout: float = ...,  # 10 s
-        max_retries: int = 2,
+        timeout: Optional[float] = None,  # 60 s (the whole call, retries included)
+        request_timeout: Optional[float] = None,  # 30 s
+        connect_timeout: Optional[float] = None,  # 10 s
+        max_retries: Optional[int] = None,  # 2 (0-10)
+        page_size: Optional[int] = None,  # 1-1000; the gateway's default
+        proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
+        allow_insecure_http: Optional[bool] = None,
     ) -> "NativeClient": ...
     @property
     def base_url(self) -> str: ...
@@ -151,19 +180,28 @@ class NativeClient:
     @property
     def mode(self) -> Optional[str]: ...
     def call(
-        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
+        self,
+        op: Operation,
+        *,
+        id: Optional[str] = None,
+        reference_id: Optional[str] = None,
+        fields: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
     ) -> Optional[_Native]: ...
     def call_async(
         self,
-        op: str,
-        arg: Any,
-        extra: Any = None,
+        op: Operation,
+        *,
+        id: Optional[str] = None,
+        reference_id: Optional[str] = None,
+        fields: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
         cancel: Optional[CancelToken] = None,
     ) -> "asyncio.Future[Optional[_Native]]": ...
     def list(
         self,
-        kind: str,
+        op: Operation,
+        *,
         reference_id: Optional[str] = None,
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,

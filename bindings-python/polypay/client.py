@@ -29,6 +29,7 @@ from typing import (
 )
 
 from . import _native
+from ._native import Operation as _Op
 from .errors import OperationCancelledError, cancelled_call_error
 from .models import (
     Balances,
@@ -83,18 +84,25 @@ class _Base:
         account_id: Optional[str] = None,
         api_key: Optional[str] = None,
         secret_key: Optional[str] = None,
-        env: str = "paycore",
+        env: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 60.0,
-        request_timeout: float = 30.0,
-        connect_timeout: float = 10.0,
-        max_retries: int = 2,
+        timeout: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        page_size: Optional[int] = None,
+        proxy: Optional[str] = None,
         user_agent: Optional[str] = None,
+        allow_insecure_http: Optional[bool] = None,
     ) -> None:
         """``public_key`` (pk_…) for the Public API and HPP, ``account_id`` + ``api_key`` for the
-        Private API, ``secret_key`` (sk_…) for callbacks. ``env`` is ``"paycore"`` or
-        ``"paymega"``; ``base_url`` (a custom deployment or the sandbox) wins over it.
-        ``timeout`` is the whole budget of a call in seconds, retries included."""
+        Private API, ``secret_key`` (sk_…) for callbacks. ``env`` is ``"paycore"`` (the default)
+        or ``"paymega"``; ``base_url`` (a custom deployment or the sandbox) wins over it.
+        ``timeout`` is the whole budget of a call in seconds, retries included (60 s);
+        ``request_timeout`` bounds one attempt (30 s), ``connect_timeout`` connecting (10 s);
+        ``max_retries`` 0–10 (2); ``page_size`` (1–1000) the items per page request of every
+        list that sets none; ``proxy`` e.g. ``"http://proxy.internal:3128"``. Any option left
+        at None takes the core's default, the same in every language."""
         _native.set_log_level(logger.getEffectiveLevel())
         self._native = _native.NativeClient(
             public_key=public_key,
@@ -107,7 +115,10 @@ class _Base:
             request_timeout=request_timeout,
             connect_timeout=connect_timeout,
             max_retries=max_retries,
+            page_size=page_size,
+            proxy=proxy,
             user_agent=user_agent,
+            allow_insecure_http=allow_insecure_http,
         )
 
     @property
@@ -160,16 +171,14 @@ class PayCoreClient(_Base):
 
     __slots__ = ()
 
-    def _call(
-        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
-    ) -> Any:
+    def _call(self, op: _Op, *, timeout: Optional[float] = None, **args: Any) -> Any:
         started = time.perf_counter()
         try:
-            result = _build(self._native.call(op, arg, extra, timeout))
+            result = _build(self._native.call(op, timeout=timeout, **args))
         except Exception as error:
-            _log_failed(op, started, error)
+            _log_failed(op.method, started, error)
             raise
-        _log_done(op, started, result)
+        _log_done(op.method, started, result)
         return result
 
     # Public API (public_key)
@@ -177,13 +186,13 @@ class PayCoreClient(_Base):
         self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
     ) -> Prerequest:
         fields = _drop_none(currency=currency, amount=amount)
-        return self._call("payment_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.PaymentPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     def payout_prerequest(
         self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
     ) -> Prerequest:
         fields = _drop_none(currency=currency, amount=amount)
-        return self._call("payout_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.PayoutPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     def create_payment_invoice_public(
         self,
@@ -194,17 +203,17 @@ class PayCoreClient(_Base):
         **kwargs: Any,
     ) -> PaymentInvoice:
         body = _fields(request, reference_id, kwargs)
-        return self._call("create_payment_invoice_public", body, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.CreatePaymentInvoicePublic, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     def get_payment_invoice_public(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PaymentInvoice:
-        return self._call("get_payment_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     def get_payout_invoice_public(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PayoutInvoice:
-        return self._call("get_payout_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     # Private API (account_id + api_key)
     def create_payment_invoice(
@@ -219,15 +228,15 @@ class PayCoreClient(_Base):
         as a ``request`` mapping and/or keyword arguments). Safe to call again with the same
         ``reference_id``: an existing invoice is returned, never a second one."""
         body = _fields(request, reference_id, kwargs)
-        return self._call("create_payment_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.CreatePaymentInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     def get_payment_invoice(self, id: str, *, timeout: Optional[float] = None) -> PaymentInvoice:
-        return self._call("get_payment_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     def find_payment_invoice(
         self, reference_id: str, *, timeout: Optional[float] = None
     ) -> Optional[PaymentInvoice]:
-        return self._call("find_payment_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
 
     def list_payment_invoices(
         self,
@@ -237,7 +246,14 @@ class PayCoreClient(_Base):
         timeout: Optional[float] = None,
     ) -> Iterator[PaymentInvoice]:
         """Newest first; pages are fetched lazily as you iterate."""
-        return _iterate(self._native.list("payment_invoices", reference_id, page_size, timeout))
+        return _iterate(
+            self._native.list(
+                _Op.ListPaymentInvoices,
+                reference_id=reference_id,
+                page_size=page_size,
+                timeout=timeout,
+            )
+        )
 
     def refund_payment_invoice(
         self,
@@ -249,7 +265,7 @@ class PayCoreClient(_Base):
         timeout: Optional[float] = None,
     ) -> Refund:
         fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
-        return self._call("refund_payment_invoice", id, fields, timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.RefundPaymentInvoice, id=id, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     def create_payout_invoice(
         self,
@@ -260,15 +276,15 @@ class PayCoreClient(_Base):
         **kwargs: Any,
     ) -> PayoutInvoice:
         body = _fields(request, reference_id, kwargs)
-        return self._call("create_payout_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.CreatePayoutInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     def get_payout_invoice(self, id: str, *, timeout: Optional[float] = None) -> PayoutInvoice:
-        return self._call("get_payout_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     def find_payout_invoice(
         self, reference_id: str, *, timeout: Optional[float] = None
     ) -> Optional[PayoutInvoice]:
-        return self._call("find_payout_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
 
     def list_payout_invoices(
         self,
@@ -277,18 +293,27 @@ class PayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> Iterator[PayoutInvoice]:
-        return _iterate(self._native.list("payout_invoices", reference_id, page_size, timeout))
+        return _iterate(
+            self._native.list(
+                _Op.ListPayoutInvoices,
+                reference_id=reference_id,
+                page_size=page_size,
+                timeout=timeout,
+            )
+        )
 
     def list_payment_services(
         self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
     ) -> Iterator[PaymentService]:
-        return _iterate(self._native.list("payment_services", None, page_size, timeout))
+        return _iterate(
+            self._native.list(_Op.ListPaymentServices, page_size=page_size, timeout=timeout)
+        )
 
     def get_payment_service(self, id: str, *, timeout: Optional[float] = None) -> PaymentService:
-        return self._call("get_payment_service", id, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.GetPaymentService, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     def balances(self, *, timeout: Optional[float] = None) -> Balances:
-        return self._call("balances", None, timeout=timeout)  # type: ignore[no-any-return]
+        return self._call(_Op.Balances, timeout=timeout)  # type: ignore[no-any-return]
 
 
 def _iterate(pager: Any) -> Iterator[Any]:
@@ -310,8 +335,8 @@ async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
 # Once its token fires, a native call ends at once (the core stops waiting on the network and
 # answers `cancelled`); this only bounds the wait for that answer should it never come. It is
 # generous because the answer needs CPU: under anyio, whose scopes re-cancel the task on every
-# loop turn until it leaves them, a starved 2-core machine took 0.6 s to deliver it, and a
-# grace that runs out loses the facts (the task ends with a bare CancelledError).
+# loop turn until it leaves them, a starved machine can take a long while to deliver it, and
+# a grace that runs out loses the facts (the task ends with a bare CancelledError).
 _CANCEL_GRACE = 10.0
 
 # Operations that a cancellation may leave done on the gateway.
@@ -381,34 +406,32 @@ class AsyncPayCoreClient(_Base):
 
     __slots__ = ()
 
-    async def _call(
-        self, op: str, arg: Any, extra: Any = None, timeout: Optional[float] = None
-    ) -> Any:
+    async def _call(self, op: _Op, *, timeout: Optional[float] = None, **args: Any) -> Any:
         started = time.perf_counter()
         token = _native.CancelToken()
         try:
-            future = self._native.call_async(op, arg, extra, timeout, token)
-            result = _build(await _cancellable(op, future, token))
+            future = self._native.call_async(op, timeout=timeout, cancel=token, **args)
+            result = _build(await _cancellable(op.method, future, token))
         except asyncio.CancelledError as cancelled:
-            _log_failed(op, started, cancelled_call_error(cancelled) or cancelled)
+            _log_failed(op.method, started, cancelled_call_error(cancelled) or cancelled)
             raise
         except Exception as error:
-            _log_failed(op, started, error)
+            _log_failed(op.method, started, error)
             raise
-        _log_done(op, started, result)
+        _log_done(op.method, started, result)
         return result
 
     async def payment_prerequest(
         self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
     ) -> Prerequest:
         fields = _drop_none(currency=currency, amount=amount)
-        return await self._call("payment_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.PaymentPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     async def payout_prerequest(
         self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
     ) -> Prerequest:
         fields = _drop_none(currency=currency, amount=amount)
-        return await self._call("payout_prerequest", fields, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.PayoutPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     async def create_payment_invoice_public(
         self,
@@ -419,17 +442,17 @@ class AsyncPayCoreClient(_Base):
         **kwargs: Any,
     ) -> PaymentInvoice:
         body = _fields(request, reference_id, kwargs)
-        return await self._call("create_payment_invoice_public", body, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.CreatePaymentInvoicePublic, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     async def get_payment_invoice_public(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PaymentInvoice:
-        return await self._call("get_payment_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     async def get_payout_invoice_public(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PayoutInvoice:
-        return await self._call("get_payout_invoice_public", id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     async def create_payment_invoice(
         self,
@@ -440,17 +463,17 @@ class AsyncPayCoreClient(_Base):
         **kwargs: Any,
     ) -> PaymentInvoice:
         body = _fields(request, reference_id, kwargs)
-        return await self._call("create_payment_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.CreatePaymentInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     async def get_payment_invoice(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PaymentInvoice:
-        return await self._call("get_payment_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     async def find_payment_invoice(
         self, reference_id: str, *, timeout: Optional[float] = None
     ) -> Optional[PaymentInvoice]:
-        return await self._call("find_payment_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
 
     def list_payment_invoices(
         self,
@@ -460,7 +483,13 @@ class AsyncPayCoreClient(_Base):
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PaymentInvoice]:
         token = _native.CancelToken()
-        pager = self._native.list("payment_invoices", reference_id, page_size, timeout, token)
+        pager = self._native.list(
+            _Op.ListPaymentInvoices,
+            reference_id=reference_id,
+            page_size=page_size,
+            timeout=timeout,
+            cancel=token,
+        )
         return _aiterate(pager, token)
 
     async def refund_payment_invoice(
@@ -473,7 +502,7 @@ class AsyncPayCoreClient(_Base):
         timeout: Optional[float] = None,
     ) -> Refund:
         fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
-        return await self._call("refund_payment_invoice", id, fields, timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.RefundPaymentInvoice, id=id, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
 
     async def create_payout_invoice(
         self,
@@ -484,17 +513,17 @@ class AsyncPayCoreClient(_Base):
         **kwargs: Any,
     ) -> PayoutInvoice:
         body = _fields(request, reference_id, kwargs)
-        return await self._call("create_payout_invoice", body, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.CreatePayoutInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
 
     async def get_payout_invoice(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PayoutInvoice:
-        return await self._call("get_payout_invoice", id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     async def find_payout_invoice(
         self, reference_id: str, *, timeout: Optional[float] = None
     ) -> Optional[PayoutInvoice]:
-        return await self._call("find_payout_invoice", reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
 
     def list_payout_invoices(
         self,
@@ -504,20 +533,28 @@ class AsyncPayCoreClient(_Base):
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PayoutInvoice]:
         token = _native.CancelToken()
-        pager = self._native.list("payout_invoices", reference_id, page_size, timeout, token)
+        pager = self._native.list(
+            _Op.ListPayoutInvoices,
+            reference_id=reference_id,
+            page_size=page_size,
+            timeout=timeout,
+            cancel=token,
+        )
         return _aiterate(pager, token)
 
     def list_payment_services(
         self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
     ) -> AsyncIterator[PaymentService]:
         token = _native.CancelToken()
-        pager = self._native.list("payment_services", None, page_size, timeout, token)
+        pager = self._native.list(
+            _Op.ListPaymentServices, page_size=page_size, timeout=timeout, cancel=token
+        )
         return _aiterate(pager, token)
 
     async def get_payment_service(
         self, id: str, *, timeout: Optional[float] = None
     ) -> PaymentService:
-        return await self._call("get_payment_service", id, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.GetPaymentService, id=id, timeout=timeout)  # type: ignore[no-any-return]
 
     async def balances(self, *, timeout: Optional[float] = None) -> Balances:
-        return await self._call("balances", None, timeout=timeout)  # type: ignore[no-any-return]
+        return await self._call(_Op.Balances, timeout=timeout)  # type: ignore[no-any-return]

@@ -6,15 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use polypay::paycore::client::{
-    timeout_from_secs, Config, ListOptions, Pager, PaymentInvoiceRequest, PayoutInvoiceRequest,
-    PrerequestRequest, RefundRequest, Response, RetryPolicy, Secret,
+    timeout_from_secs, Arguments, ClientOptions, Config, Item, Operation as CoreOperation,
+    OperationName, Outcome, Pager, Secret,
 };
-use polypay::paycore::model::{Balances, PaymentService, Prerequest, Refund};
-use polypay::paycore::{Client, Environment, PaymentInvoice, PayoutInvoice};
+use polypay::paycore::Client;
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString};
-use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::convert::{body_bytes, to_object, Floats};
@@ -22,65 +20,77 @@ use crate::errors::{to_pyerr, IntoPyResult};
 use crate::models;
 use crate::runtime::{self, PolypayRuntime};
 
-enum Op {
-    PaymentPrerequest(PrerequestRequest),
-    PayoutPrerequest(PrerequestRequest),
-    CreatePaymentPublic(PaymentInvoiceRequest),
-    GetPaymentPublic(String),
-    GetPayoutPublic(String),
-    CreatePayment(PaymentInvoiceRequest),
-    GetPayment(String),
-    FindPayment(String),
-    RefundPayment(String, RefundRequest),
-    CreatePayout(PayoutInvoiceRequest),
-    GetPayout(String),
-    FindPayout(String),
-    GetService(String),
-    Balances,
+macro_rules! python_operations {
+    ($( $(#[$doc:meta])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
+        /// The Commerce API operations: the core's operation table.
+        #[pyclass(module = "polypay._native", frozen, eq, eq_int)]
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        pub enum Operation {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl From<Operation> for OperationName {
+            fn from(operation: Operation) -> OperationName {
+                match operation {
+                    $( Operation::$variant => OperationName::$variant, )*
+                }
+            }
+        }
+    };
 }
 
-enum Out {
-    Prerequest(Response<Prerequest>),
-    Payment(Response<PaymentInvoice>),
-    Payout(Response<PayoutInvoice>),
-    MaybePayment(Option<PaymentInvoice>),
-    MaybePayout(Option<PayoutInvoice>),
-    Refund(Response<Refund>),
-    Service(Response<PaymentService>),
-    Balances(Response<Balances>),
-}
+polypay::paycore_operations!(python_operations);
 
-async fn run(client: Client, op: Op) -> polypay::Result<Out> {
-    Ok(match op {
-        Op::PaymentPrerequest(r) => Out::Prerequest(client.payment_prerequest(&r).await?),
-        Op::PayoutPrerequest(r) => Out::Prerequest(client.payout_prerequest(&r).await?),
-        Op::CreatePaymentPublic(r) => Out::Payment(client.create_payment_invoice_public(&r).await?),
-        Op::GetPaymentPublic(id) => Out::Payment(client.get_payment_invoice_public(&id).await?),
-        Op::GetPayoutPublic(id) => Out::Payout(client.get_payout_invoice_public(&id).await?),
-        Op::CreatePayment(r) => Out::Payment(client.create_payment_invoice(&r).await?),
-        Op::GetPayment(id) => Out::Payment(client.get_payment_invoice(&id).await?),
-        Op::FindPayment(r) => Out::MaybePayment(client.find_payment_invoice(&r).await?),
-        Op::RefundPayment(id, r) => Out::Refund(client.refund_payment_invoice(&id, &r).await?),
-        Op::CreatePayout(r) => Out::Payout(client.create_payout_invoice(&r).await?),
-        Op::GetPayout(id) => Out::Payout(client.get_payout_invoice(&id).await?),
-        Op::FindPayout(r) => Out::MaybePayout(client.find_payout_invoice(&r).await?),
-        Op::GetService(id) => Out::Service(client.get_payment_service(&id).await?),
-        Op::Balances => Out::Balances(client.balances().await?),
-    })
-}
-
-fn out_to_py(py: Python<'_>, result: polypay::Result<Out>) -> PyResult<Py<PyAny>> {
-    match result.py_err(py)? {
-        Out::Prerequest(r) => models::with_response(py, &r, models::prerequest),
-        Out::Payment(r) => models::with_response(py, &r, models::payment_invoice),
-        Out::Payout(r) => models::with_response(py, &r, models::payout_invoice),
-        Out::Refund(r) => models::with_response(py, &r, models::refund),
-        Out::Service(r) => models::with_response(py, &r, models::payment_service),
-        Out::Balances(r) => models::with_response(py, &r, models::balances),
-        Out::MaybePayment(None) | Out::MaybePayout(None) => Ok(py.None()),
-        Out::MaybePayment(Some(i)) => Ok(models::payment_invoice(py, &i)?.into_any().unbind()),
-        Out::MaybePayout(Some(i)) => Ok(models::payout_invoice(py, &i)?.into_any().unbind()),
+#[pymethods]
+impl Operation {
+    /// The method's name (`get_payment_invoice`), for logs.
+    #[getter]
+    fn method(&self) -> &'static str {
+        OperationName::from(*self).as_str()
     }
+}
+
+/// The checked operation; `id` must be a str, `fields` a mapping (of exact values).
+fn operation(
+    py: Python<'_>,
+    op: Operation,
+    id: Option<&Bound<'_, PyAny>>,
+    reference_id: Option<&Bound<'_, PyAny>>,
+    fields: Option<&Bound<'_, PyAny>>,
+    page_size: Option<u32>,
+) -> PyResult<CoreOperation> {
+    let arguments = Arguments {
+        id: id.map(|id| id_arg(id, "id")).transpose()?,
+        reference_id: reference_id
+            .map(|r| id_arg(r, "reference_id"))
+            .transpose()?,
+        fields: fields
+            .map(|f| to_object(f, "fields", Floats::Refuse))
+            .transpose()?,
+        page_size,
+    };
+    CoreOperation::new(op.into(), arguments).py_err(py)
+}
+
+fn outcome_to_py(py: Python<'_>, result: polypay::Result<Outcome>) -> PyResult<Py<PyAny>> {
+    match result.py_err(py)? {
+        Outcome::Prerequest(r) => models::with_response(py, &r, models::prerequest),
+        Outcome::PaymentInvoice(r) => models::with_response(py, &r, models::payment_invoice),
+        Outcome::PayoutInvoice(r) => models::with_response(py, &r, models::payout_invoice),
+        Outcome::Refund(r) => models::with_response(py, &r, models::refund),
+        Outcome::PaymentService(r) => models::with_response(py, &r, models::payment_service),
+        Outcome::Balances(r) => models::with_response(py, &r, models::balances),
+        Outcome::Found(None) => Ok(py.None()),
+        Outcome::Found(Some(item)) => item_py(py, &item),
+    }
+}
+
+fn item_py(py: Python<'_>, item: &Item) -> PyResult<Py<PyAny>> {
+    Ok(match item {
+        Item::PaymentInvoice(i) => models::payment_invoice(py, i)?.into_any().unbind(),
+        Item::PayoutInvoice(i) => models::payout_invoice(py, i)?.into_any().unbind(),
+        Item::PaymentService(s) => models::payment_service(py, s)?.into_any().unbind(),
+    })
 }
 
 fn id_arg(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
@@ -88,53 +98,6 @@ fn id_arg(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
         .extract()
         .map_err(|_| crate::errors::type_error(name, format!("{name} must be a str")))?;
     Ok(id)
-}
-
-fn fields(arg: &Bound<'_, PyAny>) -> PyResult<Map<String, Value>> {
-    to_object(arg, "fields", Floats::Refuse)
-}
-
-fn build_op(
-    py: Python<'_>,
-    op: &str,
-    arg: &Bound<'_, PyAny>,
-    extra: &Bound<'_, PyAny>,
-) -> PyResult<Op> {
-    Ok(match op {
-        "payment_prerequest" => {
-            Op::PaymentPrerequest(PrerequestRequest::from_json(&fields(arg)?).py_err(py)?)
-        }
-        "payout_prerequest" => {
-            Op::PayoutPrerequest(PrerequestRequest::from_json(&fields(arg)?).py_err(py)?)
-        }
-        "create_payment_invoice_public" => {
-            Op::CreatePaymentPublic(PaymentInvoiceRequest::from_json(&fields(arg)?).py_err(py)?)
-        }
-        "get_payment_invoice_public" => Op::GetPaymentPublic(id_arg(arg, "id")?),
-        "get_payout_invoice_public" => Op::GetPayoutPublic(id_arg(arg, "id")?),
-        "create_payment_invoice" => {
-            Op::CreatePayment(PaymentInvoiceRequest::from_json(&fields(arg)?).py_err(py)?)
-        }
-        "get_payment_invoice" => Op::GetPayment(id_arg(arg, "id")?),
-        "find_payment_invoice" => Op::FindPayment(id_arg(arg, "reference_id")?),
-        "refund_payment_invoice" => Op::RefundPayment(
-            id_arg(arg, "id")?,
-            RefundRequest::from_json(&fields(extra)?).py_err(py)?,
-        ),
-        "create_payout_invoice" => {
-            Op::CreatePayout(PayoutInvoiceRequest::from_json(&fields(arg)?).py_err(py)?)
-        }
-        "get_payout_invoice" => Op::GetPayout(id_arg(arg, "id")?),
-        "find_payout_invoice" => Op::FindPayout(id_arg(arg, "reference_id")?),
-        "get_payment_service" => Op::GetService(id_arg(arg, "id")?),
-        "balances" => Op::Balances,
-        other => {
-            return Err(crate::errors::value_error(
-                "op",
-                format!("op: unknown operation {other:?}"),
-            ))
-        }
-    })
 }
 
 /// A timeout argument as given, checked with its name by [`seconds`]: extracting it never fails,
@@ -243,17 +206,13 @@ impl NativeClient {
     }
 }
 
-fn opt_secret(value: Option<String>) -> Option<Secret> {
-    value.map(Secret::new)
-}
-
 #[pymethods]
 impl NativeClient {
+    /// Every option as the core's [`ClientOptions`]: `None` takes its default.
     #[new]
     #[pyo3(signature = (*, public_key=None, account_id=None, api_key=None, secret_key=None,
-        env=None, base_url=None, timeout=Seconds::Number(60.0),
-        request_timeout=Seconds::Number(30.0), connect_timeout=Seconds::Number(10.0),
-        max_retries=2, user_agent=None))]
+        env=None, base_url=None, timeout=None, request_timeout=None, connect_timeout=None,
+        max_retries=None, page_size=None, proxy=None, user_agent=None, allow_insecure_http=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -261,33 +220,40 @@ impl NativeClient {
         account_id: Option<String>,
         api_key: Option<Bound<'_, PyString>>,
         secret_key: Option<Bound<'_, PyString>>,
-        env: Option<&str>,
-        base_url: Option<&str>,
-        timeout: Seconds,
-        request_timeout: Seconds,
-        connect_timeout: Seconds,
-        max_retries: u32,
+        env: Option<String>,
+        base_url: Option<String>,
+        timeout: Option<Seconds>,
+        request_timeout: Option<Seconds>,
+        connect_timeout: Option<Seconds>,
+        max_retries: Option<u32>,
+        page_size: Option<u32>,
+        proxy: Option<String>,
         user_agent: Option<String>,
+        allow_insecure_http: Option<bool>,
     ) -> PyResult<Self> {
-        let environment = Environment::resolve(env, base_url).py_err(py)?;
-        let mut config = Config::new(environment);
-        config.public_key = public_key;
-        config.account_id = account_id;
-        let key = |value: Option<Bound<'_, PyString>>, argument| -> PyResult<Option<String>> {
+        let key = |value: Option<Bound<'_, PyString>>, argument| -> PyResult<Option<Secret>> {
             value
-                .map(|v| crate::convert::text(&v, argument).map(str::to_owned))
+                .map(|v| crate::convert::text(&v, argument).map(Secret::new))
                 .transpose()
         };
-        config.api_key = opt_secret(key(api_key, "api_key")?);
-        config.secret_key = opt_secret(key(secret_key, "secret_key")?);
-        config.deadline = seconds(py, timeout, "timeout")?;
-        config.request_timeout = seconds(py, request_timeout, "request_timeout")?;
-        config.connect_timeout = seconds(py, connect_timeout, "connect_timeout")?;
-        config.retry = RetryPolicy {
+        let time = |value: Option<Seconds>, name| value.map(|v| seconds(py, v, name)).transpose();
+        let options = ClientOptions {
+            env,
+            base_url,
+            public_key,
+            account_id,
+            api_key: key(api_key, "api_key")?,
+            secret_key: key(secret_key, "secret_key")?,
+            timeout: time(timeout, "timeout")?,
+            request_timeout: time(request_timeout, "request_timeout")?,
+            connect_timeout: time(connect_timeout, "connect_timeout")?,
             max_retries,
-            ..RetryPolicy::default()
+            page_size,
+            proxy,
+            user_agent,
+            allow_insecure_http,
         };
-        config.user_agent_suffix = user_agent;
+        let config = options.into_config().py_err(py)?;
         let client = Client::new(config.clone()).py_err(py)?;
         Ok(NativeClient {
             config,
@@ -320,79 +286,61 @@ impl NativeClient {
         }))
     }
 
-    /// Runs one operation, blocking, with the GIL released while it waits.
-    #[pyo3(signature = (op, arg, extra=None, timeout=None))]
+    /// Runs one operation (not a list), blocking, with the GIL released while it waits.
+    #[pyo3(signature = (op, *, id=None, reference_id=None, fields=None, timeout=None))]
     fn call(
         &self,
         py: Python<'_>,
-        op: &str,
-        arg: &Bound<'_, PyAny>,
-        extra: Option<&Bound<'_, PyAny>>,
+        op: &Bound<'_, Operation>,
+        id: Option<&Bound<'_, PyAny>>,
+        reference_id: Option<&Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyAny>>,
         timeout: Option<Seconds>,
     ) -> PyResult<Py<PyAny>> {
-        let none = py.None().into_bound(py);
-        let op = build_op(py, op, arg, extra.unwrap_or(&none))?;
+        let operation = operation(py, *op.get(), id, reference_id, fields, None)?;
         let client = self.client(py, timeout)?;
-        let result = py.detach(|| runtime::block_on(run(client, op)));
-        out_to_py(py, result)
+        let result = py.detach(|| runtime::block_on(client.execute(&operation)));
+        outcome_to_py(py, result)
     }
 
     /// The same as an asyncio future. `cancel` (a `CancelToken`) ends the call with a
     /// `cancelled` error that keeps its facts; cancelling the future itself drops the call
     /// and loses them (`AsyncPayCoreClient` shields the future and fires the token instead).
-    #[pyo3(signature = (op, arg, extra=None, timeout=None, cancel=None))]
+    #[pyo3(signature = (op, *, id=None, reference_id=None, fields=None, timeout=None, cancel=None))]
+    #[allow(clippy::too_many_arguments)]
     fn call_async<'py>(
         &self,
         py: Python<'py>,
-        op: &str,
-        arg: &Bound<'py, PyAny>,
-        extra: Option<&Bound<'py, PyAny>>,
+        op: &Bound<'_, Operation>,
+        id: Option<&Bound<'py, PyAny>>,
+        reference_id: Option<&Bound<'py, PyAny>>,
+        fields: Option<&Bound<'py, PyAny>>,
         timeout: Option<Seconds>,
         cancel: Option<&Bound<'py, CancelToken>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let none = py.None().into_bound(py);
-        let op = build_op(py, op, arg, extra.unwrap_or(&none))?;
+        let operation = operation(py, *op.get(), id, reference_id, fields, None)?;
         let client = bind_cancel(self.client(py, timeout)?, cancel);
         pyo3_async_runtimes::generic::future_into_py::<PolypayRuntime, _, _>(py, async move {
-            let result = run(client, op).await;
-            Python::attach(|py| out_to_py(py, result))
+            let result = client.execute(&operation).await;
+            Python::attach(|py| outcome_to_py(py, result))
         })
     }
 
-    /// A lazy pager: `kind` is `payment_invoices`, `payout_invoices` or `payment_services`;
-    /// `cancel` ends its page fetches (every later one too) with a `cancelled` error.
-    #[pyo3(signature = (kind, reference_id=None, page_size=None, timeout=None, cancel=None))]
+    /// The lazy pages of a list `op`; `cancel` ends its page fetches (every later one too)
+    /// with a `cancelled` error.
+    #[pyo3(signature = (op, *, reference_id=None, page_size=None, timeout=None, cancel=None))]
     fn list(
         &self,
         py: Python<'_>,
-        kind: &str,
-        reference_id: Option<String>,
+        op: &Bound<'_, Operation>,
+        reference_id: Option<&Bound<'_, PyAny>>,
         page_size: Option<u32>,
         timeout: Option<Seconds>,
         cancel: Option<&Bound<'_, CancelToken>>,
     ) -> PyResult<NativePager> {
-        if page_size == Some(0) {
-            return Err(crate::errors::value_error(
-                "page_size",
-                "page_size must be at least 1".into(),
-            ));
-        }
+        let operation = operation(py, *op.get(), None, reference_id, None, page_size)?;
         let client = bind_cancel(self.client(py, timeout)?, cancel);
-        let options = ListOptions {
-            reference_id,
-            page_size,
-        };
-        let pager = match kind {
-            "payment_invoices" => AnyPager::Payment(client.list_payment_invoices(&options)),
-            "payout_invoices" => AnyPager::Payout(client.list_payout_invoices(&options)),
-            "payment_services" => AnyPager::Service(client.list_payment_services(page_size)),
-            other => {
-                return Err(crate::errors::value_error(
-                    "kind",
-                    format!("kind: unknown list {other:?}"),
-                ))
-            }
-        };
+        let pager = client.pager(&operation).py_err(py)?;
         Ok(NativePager {
             pager: Arc::new(tokio::sync::Mutex::new(pager)),
         })
@@ -436,40 +384,21 @@ fn py_opt(value: &Option<String>) -> String {
         .map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
 }
 
-enum AnyPager {
-    Payment(Pager<PaymentInvoice>),
-    Payout(Pager<PayoutInvoice>),
-    Service(Pager<PaymentService>),
-}
-
-enum Item {
-    Payment(PaymentInvoice),
-    Payout(PayoutInvoice),
-    Service(PaymentService),
-}
-
-async fn next_item(pager: Arc<tokio::sync::Mutex<AnyPager>>) -> polypay::Result<Option<Item>> {
-    let mut pager = pager.lock().await;
-    Ok(match &mut *pager {
-        AnyPager::Payment(p) => p.next().await?.map(Item::Payment),
-        AnyPager::Payout(p) => p.next().await?.map(Item::Payout),
-        AnyPager::Service(p) => p.next().await?.map(Item::Service),
-    })
+async fn next_item(pager: Arc<tokio::sync::Mutex<Pager<Item>>>) -> polypay::Result<Option<Item>> {
+    pager.lock().await.next().await
 }
 
 fn item_to_py(py: Python<'_>, item: polypay::Result<Option<Item>>) -> PyResult<Py<PyAny>> {
     match item.map_err(|e| to_pyerr(py, &e))? {
         None => Ok(py.None()),
-        Some(Item::Payment(i)) => Ok(models::payment_invoice(py, &i)?.into_any().unbind()),
-        Some(Item::Payout(i)) => Ok(models::payout_invoice(py, &i)?.into_any().unbind()),
-        Some(Item::Service(s)) => Ok(models::payment_service(py, &s)?.into_any().unbind()),
+        Some(item) => item_py(py, &item),
     }
 }
 
 /// Items one by one, fetching the next page only when the buffered one is used up.
 #[pyclass(module = "polypay._native", frozen)]
 pub struct NativePager {
-    pager: Arc<tokio::sync::Mutex<AnyPager>>,
+    pager: Arc<tokio::sync::Mutex<Pager<Item>>>,
 }
 
 #[pymethods]

@@ -261,6 +261,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(paycore_hpp_form, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::Operation>()?;
     m.add_class::<client::NativePager>()?;
     m.add_class::<client::CancelToken>()?;
     Ok(())

@@ -96,12 +96,45 @@ def test_constructor_timeouts_are_checked(cls: Any, argument: str, value: Any, s
     assert str(refused.value).startswith(f"{argument}: ") and "86400" in str(refused.value)
 
 
-@pytest.mark.parametrize("value", ["5", None, True, b"1", [1]], ids=repr)
+@pytest.mark.parametrize("value", ["5", True, b"1", [1]], ids=repr)
 def test_timeouts_of_another_type_name_the_argument(value: Any, sb: Sandbox) -> None:
     for argument in ("timeout", "request_timeout", "connect_timeout"):
         with pytest.raises(polypay.InvalidArgumentTypeError) as refused:
             polypay.PayCoreClient(**sb.client_kwargs(**{argument: value}))
         assert refused.value.argument == argument and argument in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "argument, value, code",
+    [
+        ("max_retries", 11, "bad_retries"),
+        ("page_size", 0, "bad_page_size"),
+        ("page_size", 1001, "bad_page_size"),
+    ],
+)
+def test_counts_out_of_the_core_bounds_name_the_option(
+    argument: str, value: int, code: str, sb: Sandbox
+) -> None:
+    with pytest.raises(polypay.InvalidArgumentError) as refused:
+        polypay.PayCoreClient(**sb.client_kwargs(**{argument: value}))
+    assert (refused.value.argument, refused.value.code) == (argument, code)
+    if argument == "page_size":
+        client = polypay.PayCoreClient(**sb.client_kwargs())
+        with pytest.raises(polypay.InvalidArgumentError) as listed:
+            client.list_payment_invoices(page_size=value)
+        assert (listed.value.argument, listed.value.code) == (argument, code)
+
+
+def test_options_left_at_none_take_the_core_defaults(sb: Sandbox) -> None:
+    none = {k: None for k in ("env", "timeout", "request_timeout", "connect_timeout",
+                              "max_retries", "page_size", "proxy", "user_agent",
+                              "allow_insecure_http")}
+    client = polypay.PayCoreClient(**{**sb.client_kwargs(), **none})
+    assert client.balances().currencies is not None
+    paged = polypay.PayCoreClient(**sb.client_kwargs(page_size=1, max_retries=10))
+    assert [i.id for i in paged.list_payment_invoices()] == [
+        i.id for i in client.list_payment_invoices()
+    ]
 
 
 def sync_calls(c: polypay.PayCoreClient, t: Any) -> Iterator[Callable[[], Any]]:
