@@ -13,10 +13,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use polypay::paycore::client::{
-    timeout_from_secs, Config, ListOptions, PaymentInvoiceRequest, PayoutInvoiceRequest,
-    PrerequestRequest, RefundRequest, RetryPolicy, Secret,
+    timeout_from_secs, Arguments, ClientOptions as CoreOptions, Item, Operation, OperationName,
+    Outcome, Secret,
 };
-use polypay::paycore::{Client, Environment};
+use polypay::paycore::Client;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{PolypayError, Result};
@@ -49,17 +49,78 @@ pub struct ClientOptions {
     pub env: Option<String>,
     #[uniffi(default = None)]
     pub base_url: Option<String>,
-    /// Deadline of one call, retries included.
-    #[uniffi(default = 60.0)]
-    pub timeout: f64,
-    #[uniffi(default = 30.0)]
-    pub request_timeout: f64,
-    #[uniffi(default = 10.0)]
-    pub connect_timeout: f64,
-    #[uniffi(default = 2)]
-    pub max_retries: u32,
+    /// Deadline of one call, retries included (60 s when null).
+    #[uniffi(default = None)]
+    pub timeout: Option<f64>,
+    /// One attempt (30 s when null).
+    #[uniffi(default = None)]
+    pub request_timeout: Option<f64>,
+    /// Connecting (10 s when null).
+    #[uniffi(default = None)]
+    pub connect_timeout: Option<f64>,
+    /// 0-10 (2 when null).
+    #[uniffi(default = None)]
+    pub max_retries: Option<u32>,
+    /// Items per page request of every list, 1-1000 (the gateway's default when null).
+    #[uniffi(default = None)]
+    pub page_size: Option<u32>,
+    /// e.g. `http://proxy.internal:3128`.
+    #[uniffi(default = None)]
+    pub proxy: Option<String>,
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
+    /// Plain `http://` to a host that is not loopback (never with live keys).
+    #[uniffi(default = None)]
+    pub allow_insecure_http: Option<bool>,
+}
+
+impl ClientOptions {
+    /// The core's options: every default and limit is the core's.
+    fn into_core(self) -> Result<CoreOptions> {
+        Ok(CoreOptions {
+            env: self.env,
+            base_url: self.base_url,
+            public_key: self.public_key,
+            account_id: self.account_id,
+            api_key: self.api_key.map(Secret::new),
+            secret_key: self.secret_key.map(Secret::new),
+            timeout: seconds(self.timeout, "timeout")?,
+            request_timeout: seconds(self.request_timeout, "request_timeout")?,
+            connect_timeout: seconds(self.connect_timeout, "connect_timeout")?,
+            max_retries: self.max_retries,
+            page_size: self.page_size,
+            proxy: self.proxy,
+            user_agent: self.user_agent,
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+}
+
+/// What an app may hold: the public key, never an API key or the callback secret (those belong
+/// on a server). Only the Public API: pre-requests, public invoice create/get.
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct PublicClientOptions {
+    pub public_key: String,
+    #[uniffi(default = None)]
+    pub env: Option<String>,
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    #[uniffi(default = None)]
+    pub timeout: Option<f64>,
+    #[uniffi(default = None)]
+    pub request_timeout: Option<f64>,
+    #[uniffi(default = None)]
+    pub connect_timeout: Option<f64>,
+    #[uniffi(default = None)]
+    pub max_retries: Option<u32>,
+    #[uniffi(default = None)]
+    pub proxy: Option<String>,
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+}
+
+fn seconds(value: Option<f64>, name: &str) -> Result<Option<std::time::Duration>> {
+    Ok(value.map(|v| timeout_from_secs(v, name)).transpose()?)
 }
 
 /// `Some(<redacted>)` or `None`: whether a secret is set shows, never its value.
@@ -87,7 +148,10 @@ impl fmt::Debug for ClientOptions {
             .field("request_timeout", &self.request_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_retries", &self.max_retries)
+            .field("page_size", &self.page_size)
+            .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }
@@ -132,55 +196,11 @@ pub struct PayCoreClient {
     client: Client,
 }
 
-impl PayCoreClient {
-    /// The client of one call: its own deadline (the core's one rule for user timeouts,
-    /// `invalid_timeout` otherwise) and its token.
-    fn call(&self, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<Client> {
-        let client = match timeout {
-            Some(t) => self.client.with_deadline(timeout_from_secs(t, "timeout")?),
-            None => self.client.clone(),
-        };
-        Ok(match token {
-            Some(token) => client.with_cancel(token.token.clone()),
-            None => client,
-        })
-    }
-}
-
-fn limit(limit: Option<u32>) -> Option<usize> {
-    limit.map(|l| l as usize)
-}
-
-fn page_size(page_size: Option<u32>) -> Result<Option<u32>> {
-    if page_size == Some(0) {
-        return Err(PolypayError::invalid(
-            "page_size",
-            "invalid_value",
-            "page_size must be at least 1".into(),
-        ));
-    }
-    Ok(page_size)
-}
-
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl PayCoreClient {
     #[uniffi::constructor]
     pub fn new(options: ClientOptions) -> Result<Arc<Self>> {
-        let environment =
-            Environment::resolve(options.env.as_deref(), options.base_url.as_deref())?;
-        let mut config = Config::new(environment);
-        config.public_key = options.public_key;
-        config.account_id = options.account_id;
-        config.api_key = options.api_key.map(Secret::new);
-        config.secret_key = options.secret_key.map(Secret::new);
-        config.deadline = timeout_from_secs(options.timeout, "timeout")?;
-        config.request_timeout = timeout_from_secs(options.request_timeout, "request_timeout")?;
-        config.connect_timeout = timeout_from_secs(options.connect_timeout, "connect_timeout")?;
-        config.retry = RetryPolicy {
-            max_retries: options.max_retries,
-            ..RetryPolicy::default()
-        };
-        config.user_agent_suffix = options.user_agent;
+        let config = options.into_core()?.into_config()?;
         Ok(Arc::new(PayCoreClient {
             client: Client::new(config)?,
         }))
@@ -207,263 +227,224 @@ impl PayCoreClient {
             &self.client.verify_callback(&body, &signature)?,
         ))
     }
+}
 
-    // ---- network calls ----
-    //
-    // Each is exported as `raw_<name>` with a trailing `token`: Kotlin and Swift users call the
-    // hand-written wrappers with the original names and signatures, which pass a token fired
-    // by coroutine/task cancellation (see the module comment).
+/// The client of one call: its own deadline (the core's one rule for user timeouts,
+/// `invalid_timeout` otherwise) and its token.
+fn per_call(
+    client: &Client,
+    timeout: Option<f64>,
+    token: Option<Arc<CallToken>>,
+) -> Result<Client> {
+    let client = match timeout {
+        Some(t) => client.with_deadline(timeout_from_secs(t, "timeout")?),
+        None => client.clone(),
+    };
+    Ok(match token {
+        Some(token) => client.with_cancel(token.token.clone()),
+        None => client,
+    })
+}
 
-    // ---- public (public key) ----
+/// The PayCore client an app may embed: the Public API with the public key alone.
+#[derive(uniffi::Object)]
+pub struct PublicPayCoreClient {
+    client: Client,
+}
 
-    #[uniffi::method(name = "raw_payment_prerequest", default(timeout = None, token = None))]
-    pub async fn payment_prerequest(
-        &self,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Prerequest> {
-        let request = PrerequestRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.payment_prerequest(&request).await?;
-        Ok(Prerequest::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(name = "raw_payout_prerequest", default(timeout = None, token = None))]
-    pub async fn payout_prerequest(
-        &self,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Prerequest> {
-        let request = PrerequestRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.payout_prerequest(&request).await?;
-        Ok(Prerequest::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(
-        name = "raw_create_payment_invoice_public",
-        default(timeout = None, token = None)
-    )]
-    pub async fn create_payment_invoice_public(
-        &self,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PaymentInvoice> {
-        let request = PaymentInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.create_payment_invoice_public(&request).await?;
-        Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(
-        name = "raw_get_payment_invoice_public",
-        default(timeout = None, token = None)
-    )]
-    pub async fn get_payment_invoice_public(
-        &self,
-        id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PaymentInvoice> {
-        let client = self.call(timeout, token)?;
-        let r = client.get_payment_invoice_public(&id).await?;
-        Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(
-        name = "raw_get_payout_invoice_public",
-        default(timeout = None, token = None)
-    )]
-    pub async fn get_payout_invoice_public(
-        &self,
-        id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PayoutInvoice> {
-        let client = self.call(timeout, token)?;
-        let r = client.get_payout_invoice_public(&id).await?;
-        Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    // ---- private (account id + API key) ----
-
-    #[uniffi::method(name = "raw_create_payment_invoice", default(timeout = None, token = None))]
-    pub async fn create_payment_invoice(
-        &self,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PaymentInvoice> {
-        let request = PaymentInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.create_payment_invoice(&request).await?;
-        Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(name = "raw_get_payment_invoice", default(timeout = None, token = None))]
-    pub async fn get_payment_invoice(
-        &self,
-        id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PaymentInvoice> {
-        let r = self.call(timeout, token)?.get_payment_invoice(&id).await?;
-        Ok(PaymentInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    /// The invoice with this reference id, or null.
-    #[uniffi::method(name = "raw_find_payment_invoice", default(timeout = None, token = None))]
-    pub async fn find_payment_invoice(
-        &self,
-        reference_id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Option<PaymentInvoice>> {
-        let client = self.call(timeout, token)?;
-        let found = client.find_payment_invoice(&reference_id).await?;
-        Ok(found.map(|i| PaymentInvoice::new(&i, None)))
-    }
-
-    /// Payment invoices, newest first, fetched page by page up to `limit` items (all if null).
-    #[uniffi::method(
-        name = "raw_list_payment_invoices",
-        default(reference_id = None, page_size = None, limit = None, token = None)
-    )]
-    pub async fn list_payment_invoices(
-        &self,
-        reference_id: Option<String>,
-        page_size: Option<u32>,
-        limit: Option<u32>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Vec<PaymentInvoice>> {
-        let options = ListOptions {
-            reference_id,
-            page_size: self::page_size(page_size)?,
+#[uniffi::export]
+impl PublicPayCoreClient {
+    #[uniffi::constructor]
+    pub fn new(options: PublicClientOptions) -> Result<Arc<Self>> {
+        let core = CoreOptions {
+            public_key: Some(options.public_key),
+            env: options.env,
+            base_url: options.base_url,
+            timeout: seconds(options.timeout, "timeout")?,
+            request_timeout: seconds(options.request_timeout, "request_timeout")?,
+            connect_timeout: seconds(options.connect_timeout, "connect_timeout")?,
+            max_retries: options.max_retries,
+            proxy: options.proxy,
+            user_agent: options.user_agent,
+            ..CoreOptions::default()
         };
-        let items = self
-            .call(None, token)?
-            .list_payment_invoices(&options)
-            .collect(self::limit(limit))
-            .await?;
-        Ok(items.iter().map(|i| PaymentInvoice::new(i, None)).collect())
+        Ok(Arc::new(PublicPayCoreClient {
+            client: Client::new(core.into_config()?)?,
+        }))
     }
 
-    /// Refunds a processed payment invoice; `fields_json` holds `amount` and optional fields.
-    #[uniffi::method(name = "raw_refund_payment_invoice", default(timeout = None, token = None))]
-    pub async fn refund_payment_invoice(
-        &self,
-        id: String,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Refund> {
-        let request = RefundRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.refund_payment_invoice(&id, &request).await?;
-        Ok(Refund::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(name = "raw_create_payout_invoice", default(timeout = None, token = None))]
-    pub async fn create_payout_invoice(
-        &self,
-        fields_json: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PayoutInvoice> {
-        let request = PayoutInvoiceRequest::from_json(&params(&fields_json, "fields")?)?;
-        let client = self.call(timeout, token)?;
-        let r = client.create_payout_invoice(&request).await?;
-        Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(name = "raw_get_payout_invoice", default(timeout = None, token = None))]
-    pub async fn get_payout_invoice(
-        &self,
-        id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PayoutInvoice> {
-        let r = self.call(timeout, token)?.get_payout_invoice(&id).await?;
-        Ok(PayoutInvoice::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(name = "raw_find_payout_invoice", default(timeout = None, token = None))]
-    pub async fn find_payout_invoice(
-        &self,
-        reference_id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Option<PayoutInvoice>> {
-        let client = self.call(timeout, token)?;
-        let found = client.find_payout_invoice(&reference_id).await?;
-        Ok(found.map(|i| PayoutInvoice::new(&i, None)))
-    }
-
-    #[uniffi::method(
-        name = "raw_list_payout_invoices",
-        default(reference_id = None, page_size = None, limit = None, token = None)
-    )]
-    pub async fn list_payout_invoices(
-        &self,
-        reference_id: Option<String>,
-        page_size: Option<u32>,
-        limit: Option<u32>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Vec<PayoutInvoice>> {
-        let options = ListOptions {
-            reference_id,
-            page_size: self::page_size(page_size)?,
-        };
-        let items = self
-            .call(None, token)?
-            .list_payout_invoices(&options)
-            .collect(self::limit(limit))
-            .await?;
-        Ok(items.iter().map(|i| PayoutInvoice::new(i, None)).collect())
-    }
-
-    #[uniffi::method(name = "raw_get_payment_service", default(timeout = None, token = None))]
-    pub async fn get_payment_service(
-        &self,
-        id: String,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<PaymentService> {
-        let r = self.call(timeout, token)?.get_payment_service(&id).await?;
-        Ok(PaymentService::new(&r.data, ResponseInfo::of(&r)))
-    }
-
-    #[uniffi::method(
-        name = "raw_list_payment_services",
-        default(page_size = None, limit = None, token = None)
-    )]
-    pub async fn list_payment_services(
-        &self,
-        page_size: Option<u32>,
-        limit: Option<u32>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Vec<PaymentService>> {
-        let items = self
-            .call(None, token)?
-            .list_payment_services(self::page_size(page_size)?)
-            .collect(self::limit(limit))
-            .await?;
-        Ok(items.iter().map(|s| PaymentService::new(s, None)).collect())
-    }
-
-    #[uniffi::method(name = "raw_balances", default(timeout = None, token = None))]
-    pub async fn balances(
-        &self,
-        timeout: Option<f64>,
-        token: Option<Arc<CallToken>>,
-    ) -> Result<Balances> {
-        let r = self.call(timeout, token)?.balances().await?;
-        Ok(Balances::new(&r.data, ResponseInfo::of(&r)))
+    pub fn base_url(&self) -> String {
+        self.client.config().environment.base_url().to_owned()
     }
 }
+
+/// A uniffi record made from an operation's outcome or a list's item.
+trait Answer: Sized {
+    fn answer(outcome: Outcome) -> Option<Self>;
+    fn item(item: Item) -> Option<Self>;
+}
+
+macro_rules! answers {
+    ($($record:ident: $($item:ident)?;)*) => {$(
+        impl Answer for $record {
+            fn answer(outcome: Outcome) -> Option<Self> {
+                match outcome {
+                    Outcome::$record(r) => Some($record::new(&r.data, ResponseInfo::of(&r))),
+                    _ => None,
+                }
+            }
+
+            #[allow(unreachable_patterns)]
+            fn item(item: Item) -> Option<Self> {
+                match item {
+                    $(Item::$item(i) => Some($record::new(&i, None)),)?
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+answers! {
+    Prerequest: ;
+    PaymentInvoice: PaymentInvoice;
+    PayoutInvoice: PayoutInvoice;
+    Refund: ;
+    PaymentService: PaymentService;
+    Balances: ;
+}
+
+fn unexpected(name: OperationName) -> PolypayError {
+    polypay::Error::new(
+        polypay::ErrorKind::Decode,
+        "unexpected_outcome",
+        format!("{} answered another kind of result", name.as_str()),
+    )
+    .into()
+}
+
+async fn run<T: Answer>(client: Client, name: OperationName, arguments: Arguments) -> Result<T> {
+    let operation = Operation::new(name, arguments)?;
+    T::answer(client.execute(&operation).await?).ok_or_else(|| unexpected(name))
+}
+
+async fn find<T: Answer>(
+    client: Client,
+    name: OperationName,
+    reference_id: String,
+) -> Result<Option<T>> {
+    let arguments = Arguments {
+        reference_id: Some(reference_id),
+        ..Arguments::default()
+    };
+    let operation = Operation::new(name, arguments)?;
+    match client.execute(&operation).await? {
+        Outcome::Found(item) => Ok(item.and_then(T::item)),
+        _ => Err(unexpected(name)),
+    }
+}
+
+async fn list<T: Answer>(
+    client: Client,
+    name: OperationName,
+    arguments: Arguments,
+    limit: Option<u32>,
+) -> Result<Vec<T>> {
+    let operation = Operation::new(name, arguments)?;
+    let items = client
+        .pager(&operation)?
+        .collect(limit.map(|l| l as usize))
+        .await?;
+    items
+        .into_iter()
+        .map(|item| T::item(item).ok_or_else(|| unexpected(name)))
+        .collect()
+}
+
+fn fields(json: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
+    Ok(Some(params(json, "fields")?))
+}
+
+// The network methods, one per row of the core's operation table, exported as `raw_<name>` with
+// a trailing `token`: Kotlin and Swift users call the hand-written wrappers with the original
+// names, which pass a token fired by coroutine/task cancellation (see the module comment).
+macro_rules! uniffi_operation {
+    ($client:ident Fields $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            #[uniffi::method(default(timeout = None, token = None))]
+            pub async fn [<raw_ $name>](&self, fields_json: String, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<$output> {
+                let arguments = Arguments { fields: fields(&fields_json)?, ..Arguments::default() };
+                run(per_call(&self.client, timeout, token)?, OperationName::$variant, arguments).await
+            }
+        }
+    }};
+    ($client:ident Id $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            #[uniffi::method(default(timeout = None, token = None))]
+            pub async fn [<raw_ $name>](&self, id: String, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<$output> {
+                let arguments = Arguments { id: Some(id), ..Arguments::default() };
+                run(per_call(&self.client, timeout, token)?, OperationName::$variant, arguments).await
+            }
+        }
+    }};
+    ($client:ident IdFields $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            #[uniffi::method(default(timeout = None, token = None))]
+            pub async fn [<raw_ $name>](&self, id: String, fields_json: String, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<$output> {
+                let arguments = Arguments { id: Some(id), fields: fields(&fields_json)?, ..Arguments::default() };
+                run(per_call(&self.client, timeout, token)?, OperationName::$variant, arguments).await
+            }
+        }
+    }};
+    ($client:ident Nothing $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            #[uniffi::method(default(timeout = None, token = None))]
+            pub async fn [<raw_ $name>](&self, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<$output> {
+                run(per_call(&self.client, timeout, token)?, OperationName::$variant, Arguments::default()).await
+            }
+        }
+    }};
+    ($client:ident ReferenceId $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            /// The entity with this reference id, or null.
+            #[uniffi::method(default(timeout = None, token = None))]
+            pub async fn [<raw_ $name>](&self, reference_id: String, timeout: Option<f64>, token: Option<Arc<CallToken>>) -> Result<Option<$output>> {
+                find(per_call(&self.client, timeout, token)?, OperationName::$variant, reference_id).await
+            }
+        }
+    }};
+    ($client:ident Filter $variant:ident $name:ident $output:ident) => { pastey::paste! {
+        #[uniffi::export(async_runtime = "tokio")]
+        impl $client {
+            /// Every item, newest first, fetched page by page up to `limit` items (all if null).
+            #[uniffi::method(default(reference_id = None, page_size = None, limit = None, token = None))]
+            pub async fn [<raw_ $name>](&self, reference_id: Option<String>, page_size: Option<u32>, limit: Option<u32>, token: Option<Arc<CallToken>>) -> Result<Vec<$output>> {
+                let arguments = Arguments { reference_id, page_size, ..Arguments::default() };
+                list(per_call(&self.client, None, token)?, OperationName::$variant, arguments, limit).await
+            }
+        }
+    }};
+}
+
+macro_rules! uniffi_operations {
+    ($( $(#[$doc:meta])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
+        $(
+            uniffi_operation!(PayCoreClient $input $variant $name $output);
+            uniffi_operations!(@public $access $input $variant $name $output);
+        )*
+    };
+    (@public Public $input:ident $variant:ident $name:ident $output:ident) => {
+        uniffi_operation!(PublicPayCoreClient $input $variant $name $output);
+    };
+    (@public Private $($rest:tt)*) => {};
+}
+
+polypay::paycore_operations!(uniffi_operations);
 
 #[cfg(test)]
 mod tests {
@@ -484,11 +465,14 @@ mod tests {
             secret_key: Some(SECRET_KEY.into()),
             env: None,
             base_url: Some("http://127.0.0.1:9".into()),
-            timeout: 60.0,
-            request_timeout: 30.0,
-            connect_timeout: 10.0,
-            max_retries: 2,
+            timeout: None,
+            request_timeout: None,
+            connect_timeout: None,
+            max_retries: None,
+            page_size: None,
+            proxy: None,
             user_agent: None,
+            allow_insecure_http: None,
         }
     }
 
@@ -557,9 +541,9 @@ mod tests {
             for value in bad {
                 let mut o = options();
                 match name {
-                    "timeout" => o.timeout = value,
-                    "request_timeout" => o.request_timeout = value,
-                    _ => o.connect_timeout = value,
+                    "timeout" => o.timeout = Some(value),
+                    "request_timeout" => o.request_timeout = Some(value),
+                    _ => o.connect_timeout = Some(value),
                 }
                 let e = PayCoreClient::new(o).err().expect("refused");
                 assert_eq!(e.kind(), "invalid_input", "{name} {value}");
@@ -572,7 +556,10 @@ mod tests {
             // The per-call timeout goes through the same check.
             for value in bad {
                 assert_eq!(
-                    client.call(Some(value), None).err().unwrap().kind(),
+                    per_call(&client.client, Some(value), None)
+                        .err()
+                        .unwrap()
+                        .kind(),
                     "invalid_input"
                 );
             }
@@ -602,8 +589,8 @@ mod tests {
         assert!(token.is_cancelled());
 
         let fields = r#"{"service":"s","amount":"1.00","currency":"USD"}"#.to_owned();
-        let e =
-            at_once(client.create_payment_invoice(fields, None, Some(token.clone()))).unwrap_err();
+        let e = at_once(client.raw_create_payment_invoice(fields, None, Some(token.clone())))
+            .unwrap_err();
         match &e {
             PolypayError::Cancelled {
                 kind,
@@ -619,7 +606,7 @@ mod tests {
             }
             other => panic!("expected Cancelled, got {other:?}"),
         }
-        let refund = at_once(client.refund_payment_invoice(
+        let refund = at_once(client.raw_refund_payment_invoice(
             "cpi_1".into(),
             r#"{"amount":"1.00","reference_id":"r-1"}"#.into(),
             None,
@@ -631,13 +618,14 @@ mod tests {
             "{refund:?}"
         );
         // Reads and lists go through the same token.
-        let read = at_once(client.balances(None, Some(token.clone()))).unwrap_err();
+        let read = at_once(client.raw_balances(None, Some(token.clone()))).unwrap_err();
         assert_eq!(read.kind(), "cancelled");
         let list =
-            at_once(client.list_payment_invoices(None, None, None, Some(token))).unwrap_err();
+            at_once(client.raw_list_payment_invoices(None, None, None, Some(token))).unwrap_err();
         assert_eq!(list.kind(), "cancelled");
         // Input errors still come first (nothing to cancel).
-        let bad = at_once(client.create_payment_invoice("x".into(), None, Some(CallToken::new())));
+        let bad =
+            at_once(client.raw_create_payment_invoice("x".into(), None, Some(CallToken::new())));
         assert_eq!(bad.unwrap_err().kind(), "invalid_input");
     }
 }

@@ -22,7 +22,7 @@ mod client;
 mod error;
 mod models;
 
-pub use client::{CallToken, ClientOptions, PayCoreClient};
+pub use client::{CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient};
 pub use error::{FieldError, PolypayError, Result};
 pub use models::*;
 

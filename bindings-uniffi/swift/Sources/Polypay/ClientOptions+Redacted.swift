@@ -15,11 +15,14 @@ extension ClientOptions: CustomReflectable {
             "secretKey": redacted(secretKey) as Any,
             "env": env as Any,
             "baseUrl": baseUrl as Any,
-            "timeout": timeout,
-            "requestTimeout": requestTimeout,
-            "connectTimeout": connectTimeout,
-            "maxRetries": maxRetries,
+            "timeout": timeout as Any,
+            "requestTimeout": requestTimeout as Any,
+            "connectTimeout": connectTimeout as Any,
+            "maxRetries": maxRetries as Any,
+            "pageSize": pageSize as Any,
+            "proxy": proxy as Any,
             "userAgent": userAgent as Any,
+            "allowInsecureHttp": allowInsecureHttp as Any,
         ], displayStyle: .struct)
     }
 }

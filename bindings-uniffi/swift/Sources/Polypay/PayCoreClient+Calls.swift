@@ -92,10 +92,34 @@ extension PayCoreClientProtocol {
     }
 
     public func listPaymentServices(pageSize: UInt32? = nil, limit: UInt32? = nil) async throws -> [PaymentService] {
-        try await withCallToken { try await rawListPaymentServices(pageSize: pageSize, limit: limit, token: $0) }
+        try await withCallToken { try await rawListPaymentServices(referenceId: nil, pageSize: pageSize, limit: limit, token: $0) }
     }
 
     public func balances(timeout: Double? = nil) async throws -> Balances {
         try await withCallToken { try await rawBalances(timeout: timeout, token: $0) }
+    }
+}
+
+/// The Public API with the public key alone: what an app may hold (an API key or the callback
+/// secret belongs on a server).
+extension PublicPayCoreClientProtocol {
+    public func paymentPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
+        try await withCallToken { try await rawPaymentPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
+    }
+
+    public func payoutPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
+        try await withCallToken { try await rawPayoutPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
+    }
+
+    public func createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = nil) async throws -> PaymentInvoice {
+        try await withCallToken { try await rawCreatePaymentInvoicePublic(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
+    }
+
+    public func getPaymentInvoicePublic(id: String, timeout: Double? = nil) async throws -> PaymentInvoice {
+        try await withCallToken { try await rawGetPaymentInvoicePublic(id: id, timeout: timeout, token: $0) }
+    }
+
+    public func getPayoutInvoicePublic(id: String, timeout: Double? = nil) async throws -> PayoutInvoice {
+        try await withCallToken { try await rawGetPayoutInvoicePublic(id: id, timeout: timeout, token: $0) }
     }
 }

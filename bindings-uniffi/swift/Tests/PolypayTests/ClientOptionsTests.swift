@@ -115,7 +115,7 @@ final class ClientOptionsTests: XCTestCase {
     }
 
     func testUnusableTimesAreInvalidInputNeverACrash() async throws {
-        let fields: [(String, WritableKeyPath<ClientOptions, Double>)] = [
+        let fields: [(String, WritableKeyPath<ClientOptions, Double?>)] = [
             ("timeout", \.timeout), ("request_timeout", \.requestTimeout), ("connect_timeout", \.connectTimeout),
         ]
         for value in badTimes {

@@ -61,6 +61,24 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(balances.currencies.isEmpty)
     }
 
+    func testPublicClientHoldsOnlyThePublicKey() async throws {
+        let keys = config["paycore"] as! [String: String]
+        let base = config["base_url"] as! String
+        let app = try PublicPayCoreClient(options: PublicClientOptions(publicKey: keys["public_key_test"]!, baseUrl: base))
+        XCTAssertEqual(app.baseUrl(), base)
+        let prerequest = try await app.paymentPrerequest(fieldsJson: "{\"currency\":\"USD\",\"amount\":\"10\"}")
+        XCTAssertFalse(prerequest.services.isEmpty)
+        let invoice = try await app.createPaymentInvoicePublic(
+            fieldsJson: "{\"service\":\"test_usd_test\",\"amount\":\"7\",\"currency\":\"USD\",\"service_fields\":{\"status\":\"success\"}}")
+        XCTAssertTrue(invoice.id.hasPrefix("cpi_"))
+        let again = try await app.getPaymentInvoicePublic(id: invoice.id)
+        XCTAssertEqual(again.id, invoice.id)
+        let server = try await client().getPaymentInvoice(id: invoice.id)
+        XCTAssertEqual(server.id, invoice.id)
+        let labels = Mirror(reflecting: PublicClientOptions(publicKey: "pk_test_x")).children.compactMap { $0.label }
+        XCTAssertFalse(labels.contains { $0.contains("apiKey") || $0.contains("secretKey") || $0.contains("accountId") }, "\(labels)")
+    }
+
     func testErrors() async throws {
         let bad = try client(apiKey: "wrong_key")
         let auth = await expectErrorAsync("auth") { _ = try await bad.balances() }

@@ -171,7 +171,24 @@ suspend fun PayCoreClientInterface.getPaymentService(id: String, timeout: Double
     withCallToken { rawGetPaymentService(id, timeout, it) }
 
 suspend fun PayCoreClientInterface.listPaymentServices(pageSize: UInt? = null, limit: UInt? = null): List<PaymentService> =
-    withCallToken { rawListPaymentServices(pageSize, limit, it) }
+    withCallToken { rawListPaymentServices(null, pageSize, limit, it) }
 
 suspend fun PayCoreClientInterface.balances(timeout: Double? = null): Balances =
     withCallToken { rawBalances(timeout, it) }
+
+// ---- PublicPayCoreClient: the Public API with the public key alone (what an app may hold) ----
+
+suspend fun PublicPayCoreClientInterface.paymentPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
+    withCallToken { rawPaymentPrerequest(fieldsJson, timeout, it) }
+
+suspend fun PublicPayCoreClientInterface.payoutPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
+    withCallToken { rawPayoutPrerequest(fieldsJson, timeout, it) }
+
+suspend fun PublicPayCoreClientInterface.createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawCreatePaymentInvoicePublic(fieldsJson, timeout, it) }
+
+suspend fun PublicPayCoreClientInterface.getPaymentInvoicePublic(id: String, timeout: Double? = null): PaymentInvoice =
+    withCallToken { rawGetPaymentInvoicePublic(id, timeout, it) }
+
+suspend fun PublicPayCoreClientInterface.getPayoutInvoicePublic(id: String, timeout: Double? = null): PayoutInvoice =
+    withCallToken { rawGetPayoutInvoicePublic(id, timeout, it) }

@@ -163,6 +163,21 @@ class SandboxTest {
         assertEquals("test", client.mode())
     }
 
+    @Test
+    fun publicClientHoldsOnlyThePublicKey() = runBlocking<Unit> {
+        val app = PublicPayCoreClient(PublicClientOptions(publicKey = keys.str("public_key_test")!!, baseUrl = baseUrl))
+        assertEquals(baseUrl, app.baseUrl())
+        assertTrue(app.paymentPrerequest("""{"currency":"USD","amount":"10"}""").services.isNotEmpty())
+        val invoice = app.createPaymentInvoicePublic(fields(amount = "7"))
+        assertTrue(invoice.id.startsWith("cpi_"))
+        assertEquals(invoice.id, app.getPaymentInvoicePublic(invoice.id).id)
+        // The server's client sees the same invoice through the Private API.
+        assertEquals(invoice.id, client().getPaymentInvoice(invoice.id).id)
+        // What an app must never hold is not even a parameter of its options.
+        val names = PublicClientOptions::class.java.declaredFields.map { it.name }
+        assertFalse(names.any { it.contains("apiKey") || it.contains("secretKey") || it.contains("accountId") }, names.toString())
+    }
+
     private inline fun <reified T : PolypayException> expect(noinline call: suspend () -> Unit): T {
         val e = runBlocking<PolypayException?> {
             try {
