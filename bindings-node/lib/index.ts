@@ -510,7 +510,10 @@ function requestJson(request: unknown, argument = 'request'): string {
 }
 
 /** The PayCore / Corefy / Paymega Commerce API client. Every call returns a Promise; lists are
- * async iterables fetched page by page. Share one instance (one connection pool). */
+ * async iterables fetched page by page. Share one instance (one connection pool).
+ *
+ * It holds the API key and the callback secret: it belongs on a server. Code that runs in a
+ * browser or an app uses {@link PublicPayCoreClient}, which takes the public key alone. */
 export class PayCoreClient {
   readonly #native: NativeClient;
 
@@ -676,6 +679,56 @@ export class PayCoreClient {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `PayCoreClient { mode: ${this.mode} }`;
+  }
+}
+
+/** What a browser or an app may hold: the public key, never an API key or the callback secret. */
+export type PublicClientOptions = Pick<PayCoreClientOptions,
+  'env' | 'baseUrl' | 'timeout' | 'connectTimeout' | 'requestTimeout' | 'maxRetries' | 'proxy' | 'userAgent'> & {
+  publicKey: string;
+};
+
+/** The Public API with the public key alone (pre-requests, public invoice create and get), for
+ * code that runs where users can read it. Server credentials are refused, not ignored. */
+export class PublicPayCoreClient {
+  readonly #client: PayCoreClient;
+
+  constructor(options: PublicClientOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    for (const key of ['apiKey', 'accountId', 'secretKey'] as const) {
+      if (key in options) {
+        throw new TypeError(`options.${key}: PublicPayCoreClient takes the public key alone; ` +
+          'an API key or callback secret belongs on a server (PayCoreClient)');
+      }
+    }
+    requireString(options.publicKey, 'options.publicKey');
+    const { env, baseUrl, publicKey, timeout, connectTimeout, requestTimeout, maxRetries, proxy, userAgent } = options;
+    this.#client = new PayCoreClient({ env, baseUrl, publicKey, timeout, connectTimeout, requestTimeout, maxRetries, proxy, userAgent });
+  }
+
+  /** `"test"` or `"live"` from the public key. */
+  get mode(): 'test' | 'live' | null { return this.#client.mode; }
+
+  paymentPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
+    return this.#client.paymentPrerequest(request, options);
+  }
+  payoutPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
+    return this.#client.payoutPrerequest(request, options);
+  }
+  createPaymentInvoicePublic(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#client.createPaymentInvoicePublic(request, options);
+  }
+  getPaymentInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
+    return this.#client.getPaymentInvoicePublic(id, options);
+  }
+  getPayoutInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#client.getPayoutInvoicePublic(id, options);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `PublicPayCoreClient { mode: ${this.mode} }`;
   }
 }
 

@@ -24,6 +24,25 @@ const paid = () => ({
   service_fields: { status: 'success' }, reference_id: uniqueRef(),
 });
 
+test('PublicPayCoreClient: the Public API with the public key alone; server credentials refused', async () => {
+  const app = new polypay.PublicPayCoreClient({ baseUrl: sb.baseUrl, publicKey: sb.config.paycore.public_key_test });
+  assert.equal(app.mode, 'test');
+  const pre = await app.paymentPrerequest({ currency: 'USD' });
+  assert.ok(pre.services.some((s) => s.code === 'test_usd_test'));
+  const invoice = await app.createPaymentInvoicePublic({ ...paid(), amount: '7' });
+  assert.ok(invoice.id.startsWith('cpi_'));
+  assert.equal((await app.getPaymentInvoicePublic(invoice.id)).id, invoice.id);
+  assert.equal((await client.getPaymentInvoice(invoice.id)).id, invoice.id);
+  assert.equal(typeof app.getPaymentInvoice, 'undefined');
+  assert.equal(typeof app.balances, 'undefined');
+  for (const key of ['apiKey', 'accountId', 'secretKey']) {
+    const options = { baseUrl: sb.baseUrl, publicKey: sb.config.paycore.public_key_test, [key]: 'NEVER_SHOWN_7f3a' };
+    assert.throws(() => new polypay.PublicPayCoreClient(options),
+      (e) => e instanceof TypeError && e.message.includes(`options.${key}`) && !e.message.includes('NEVER_SHOWN'));
+  }
+  assert.throws(() => new polypay.PublicPayCoreClient({ baseUrl: sb.baseUrl }), TypeError);
+});
+
 test('mode from the keys', () => {
   assert.equal(client.mode, 'test');
 });

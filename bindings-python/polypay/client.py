@@ -167,7 +167,9 @@ def _log_failed(op: str, started: float, error: BaseException) -> None:
 
 
 class PayCoreClient(_Base):
-    """Blocking client. Thread-safe: share one instance between threads."""
+    """Blocking client. Thread-safe: share one instance between threads. It holds the API key
+    and the callback secret: it belongs on a server, never in code shipped to browsers or apps
+    (those use the public key alone: the Node, Kotlin and Swift ``PublicPayCoreClient``)."""
 
     __slots__ = ()
 

@@ -191,6 +191,8 @@ impl CallToken {
 }
 
 /// A PayCore API client: one connection pool, safe to share between threads and coroutines.
+/// It holds the API key and the callback secret, so it belongs on a server: an Android or iOS
+/// app embeds [`PublicPayCoreClient`] (the public key alone) and asks its server for the rest.
 #[derive(uniffi::Object)]
 pub struct PayCoreClient {
     client: Client,
