@@ -8,12 +8,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
+use crate::accounts::Account;
 use crate::http::{self, conflict, status_error, validation};
 use crate::model::Invoice;
 use crate::services::Kind;
-use crate::state::{Account, CreateError, RefundError, State};
-use crate::util::{php_obj, qenc};
-use crate::validate::{self, Errors, Origin, NOT_BLANK};
+use crate::state::{CreateError, RefundError, State};
+use crate::util::php_obj;
+use crate::validate::{self, public_creation_refused, Errors, Origin, NOT_BLANK};
 
 type St = Ax<Arc<State>>;
 
@@ -25,7 +26,7 @@ fn auth<'a>(st: &'a State, headers: &HeaderMap) -> Result<&'a Account, Response>
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    st.authenticate(header).map_err(status_error)
+    st.accounts.authenticate(header).map_err(status_error)
 }
 
 /// `data.attributes` of a JSON:API document, after checking `data.type`. With `flat_ok`, a
@@ -181,6 +182,16 @@ fn page_size(pairs: &[(String, String)], errors: &mut Errors) -> usize {
     }
 }
 
+/// `/api/payment-invoices?page[after]=cpi_…&page[size]=20`: the brackets stay as the platform
+/// writes them (a URL serializer would write `page%5Bafter%5D`).
+fn page_link(kind: Kind, cursor: &str, invoice_id: &str, size: usize) -> String {
+    let invoice_id: String = form_urlencoded::byte_serialize(invoice_id.as_bytes()).collect();
+    format!(
+        "/api/{}?page[{cursor}]={invoice_id}&page[size]={size}",
+        kind.resource_type()
+    )
+}
+
 async fn list_private(
     st: Arc<State>,
     headers: HeaderMap,
@@ -197,11 +208,7 @@ async fn list_private(
     if !errors.is_empty() {
         return validation(&errors);
     }
-    let path = format!("/api/{}", kind.resource_type());
     let reference = crate::util::query_param(&pairs, "filter[reference_id]");
-    let filter = reference
-        .map(|r| format!("filter[reference_id]={}&", qenc(r)))
-        .unwrap_or_default();
     let (items, has_more, has_newer) = match reference {
         Some(r) => {
             let found: Vec<Arc<Invoice>> = st
@@ -232,17 +239,11 @@ async fn list_private(
     let first = items.first().map(|i| i.id.clone());
     let last = items.last().map(|i| i.id.clone());
     let next = match (&last, has_more) {
-        (Some(last), true) => format!(
-            "{path}?{filter}page[after]={}&page[size]={size}",
-            qenc(last)
-        ),
+        (Some(last), true) => page_link(kind, "after", last, size),
         _ => String::new(),
     };
     let prev = match (&first, has_newer) {
-        (Some(first), true) => format!(
-            "{path}?{filter}page[before]={}&page[size]={size}",
-            qenc(first)
-        ),
+        (Some(first), true) => page_link(kind, "before", first, size),
         _ => String::new(),
     };
     let data: Vec<Value> = items.iter().map(|i| resource(&st, i)).collect();
@@ -405,23 +406,9 @@ pub fn public_account<'a>(
 ) -> Result<(&'a Account, bool), Response> {
     match body.get("public_key") {
         Some(Value::String(k)) if !k.is_empty() => {
-            st.public_key(k).ok_or_else(|| status_error(401))
+            st.accounts.public_key(k).ok_or_else(|| status_error(401))
         }
         _ => Err(validation(&Errors::single("public_key", NOT_BLANK))),
-    }
-}
-
-/// Why an account may not create invoices publicly, as a 422 field map.
-pub fn public_creation_refused(account: &Account) -> Option<Errors> {
-    if !account.is_active() {
-        Some(Errors::single("public_key", "The account is not active."))
-    } else if account.cfg.forbid_public_creation {
-        Some(Errors::single(
-            "public_key",
-            "Public creation of invoices is forbidden for this account.",
-        ))
-    } else {
-        None
     }
 }
 

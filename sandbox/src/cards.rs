@@ -1,4 +1,4 @@
-//! The documented test cards (paycore-api docs §7) and the card form.
+//! The documented test cards (paycore-api docs §7) and what the card form decides.
 //!
 //! | card             | 3-D Secure | result  |
 //! |------------------|------------|---------|
@@ -8,13 +8,14 @@
 //! | 4302912837020000 | no         | fail    |
 //!
 //! Any other number fails with `invalid_card`; expiry 07/77 fails with `invalid_expire_date`
-//! and a past expiry with `card_expired`. The CVV may be any 3 or 4 digits.
+//! and a past expiry with `card_expired`. The CVV may be any 3 or 4 digits. The form itself is
+//! `card_fields` in `templates/macros.html`.
 
 use chrono::Datelike;
 use serde_json::{json, Map, Value};
 
 use crate::model::CardPayment;
-use crate::util::{esc, str_of};
+use crate::util::str_of;
 
 pub const TEST_CARDS: &[(&str, bool, bool)] = &[
     ("5123817234060000", true, true),
@@ -123,38 +124,4 @@ pub fn evaluate(form: &Map<String, Value>) -> Result<Decision, String> {
             "expiry_year": year.to_string(),
         }),
     })
-}
-
-/// The card inputs (stable names and ids for browser tests) and the Pay button.
-pub fn form_fields(button_id: &str) -> String {
-    format!(
-        r#"<div class="field"><label for="card_number">Card number</label>
-<input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="5519 2838 1203 0000" required></div>
-<div class="row"><div class="field"><label for="expiry_month">Month</label>
-<input id="expiry_month" name="expiry_month" inputmode="numeric" autocomplete="cc-exp-month" placeholder="MM" maxlength="2" required></div>
-<div class="field"><label for="expiry_year">Year</label>
-<input id="expiry_year" name="expiry_year" inputmode="numeric" autocomplete="cc-exp-year" placeholder="YY" maxlength="4" required></div>
-<div class="field"><label for="cvv">CVV</label>
-<input id="cvv" name="cvv" inputmode="numeric" autocomplete="cc-csc" placeholder="123" maxlength="4" required></div></div>
-<div class="field"><label for="card_holder">Card holder</label>
-<input id="card_holder" name="card_holder" autocomplete="cc-name" placeholder="JANE DOE"></div>
-<button type="submit" id="{}">Pay</button>"#,
-        esc(button_id)
-    )
-}
-
-/// The test cards, shown under the form.
-pub fn help() -> String {
-    let mut rows = String::new();
-    for (number, three_ds, success) in TEST_CARDS {
-        rows.push_str(&format!(
-            "<tr><td><code>{number}</code></td><td>{}</td><td>{}</td></tr>",
-            if *three_ds { "yes" } else { "no" },
-            if *success { "success" } else { "fail" }
-        ));
-    }
-    format!(
-        "<details class=\"help\"><summary>Test cards</summary><table><tr><th>Card</th><th>3-D Secure</th><th>Result</th></tr>{rows}</table>\
-<p>Any expiry in the future (07/77 fails), any CVV. Other numbers fail with <code>invalid_card</code>.</p></details>"
-    )
 }

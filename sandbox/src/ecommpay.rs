@@ -2,7 +2,6 @@
 //! signature with the core, shows the card form, and on payment POSTs a signed callback
 //! (docs §3 shape) to the project's callback URL.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -14,64 +13,16 @@ use serde_json::{json, Map, Value};
 use crate::callbacks::{Job, Payload};
 use crate::cards;
 use crate::config::EcommpayProjectConfig;
-use crate::http::{html, redirect};
-use crate::pages::{error_page, layout};
+use crate::ecommpay_sessions::{PendingCard, Session};
+use crate::html::{
+    error_page, page, EcommpayCardPage, EcommpayRefusedPage, EcommpayResultPage,
+    EcommpayThreeDsPage,
+};
+use crate::http::redirect;
 use crate::state::State;
-use crate::util::{esc, nest_pairs, parse_pairs, str_of};
+use crate::util::{nest_pairs, parse_pairs, str_of};
 
 type St = Ax<Arc<State>>;
-
-/// Payment Page sessions kept (the oldest go first).
-pub const MAX_SESSIONS: usize = 10_000;
-
-#[derive(Clone)]
-pub struct Session {
-    pub id: String,
-    pub project_id: i64,
-    pub params: Map<String, Value>,
-    pub created: chrono::DateTime<chrono::Utc>,
-    pub pending_card: Option<cards_pending::Pending>,
-    pub result: Option<Value>,
-}
-
-pub mod cards_pending {
-    use serde_json::Value;
-
-    #[derive(Clone)]
-    pub struct Pending {
-        pub success: bool,
-        pub account: Value,
-    }
-}
-
-#[derive(Default)]
-pub struct EcommpayStore {
-    sessions: HashMap<String, Session>,
-    order: VecDeque<String>,
-}
-
-impl EcommpayStore {
-    fn insert(&mut self, session: Session) {
-        self.order.push_back(session.id.clone());
-        self.sessions.insert(session.id.clone(), session);
-        while self.order.len() > MAX_SESSIONS {
-            if let Some(old) = self.order.pop_front() {
-                self.sessions.remove(&old);
-            }
-        }
-    }
-
-    /// Finished payments, newest first (admin).
-    pub fn payments(&self, limit: usize) -> Vec<Value> {
-        self.order
-            .iter()
-            .rev()
-            .filter_map(|id| self.sessions.get(id))
-            .filter_map(|s| s.result.clone())
-            .take(limit)
-            .collect()
-    }
-}
 
 fn project<'a>(st: &'a State, params: &Map<String, Value>) -> Option<&'a EcommpayProjectConfig> {
     let id: i64 = match params.get("project_id")? {
@@ -83,20 +34,14 @@ fn project<'a>(st: &'a State, params: &Map<String, Value>) -> Option<&'a Ecommpa
 }
 
 fn bad_request(title: &str, message: &str, string_to_sign: Option<&str>) -> Response {
-    let mut body = format!(
-        "<h1 id=\"error-title\">{}</h1><div class=\"errors\" id=\"errors\">{}</div>",
-        esc(title),
-        esc(message)
-    );
-    if let Some(s) = string_to_sign {
-        body.push_str(&format!(
-            "<p>The sandbox signed this string (parameters without <code>signature</code>, flattened, \
-natural-sorted, joined with <code>;</code>; <code>frame_mode</code> is never signed) with the project's \
-secret key, HMAC-SHA512, base64:</p><pre id=\"string-to-sign\">{}</pre>",
-            esc(s)
-        ));
-    }
-    html(StatusCode::BAD_REQUEST, layout(title, &body))
+    page(
+        StatusCode::BAD_REQUEST,
+        &EcommpayRefusedPage {
+            title,
+            message,
+            string_to_sign,
+        },
+    )
 }
 
 /// Minor units → major units text with the currency's digits (`3550 USD` → `35.50`).
@@ -121,30 +66,23 @@ fn minor_amount(params: &Map<String, Value>) -> Option<i64> {
 fn card_page(session: &Session, error: Option<&str>) -> Response {
     let p = &session.params;
     let currency = str_of(p, "payment_currency").unwrap_or("");
-    let amount = minor_amount(p).unwrap_or(0);
-    let description = str_of(p, "payment_description").filter(|d| !d.is_empty());
-    let errors = error
-        .map(|e| format!("<div class=\"errors\" id=\"errors\">{}</div>", esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>ecommpay Payment Page</h1><p class=\"muted\">Project <code id=\"project-id\">{}</code> · payment \
-<code id=\"payment-id\">{}</code></p><div class=\"amount\" id=\"amount\">{} {}</div>{}{errors}\
-<form method=\"post\" action=\"/ecommpay/pay/{}\" id=\"card-form\">{}</form>{}",
-        session.project_id,
-        esc(str_of(p, "payment_id").unwrap_or("")),
-        esc(&major(amount, currency)),
-        esc(currency),
-        description.map(|d| format!("<p id=\"description\">{}</p>", esc(d))).unwrap_or_default(),
-        esc(&session.id),
-        cards::form_fields("pay"),
-        cards::help(),
-    );
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    html(status, layout("ecommpay Payment Page", &body))
+    page(
+        status,
+        &EcommpayCardPage {
+            project_id: session.project_id,
+            payment_id: str_of(p, "payment_id").unwrap_or(""),
+            amount: &major(minor_amount(p).unwrap_or(0), currency),
+            currency,
+            description: str_of(p, "payment_description"),
+            error,
+            action: &format!("/ecommpay/pay/{}", session.id),
+        },
+    )
 }
 
 /// `GET /ecommpay/payment`.
@@ -216,7 +154,7 @@ pub async fn payment_get(Ax(st): St, RawQuery(query): RawQuery) -> Response {
 }
 
 fn session(st: &State, id: &str) -> Option<Session> {
-    st.ecommpay.lock().unwrap().sessions.get(id).cloned()
+    st.ecommpay.lock().unwrap().get(id).cloned()
 }
 
 fn session_missing() -> Response {
@@ -236,19 +174,19 @@ pub async fn pay_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Respon
         return session_missing();
     };
     if s.result.is_some() {
-        return finish(&st, &s);
+        return finish(&s);
     }
     let pairs = parse_pairs(&body);
     let form = nest_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     match cards::evaluate(&form) {
         Err(message) => card_page(&s, Some(&message)),
         Ok(decision) => {
-            let pending = cards_pending::Pending {
+            let pending = PendingCard {
                 success: decision.payment.success,
                 account: decision.account,
             };
             if decision.three_ds {
-                if let Some(s) = st.ecommpay.lock().unwrap().sessions.get_mut(&id) {
+                if let Some(s) = st.ecommpay.lock().unwrap().get_mut(&id) {
                     s.pending_card = Some(pending);
                 }
                 redirect(&format!("/ecommpay/3ds/{id}"))
@@ -261,7 +199,7 @@ pub async fn pay_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Respon
 
 pub async fn pay_get(Ax(st): St, Path(id): Path<String>) -> Response {
     match session(&st, &id) {
-        Some(s) if s.result.is_some() => finish(&st, &s),
+        Some(s) if s.result.is_some() => finish(&s),
         Some(s) => card_page(&s, None),
         None => session_missing(),
     }
@@ -274,14 +212,12 @@ pub async fn three_ds_get(Ax(st): St, Path(id): Path<String>) -> Response {
     if s.result.is_some() || s.pending_card.is_none() {
         return pay_get(Ax(st), Path(id)).await;
     }
-    let body = format!(
-        "<h1>3-D Secure</h1><p>Confirm the payment (sandbox stand-in for the issuer's page).</p>\
-<form method=\"post\" action=\"/ecommpay/3ds/{}\" id=\"three-ds-form\">\
-<button type=\"submit\" name=\"action\" value=\"confirm\" id=\"confirm\">Confirm</button> \
-<button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\" class=\"secondary\">Cancel</button></form>",
-        esc(&id)
-    );
-    html(StatusCode::OK, layout("3-D Secure", &body))
+    page(
+        StatusCode::OK,
+        &EcommpayThreeDsPage {
+            action: &format!("/ecommpay/3ds/{id}"),
+        },
+    )
 }
 
 pub async fn three_ds_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Response {
@@ -292,7 +228,7 @@ pub async fn three_ds_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> R
         return pay_get(Ax(st), Path(id)).await;
     };
     if s.result.is_some() {
-        return finish(&st, &s);
+        return finish(&s);
     }
     if parse_pairs(&body)
         .iter()
@@ -310,20 +246,25 @@ pub async fn result_get(Ax(st): St, Path(id): Path<String>) -> Response {
     let Some(result) = &s.result else {
         return card_page(&s, None);
     };
-    let success = result["payment"]["status"] == "success";
-    let word = if success { "Paid" } else { "Declined" };
-    let body = format!(
-        "<h1 id=\"result\" class=\"{}\">{word}</h1><p class=\"muted\">Payment <code id=\"payment-id\">{}</code> · status \
-<code id=\"payment-status\">{}</code></p>",
-        if success { "status-processed" } else { "status-failed" },
-        esc(result["payment"]["id"].as_str().unwrap_or("")),
-        esc(result["payment"]["status"].as_str().unwrap_or("")),
-    );
-    html(StatusCode::OK, layout(word, &body))
+    let status = result["payment"]["status"].as_str().unwrap_or("");
+    let (word, class) = if status == "success" {
+        ("Paid", "status-processed")
+    } else {
+        ("Declined", "status-failed")
+    };
+    page(
+        StatusCode::OK,
+        &EcommpayResultPage {
+            word,
+            class,
+            payment_id: result["payment"]["id"].as_str().unwrap_or(""),
+            status,
+        },
+    )
 }
 
 /// After the payment: 303 to the merchant's success/fail URL when given, else the result page.
-fn finish(_st: &State, s: &Session) -> Response {
+fn finish(s: &Session) -> Response {
     let success = s
         .result
         .as_ref()
@@ -347,7 +288,7 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Builds, signs and sends the callback, then records the result on the session.
-fn complete(st: &Arc<State>, id: &str, pending: cards_pending::Pending) -> Response {
+fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
     let Some(s) = session(st, id) else {
         return session_missing();
     };
@@ -418,22 +359,19 @@ fn complete(st: &Arc<State>, id: &str, pending: cards_pending::Pending) -> Respo
         .or_else(|| project.callback_url.clone())
         .or_else(|| st.config.callback_url.clone());
     if let Some(url) = url {
-        st.deliverer.enqueue(
-            st,
-            Job {
-                queue_key: format!("ecommpay:{id}"),
-                invoice_id: str_of(p, "payment_id").unwrap_or("").to_owned(),
-                url,
-                payload: Payload::Ecommpay {
-                    body: serde_json::to_vec(&document).expect("JSON"),
-                    transaction_status: status.into(),
-                },
+        st.deliverer.enqueue(Job {
+            queue_key: format!("ecommpay:{id}"),
+            invoice_id: str_of(p, "payment_id").unwrap_or("").to_owned(),
+            url,
+            payload: Payload::Ecommpay {
+                body: serde_json::to_vec(&document).expect("JSON"),
+                transaction_status: status.into(),
             },
-        );
+        });
     }
     let updated = {
-        let mut store = st.ecommpay.lock().unwrap();
-        match store.sessions.get_mut(id) {
+        let mut sessions = st.ecommpay.lock().unwrap();
+        match sessions.get_mut(id) {
             Some(s) => {
                 s.pending_card = None;
                 s.result = Some(document);
@@ -442,5 +380,5 @@ fn complete(st: &Arc<State>, id: &str, pending: cards_pending::Pending) -> Respo
             None => return session_missing(),
         }
     };
-    finish(st, &updated)
+    finish(&updated)
 }

@@ -1,4 +1,4 @@
-//! Response helpers: the documented error bodies, JSON written like the real server, HTML pages.
+//! Response helpers: the documented error bodies, JSON written like the real server, redirects.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -134,10 +134,6 @@ pub fn conflict(state: &State, existing: Value, title: &str) -> Response {
         "data": existing,
     });
     json(state, StatusCode::CONFLICT, &body)
-}
-
-pub fn html(status: StatusCode, body: String) -> Response {
-    bytes_response(status, "text/html; charset=utf-8", body.into_bytes())
 }
 
 pub fn redirect(location: &str) -> Response {

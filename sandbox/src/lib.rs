@@ -21,23 +21,43 @@
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! ## Layers
+//!
+//! Lowest first; a module uses only the modules listed before it (checked by a test):
+//!
+//! 1. `util`: clock, seeded ids, JSON and form helpers.
+//! 2. `faults`, `config`: fault rules and the configuration that may hold some.
+//! 3. `services`, `accounts`, `model`, `cards`: catalogues, accounts and their lookup,
+//!    invoices and refunds with their JSON shapes, the test cards.
+//! 4. `validate`: create requests checked against an account.
+//! 5. `callbacks`: the deliverer of signed callbacks, with its retry schedule.
+//! 6. `store`, `ecommpay_sessions`, `state`: invoices, refunds and balances; Payment Page
+//!    sessions; the state machine that changes them and queues their callbacks.
+//! 7. `http`, `html`: responses; the pages, from askama templates (`templates/`).
+//! 8. `api`, `pages`, `ecommpay`, `admin`, `server`: the routes and the server; then this
+//!    file's entry points (`run`, `trigger`, the CLI).
 
 // Handlers return axum `Response`s as errors (early returns with the documented bodies).
 #![allow(clippy::result_large_err)]
 
+mod accounts;
 mod admin;
 mod api;
 pub mod callbacks;
 mod cards;
 pub mod config;
 mod ecommpay;
+mod ecommpay_sessions;
 pub mod faults;
+mod html;
 mod http;
 pub mod model;
 mod pages;
 mod server;
 pub mod services;
 pub mod state;
+mod store;
 mod util;
 mod validate;
 
@@ -121,17 +141,17 @@ pub async fn trigger_with(
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| e.to_string())?;
-    let url = format!(
-        "{}/__sandbox/invoices/{}/status",
-        base_url.trim_end_matches('/'),
-        util::qenc(invoice_id)
-    );
+    let mut url = url::Url::parse(base_url).map_err(|e| format!("{base_url}: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| format!("{base_url}: not a base URL"))?
+        .pop_if_empty()
+        .extend(["__sandbox", "invoices", invoice_id, "status"]);
     let mut body = json!({ "status": status });
     if let Some(r) = resolution {
         body["resolution"] = json!(r);
     }
     let response = client
-        .post(&url)
+        .post(url.as_str())
         .json(&body)
         .send()
         .await
@@ -279,5 +299,68 @@ mod cli_tests {
             }
             None => panic!("trigger expected"),
         }
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// Every module with its source, lowest first, as the crate documentation lists them.
+    const MODULES: &[(&str, &str)] = &[
+        ("util", include_str!("util.rs")),
+        ("faults", include_str!("faults.rs")),
+        ("config", include_str!("config.rs")),
+        ("services", include_str!("services.rs")),
+        ("accounts", include_str!("accounts.rs")),
+        ("model", include_str!("model.rs")),
+        ("cards", include_str!("cards.rs")),
+        ("validate", include_str!("validate.rs")),
+        ("callbacks", include_str!("callbacks.rs")),
+        ("store", include_str!("store.rs")),
+        ("ecommpay_sessions", include_str!("ecommpay_sessions.rs")),
+        ("state", include_str!("state.rs")),
+        ("http", include_str!("http.rs")),
+        ("html", include_str!("html.rs")),
+        ("api", include_str!("api.rs")),
+        ("pages", include_str!("pages.rs")),
+        ("ecommpay", include_str!("ecommpay.rs")),
+        ("admin", include_str!("admin.rs")),
+        ("server", include_str!("server.rs")),
+    ];
+
+    /// The name at the start of `text` (after blanks).
+    fn ident(text: &str) -> &str {
+        let text = text.trim_start();
+        let end = text
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .unwrap_or(text.len());
+        &text[..end]
+    }
+
+    /// The modules a source names: `crate::a::…`, `crate::a;`, `crate::{a, b::…}`.
+    fn used_modules(source: &str) -> Vec<&str> {
+        let mut used = Vec::new();
+        for rest in source.split("crate::").skip(1) {
+            match rest.strip_prefix('{') {
+                Some(group) => used.extend(group[..group.find('}').unwrap()].split(',').map(ident)),
+                None => used.push(ident(rest)),
+            }
+        }
+        used
+    }
+
+    #[test]
+    fn modules_use_only_lower_ones() {
+        for (i, (module, source)) in MODULES.iter().enumerate() {
+            for used in used_modules(source) {
+                assert!(
+                    !MODULES[i + 1..].iter().any(|(higher, _)| *higher == used),
+                    "{module} uses {used}, a higher module"
+                );
+            }
+        }
+        assert_eq!(
+            used_modules("use crate::a::b;\nuse crate::{c, d::e};\ncrate::f(x)"),
+            ["a", "c", "d", "f"]
+        );
     }
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
+use crate::accounts::Account;
 use crate::services::{Kind, Service};
-use crate::util::{num, php_obj, stable_id};
+use crate::util::{now, num, php_obj, stable_id};
 
 /// Mostly static text (statuses, resolutions), owned only when a client chose it.
 pub type Text = std::borrow::Cow<'static, str>;
@@ -61,7 +62,7 @@ pub struct Invoice {
     pub refunded: Decimal,
     pub refunds: Vec<String>,
     pub payload: Option<Box<Map<String, Value>>>,
-    pub external_mid: std::sync::Arc<str>,
+    pub external_mid: Arc<str>,
     pub rrn: Option<String>,
     pub approval_code: Option<String>,
     pub payout_id: Option<String>,
@@ -71,6 +72,54 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// A new invoice in `created`, of the account's service; the caller fills in the request.
+    pub fn new(
+        kind: Kind,
+        id: String,
+        account: &Account,
+        service: Arc<Service>,
+        amount: Decimal,
+        test_mode: bool,
+    ) -> Invoice {
+        let at = now();
+        Invoice {
+            kind,
+            id,
+            seq: 0,
+            account: account.index,
+            reference_id: String::new(),
+            fee: service.fee(amount),
+            service,
+            amount,
+            test_mode,
+            status: "created".into(),
+            resolution: "ok".into(),
+            description: None,
+            metadata: Map::new(),
+            customer: None,
+            customer_id: None,
+            fields: Map::new(),
+            return_url: None,
+            return_urls: None,
+            callback_url: None,
+            payment_flow: "charge",
+            expires: None,
+            created: at,
+            updated: at,
+            processed: None,
+            refunded: Decimal::ZERO,
+            refunds: Vec::new(),
+            payload: None,
+            external_mid: account.external_mid.clone(),
+            rrn: None,
+            approval_code: None,
+            payout_id: None,
+            source: "merchant_api",
+            callback_logs: Vec::new(),
+            pending_card: None,
+        }
+    }
+
     pub fn serial_number(&self) -> &str {
         self.id.split_once('_').map(|(_, s)| s).unwrap_or(&self.id)
     }

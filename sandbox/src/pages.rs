@@ -1,5 +1,4 @@
-//! The Hosted Payment Page and the hosted card step: server-rendered HTML that works without
-//! JavaScript. Every value is HTML-escaped.
+//! The Hosted Payment Page and the hosted card step: the routes that fill in the `html` pages.
 
 use std::sync::Arc;
 
@@ -8,101 +7,21 @@ use axum::extract::{Path, RawQuery, State as Ax};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
+use url::{Position, Url};
 
-use crate::api::public_creation_refused;
 use crate::cards;
-use crate::http::{html, redirect};
+use crate::html::{
+    error_page, page, CheckoutPage, ConflictPage, IndexPage, Method, MethodForm, PayPage,
+    ResultPage, ThreeDsPage,
+};
+use crate::http::redirect;
 use crate::model::Invoice;
 use crate::services::{Flow, Kind, Service};
 use crate::state::{CreateError, State};
-use crate::util::{
-    display_amount, esc, flatten_brackets, nest_pairs, parse_pairs, str_of, with_query,
-};
-use crate::validate::{self, Errors, Origin};
+use crate::util::{display_amount, flatten_brackets, nest_pairs, parse_pairs, str_of, with_query};
+use crate::validate::{self, public_creation_refused, Errors, Origin};
 
 type St = Ax<Arc<State>>;
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;color:#1d2330}\
-main{max-width:520px;margin:32px auto;background:#fff;border-radius:10px;padding:24px 28px;box-shadow:0 1px 4px rgba(0,0,0,.12)}\
-h1{font-size:1.4em;margin:0 0 4px}.amount{font-size:1.8em;font-weight:600;margin:8px 0}\
-.muted{color:#667}.field{margin:10px 0;flex:1}.row{display:flex;gap:10px}\
-label{display:block;font-size:.85em;color:#445;margin-bottom:3px}\
-input,select{width:100%;box-sizing:border-box;padding:8px;border:1px solid #bbc;border-radius:6px;font-size:1em}\
-button{background:#2b59c3;color:#fff;border:0;border-radius:6px;padding:10px 18px;font-size:1em;margin-top:12px;cursor:pointer}\
-button.secondary{background:#889}.method{border-top:1px solid #e3e5ea;margin-top:18px;padding-top:10px}\
-.errors{background:#fdecea;color:#8a1c12;border-radius:6px;padding:8px 12px}\
-.status-processed{color:#1b7f3b}.status-failed{color:#b3261e}.help{margin-top:16px;font-size:.85em}\
-td,th{padding:2px 8px;text-align:left}footer{text-align:center;color:#99a;font-size:.8em;margin:12px}";
-
-/// A whole page.
-pub fn layout(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{}</title><style>{STYLE}</style></head>\
-<body><main>{body}</main><footer>polypay sandbox — test payments only</footer></body></html>\n",
-        esc(title)
-    )
-}
-
-pub fn error_page(status: StatusCode, title: &str, messages: &[(String, String)]) -> Response {
-    let mut items = String::new();
-    for (field, message) in messages {
-        if field.is_empty() {
-            items.push_str(&format!("<li>{}</li>", esc(message)));
-        } else {
-            items.push_str(&format!(
-                "<li><code>{}</code>: {}</li>",
-                esc(field),
-                esc(message)
-            ));
-        }
-    }
-    let body = format!(
-        "<h1 id=\"error-title\">{}</h1><div class=\"errors\" id=\"errors\"><ul>{items}</ul></div>",
-        esc(title)
-    );
-    html(status, layout(title, &body))
-}
-
-fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
-}
-
-fn amount_text(invoice_amount: &str, currency: &str) -> String {
-    format!(
-        "<div class=\"amount\" id=\"amount\">{} {}</div>",
-        esc(invoice_amount),
-        esc(currency)
-    )
-}
-
-fn describe(description: Option<&str>) -> String {
-    match description {
-        Some(d) if !d.is_empty() => format!("<p id=\"description\">{}</p>", esc(d)),
-        _ => String::new(),
-    }
-}
-
-fn status_select(name: &str) -> String {
-    format!(
-        "<div class=\"field\"><label for=\"status\">Test status</label>\
-<select id=\"status\" name=\"{}\"><option value=\"success\">success</option>\
-<option value=\"pending\">pending</option><option value=\"fail\">fail</option></select></div>",
-        esc(name)
-    )
-}
-
-fn errors_box(message: Option<&str>) -> String {
-    match message {
-        Some(m) => format!("<div class=\"errors\" id=\"errors\">{}</div>", esc(m)),
-        None => String::new(),
-    }
-}
 
 fn method_name(service: &Service) -> &str {
     match service.method.as_str() {
@@ -112,45 +31,33 @@ fn method_name(service: &Service) -> &str {
     }
 }
 
+fn invoice_amount(inv: &Invoice) -> String {
+    display_amount(inv.amount, inv.service.currency.exponent())
+}
+
 /// The step where the customer pays an existing invoice (card form or test status).
 fn pay_page(st: &State, inv: &Invoice, error: Option<&str>) -> Response {
-    let account = &st.accounts[inv.account];
-    let action = format!("/hpp/pay/{}", inv.id);
-    let form = match inv.service.flow {
-        Flow::Hpp => format!(
-            "<form method=\"post\" action=\"{}\" id=\"card-form\">{}</form>{}",
-            esc(&action),
-            cards::form_fields("pay"),
-            cards::help()
-        ),
-        Flow::Test => format!(
-            "<form method=\"post\" action=\"{}\" id=\"test-form\">{}<button type=\"submit\" id=\"pay\">Pay</button></form>",
-            esc(&action),
-            status_select("status")
-        ),
-    };
-    let body = format!(
-        "<h1>{}</h1><p class=\"muted\" id=\"merchant\">{}</p>{}{}\
-<p class=\"muted\">Invoice <code id=\"invoice-id\">{}</code> · {}{}</p>{}{}",
-        esc(method_name(&inv.service)),
-        esc(&account.cfg.name),
-        amount_text(
-            &display_amount(inv.amount, inv.service.currency.exponent()),
-            inv.service.currency.code()
-        ),
-        describe(inv.description.as_deref()),
-        esc(&inv.id),
-        esc(&inv.service.code),
-        if inv.test_mode { " · test mode" } else { "" },
-        errors_box(error),
-        form
-    );
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    html(status, layout(&format!("Pay {}", account.cfg.name), &body))
+    page(
+        status,
+        &PayPage {
+            method: method_name(&inv.service),
+            merchant: &st.accounts[inv.account].cfg.name,
+            amount: &invoice_amount(inv),
+            currency: inv.service.currency.code(),
+            description: inv.description.as_deref(),
+            invoice_id: &inv.id,
+            service: &inv.service.code,
+            test_mode: inv.test_mode,
+            error,
+            card: inv.service.flow == Flow::Hpp,
+            action: &format!("/hpp/pay/{}", inv.id),
+        },
+    )
 }
 
 /// The URL the customer goes back to for the invoice's state, with `invoice_id` appended:
@@ -167,7 +74,7 @@ pub fn return_target(inv: &Invoice) -> Option<String> {
         .map(str::to_owned)
         .or_else(|| inv.return_url.clone())
         .or_else(|| urls.and_then(|u| str_of(u, "pending")).map(str::to_owned))?;
-    Some(with_query(&url, "invoice_id", &inv.id))
+    with_query(&url, "invoice_id", &inv.id)
 }
 
 /// After a payment step: 303 to the merchant's return URL, else to the result page.
@@ -190,28 +97,20 @@ fn result_word(status: &str) -> (&'static str, &'static str) {
 
 fn result_page(st: &State, inv: &Invoice) -> Response {
     let (word, class) = result_word(&inv.status);
-    let back = match return_target(inv) {
-        Some(url) => format!(
-            "<p><a id=\"return-link\" href=\"{}\">Return to the merchant</a></p>",
-            esc(&url)
-        ),
-        None => String::new(),
-    };
-    let body = format!(
-        "<h1 id=\"result\" class=\"{class}\">{word}</h1>{}{}\
-<p class=\"muted\">Invoice <code id=\"invoice-id\">{}</code> · status <code id=\"invoice-status\">{}</code> · resolution <code id=\"invoice-resolution\">{}</code></p>{back}",
-        amount_text(&display_amount(inv.amount, inv.service.currency.exponent()), inv.service.currency.code()),
-        describe(inv.description.as_deref()),
-        esc(&inv.id),
-        esc(&inv.status),
-        esc(&inv.resolution),
-    );
-    html(
+    page(
         StatusCode::OK,
-        layout(
-            &format!("{word} — {}", st.accounts[inv.account].cfg.name),
-            &body,
-        ),
+        &ResultPage {
+            word,
+            class,
+            merchant: &st.accounts[inv.account].cfg.name,
+            amount: &invoice_amount(inv),
+            currency: inv.service.currency.code(),
+            description: inv.description.as_deref(),
+            invoice_id: &inv.id,
+            status: &inv.status,
+            resolution: &inv.resolution,
+            return_url: return_target(inv).as_deref(),
+        },
     )
 }
 
@@ -309,17 +208,15 @@ pub async fn three_ds_get(Ax(st): St, Path(id): Path<String>) -> Response {
         .and_then(|c| c.get("mask"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    let body = format!(
-        "<h1>3-D Secure</h1><p>Confirm the payment of</p>{}<p>with the card <code id=\"card-mask\">{}</code> \
-(this is the sandbox's stand-in for the issuer's confirmation page).</p>\
-<form method=\"post\" action=\"/hpp/3ds/{}\" id=\"three-ds-form\">\
-<button type=\"submit\" name=\"action\" value=\"confirm\" id=\"confirm\">Confirm</button> \
-<button type=\"submit\" name=\"action\" value=\"cancel\" id=\"cancel\" class=\"secondary\">Cancel</button></form>",
-        amount_text(&display_amount(inv.amount, inv.service.currency.exponent()), inv.service.currency.code()),
-        esc(mask),
-        esc(&inv.id)
-    );
-    html(StatusCode::OK, layout("3-D Secure", &body))
+    page(
+        StatusCode::OK,
+        &ThreeDsPage {
+            amount: &invoice_amount(&inv),
+            currency: inv.service.currency.code(),
+            card_mask: mask,
+            action: &format!("/hpp/3ds/{}", inv.id),
+        },
+    )
 }
 
 pub async fn three_ds_post(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Response {
@@ -358,7 +255,8 @@ pub async fn hpp_get(Ax(st): St, RawQuery(query): RawQuery) -> Response {
             None => not_found_page(),
         };
     }
-    let Some((account, test_mode)) = str_of(&params, "public_key").and_then(|k| st.public_key(k))
+    let Some((account, test_mode)) =
+        str_of(&params, "public_key").and_then(|k| st.accounts.public_key(k))
     else {
         return error_page(
             StatusCode::UNAUTHORIZED,
@@ -436,86 +334,73 @@ pub async fn hpp_get(Ax(st): St, RawQuery(query): RawQuery) -> Response {
         );
     }
     // Every parameter travels on as hidden inputs, except those each form sets itself.
-    let carried: String = flatten_brackets(&params)
-        .iter()
+    let carried: Vec<(String, String)> = flatten_brackets(&params)
+        .into_iter()
         .filter(|(k, _)| k != "service" && !k.starts_with("service_fields[") && k != "cpi")
-        .map(|(k, v)| hidden(k, v))
         .collect();
     let given_fields = params
         .get("service_fields")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let mut forms = String::new();
     let mut card_forms = 0;
-    for s in &services {
-        let mut inner = format!("{carried}{}", hidden("service", &s.code));
-        match s.flow {
-            Flow::Hpp => {
-                card_forms += 1;
-                let button = if card_forms == 1 {
-                    "pay".to_owned()
-                } else {
-                    format!("pay-{}", s.code)
-                };
-                let fields = if card_forms == 1 {
-                    cards::form_fields(&button)
-                } else {
-                    // Later card forms get their own ids (names stay the same).
-                    cards::form_fields(&button)
-                        .replace("id=\"", &format!("id=\"{}-", s.code))
-                        .replace("for=\"", &format!("for=\"{}-", s.code))
-                };
-                inner.push_str(&fields);
-            }
-            Flow::Test => {
-                for (k, v) in flatten_brackets(&given_fields) {
-                    inner.push_str(&hidden(&format!("service_fields[{k}]"), &v));
+    let methods = services
+        .iter()
+        .map(|s| {
+            let mut hidden = carried.clone();
+            hidden.push(("service".into(), s.code.clone()));
+            let form = match s.flow {
+                Flow::Hpp => {
+                    card_forms += 1;
+                    if card_forms == 1 {
+                        MethodForm::Card {
+                            id_prefix: String::new(),
+                            button_id: "pay".into(),
+                        }
+                    } else {
+                        MethodForm::Card {
+                            id_prefix: format!("{}-", s.code),
+                            button_id: format!("pay-{}", s.code),
+                        }
+                    }
                 }
-                if !given_fields.contains_key("status") {
-                    inner.push_str(&status_select("service_fields[status]"));
+                Flow::Test => {
+                    hidden.extend(
+                        flatten_brackets(&given_fields)
+                            .into_iter()
+                            .map(|(k, v)| (format!("service_fields[{k}]"), v)),
+                    );
+                    MethodForm::Test {
+                        choose_status: !given_fields.contains_key("status"),
+                    }
                 }
-                inner.push_str(&format!(
-                    "<button type=\"submit\" id=\"pay-{}\">Pay</button>",
-                    esc(&s.code)
-                ));
+            };
+            Method {
+                code: &s.code,
+                name: method_name(s),
+                hidden,
+                form,
             }
-        }
-        forms.push_str(&format!(
-            "<section class=\"method\" id=\"method-{code}\"><h2>{name}</h2>\
-<form method=\"post\" action=\"/hpp/\" id=\"form-{code}\">{inner}</form></section>",
-            code = esc(&s.code),
-            name = esc(method_name(s)),
-        ));
-    }
-    let help = if card_forms > 0 {
-        cards::help()
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "<h1 id=\"merchant\">{}</h1>{}{}<p class=\"muted\">{}</p>{forms}{help}",
-        esc(&account.cfg.name),
-        amount_text(
-            &display_amount(amount, currency.exponent()),
-            currency.code()
-        ),
-        describe(str_of(&params, "description")),
-        if test_mode {
-            "Test mode"
-        } else {
-            "Live mode (sandbox)"
-        },
-    );
-    html(
+        })
+        .collect();
+    page(
         StatusCode::OK,
-        layout(&format!("Pay {}", account.cfg.name), &body),
+        &CheckoutPage {
+            merchant: &account.cfg.name,
+            amount: &display_amount(amount, currency.exponent()),
+            currency: currency.code(),
+            description: str_of(&params, "description"),
+            test_mode,
+            methods,
+            has_card_form: card_forms > 0,
+        },
     )
 }
 
 /// Creates a public invoice from form fields; the error page when it cannot be created.
 fn create_from_form(st: &Arc<State>, form: &Map<String, Value>) -> Result<Arc<Invoice>, Response> {
-    let Some((account, test_mode)) = str_of(form, "public_key").and_then(|k| st.public_key(k))
+    let Some((account, test_mode)) =
+        str_of(form, "public_key").and_then(|k| st.accounts.public_key(k))
     else {
         return Err(error_page(
             StatusCode::UNAUTHORIZED,
@@ -547,16 +432,23 @@ fn create_from_form(st: &Arc<State>, form: &Map<String, Value>) -> Result<Arc<In
             "Invalid payment request",
             &e.0,
         )),
-        Err(CreateError::Conflict(existing)) => {
-            let body = format!(
-                "<h1 id=\"error-title\">Already created</h1><div class=\"errors\" id=\"errors\">An invoice with this \
-<code>reference_id</code> exists.</div><p><a id=\"existing-link\" href=\"/hpp/?cpi={}\">Open invoice {}</a></p>",
-                esc(&existing.id),
-                esc(&existing.id)
-            );
-            Err(html(StatusCode::CONFLICT, layout("Already created", &body)))
-        }
+        Err(CreateError::Conflict(existing)) => Err(page(
+            StatusCode::CONFLICT,
+            &ConflictPage {
+                invoice_id: &existing.id,
+                link: &checkout_link(st, &[("cpi", &existing.id)]),
+            },
+        )),
     }
+}
+
+/// `/hpp/?…`: a link to the hosted checkout, relative like the pages' other links.
+fn checkout_link(st: &State, query: &[(&str, &str)]) -> String {
+    let mut url = Url::parse(&st.base_url)
+        .and_then(|base| base.join("/hpp/"))
+        .expect("the sandbox's base URL is a URL");
+    url.query_pairs_mut().extend_pairs(query);
+    url[Position::BeforePath..].to_owned()
 }
 
 /// `POST /hpp/`: create the invoice and pay it in one step (card fields or the test status).
@@ -592,20 +484,25 @@ pub async fn process_post(Ax(st): St, body: Bytes) -> Response {
 pub async fn index(Ax(st): St) -> Response {
     let account = &st.accounts[0];
     let project = &st.config.ecommpay[0];
-    let body = format!(
-        "<h1>polypay sandbox</h1><p>A local PayCore/Paymega Commerce gateway and ecommpay Payment Page.</p>\
-<ul><li>Private API: <code>{base}/api</code> (Basic <code>{acc}</code> : <code>{key}</code>)</li>\
-<li>Public API: <code>{base}/public-api</code> (<code>{pk}</code>, <code>{pkl}</code>)</li>\
-<li>Hosted Payment Page: <a href=\"/hpp/?public_key={pk}&amp;amount=10.00&amp;currency=USD&amp;description=Sandbox+order\">{base}/hpp/</a></li>\
-<li>ecommpay Payment Page: <code>{base}/ecommpay/payment</code> (project {pid})</li>\
-<li>Admin: <a href=\"/__sandbox/config\">/__sandbox/config</a>, <a href=\"/__sandbox/invoices\">invoices</a>, \
-<a href=\"/__sandbox/callbacks\">callbacks</a>, <a href=\"/__sandbox/stats\">stats</a></li></ul>",
-        base = esc(&st.base_url),
-        acc = esc(&account.cfg.account_id),
-        key = esc(&account.cfg.api_key),
-        pk = esc(&account.cfg.public_key_test),
-        pkl = esc(&account.cfg.public_key_live),
-        pid = project.project_id,
+    let checkout_link = checkout_link(
+        &st,
+        &[
+            ("public_key", &account.cfg.public_key_test),
+            ("amount", "10.00"),
+            ("currency", "USD"),
+            ("description", "Sandbox order"),
+        ],
     );
-    html(StatusCode::OK, layout("polypay sandbox", &body))
+    page(
+        StatusCode::OK,
+        &IndexPage {
+            base_url: &st.base_url,
+            account_id: &account.cfg.account_id,
+            api_key: &account.cfg.api_key,
+            public_key_test: &account.cfg.public_key_test,
+            public_key_live: &account.cfg.public_key_live,
+            project_id: project.project_id,
+            checkout_link: &checkout_link,
+        },
+    )
 }

@@ -1,62 +1,24 @@
-//! The sandbox's state: accounts, invoices, refunds, balances, and every state transition
-//! (each one queues its callback). One `RwLock` guards the store; critical sections only
-//! touch maps and `Arc`s: rendering and serialising happen outside.
+//! The sandbox's state and its state machine: every transition of an invoice happens here, under
+//! the store's write lock, and queues the invoice's callback in the same critical section (so
+//! callbacks queue in the order of the changes). Critical sections only touch maps and `Arc`s:
+//! rendering and serialising happen outside.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::Ordering;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use polypay::Currency;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-use crate::callbacks::{Deliverer, Job, Payload};
-use crate::config::{AccountConfig, SandboxConfig};
-use crate::ecommpay::EcommpayStore;
+use crate::accounts::{Account, Accounts};
+use crate::callbacks::{self, Deliverer, Job, Payload};
+use crate::config::SandboxConfig;
+use crate::ecommpay_sessions::Sessions;
 use crate::faults::FaultSet;
-use crate::model::{CallbackLog, CardPayment, Invoice, Refund};
-use crate::services::{account_services, Flow, Kind, Service};
-use crate::util::{derive_seed, money_string, now, stable_id, IdGen, SplitMix};
+use crate::model::{CardPayment, Invoice, Refund};
+use crate::services::{Flow, Kind, Service};
+use crate::store::{Page, Store, UnknownCursor};
+use crate::util::{derive_seed, json_bytes, now, IdGen, SplitMix};
 use crate::validate::{Errors, PaymentRequest, PayoutRequest, NOT_BLANK};
-
-pub struct Account {
-    pub index: usize,
-    pub cfg: AccountConfig,
-    pub services: Vec<Arc<Service>>,
-    pub external_mid: Arc<str>,
-    /// Currencies with a currency account, in catalogue order.
-    pub currencies: Vec<(Currency, String)>,
-}
-
-impl Account {
-    pub fn service(&self, kind: Kind, code: &str) -> Option<Arc<Service>> {
-        self.services
-            .iter()
-            .find(|s| s.kind == kind && s.code == code)
-            .cloned()
-    }
-
-    pub fn secret(&self, test_mode: bool) -> &str {
-        if test_mode {
-            &self.cfg.secret_key_test
-        } else {
-            &self.cfg.secret_key_live
-        }
-    }
-
-    pub fn is_active(&self) -> bool {
-        self.cfg.status == "active"
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Balance {
-    pub active: Decimal,
-    pub pending: Decimal,
-    pub reserved: Decimal,
-}
 
 /// Why a create did not happen.
 pub enum CreateError {
@@ -71,148 +33,6 @@ pub enum RefundError {
     Conflict(Box<Refund>),
 }
 
-/// A `page[after]`/`page[before]` id that is not an invoice of the listing.
-#[derive(Debug)]
-pub struct UnknownCursor;
-
-/// One page of a cursor listing.
-pub struct Page {
-    pub items: Vec<Arc<Invoice>>,
-    pub has_more: bool,
-    pub has_newer: bool,
-}
-
-#[derive(Default)]
-struct Store {
-    invoices: HashMap<String, Arc<Invoice>>,
-    refs: HashMap<(usize, Kind, String), String>,
-    /// Per account, per kind: sequence number → id (newest last).
-    order: Vec<[BTreeMap<u64, String>; 2]>,
-    refunds: HashMap<String, Refund>,
-    refund_refs: HashMap<(usize, String), String>,
-    balances: Vec<HashMap<&'static str, Balance>>,
-    expiries: BTreeSet<(i64, String)>,
-    seq: u64,
-    evicted: u64,
-}
-
-impl Store {
-    fn new(accounts: usize) -> Store {
-        Store {
-            order: (0..accounts)
-                .map(|_| [BTreeMap::new(), BTreeMap::new()])
-                .collect(),
-            balances: (0..accounts).map(|_| HashMap::new()).collect(),
-            ..Store::default()
-        }
-    }
-
-    fn insert(&mut self, mut invoice: Invoice, cap: usize) -> Arc<Invoice> {
-        let account = invoice.account;
-        let count = self.order[account][0].len() + self.order[account][1].len();
-        if count >= cap.max(1) {
-            self.evict_one(account);
-        }
-        self.seq += 1;
-        invoice.seq = self.seq;
-        let id = invoice.id.clone();
-        self.order[account][invoice.kind.index()].insert(invoice.seq, id.clone());
-        self.refs.insert(
-            (account, invoice.kind, invoice.reference_id.clone()),
-            id.clone(),
-        );
-        if let Some(at) = invoice.expires {
-            self.expiries.insert((at, id.clone()));
-        }
-        let before = invoice.contribution();
-        let arc = Arc::new(invoice);
-        self.apply_balance(&arc, (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO), before);
-        self.invoices.insert(id, arc.clone());
-        arc
-    }
-
-    /// Evicts the oldest final invoice of the account (or the oldest one if the first
-    /// thousand are all still open). The two per-kind orders are merged lazily, so the usual
-    /// case (the oldest invoice is final) costs one lookup.
-    fn evict_one(&mut self, account: usize) {
-        let [payments, payouts] = &self.order[account];
-        let mut a = payments.iter().peekable();
-        let mut b = payouts.iter().peekable();
-        let mut oldest: Option<(u64, &String)> = None;
-        let mut victim: Option<(u64, &String)> = None;
-        for _ in 0..1000 {
-            let next = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) if x.0 < y.0 => a.next(),
-                (Some(_), Some(_)) => b.next(),
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (None, None) => None,
-            };
-            let Some((seq, id)) = next else { break };
-            oldest.get_or_insert((*seq, id));
-            if self.invoices.get(id).is_some_and(|i| i.is_final()) {
-                victim = Some((*seq, id));
-                break;
-            }
-        }
-        let Some((seq, id)) = victim.or(oldest).map(|(s, id)| (s, id.clone())) else {
-            return;
-        };
-        if let Some(inv) = self.invoices.remove(&id) {
-            self.order[account][inv.kind.index()].remove(&seq);
-            self.refs
-                .remove(&(account, inv.kind, inv.reference_id.clone()));
-            if let Some(at) = inv.expires {
-                self.expiries.remove(&(at, id.clone()));
-            }
-            for r in &inv.refunds {
-                if let Some(refund) = self.refunds.remove(r) {
-                    self.refund_refs.remove(&(account, refund.reference_id));
-                }
-            }
-            self.evicted += 1;
-        }
-    }
-
-    fn apply_balance(
-        &mut self,
-        inv: &Invoice,
-        before: (Decimal, Decimal, Decimal),
-        after: (Decimal, Decimal, Decimal),
-    ) {
-        if inv.test_mode || before == after {
-            return;
-        }
-        let b = self.balances[inv.account]
-            .entry(inv.service.currency.code())
-            .or_default();
-        b.active += after.0 - before.0;
-        b.pending += after.1 - before.1;
-        b.reserved += after.2 - before.2;
-    }
-
-    /// Mutates an invoice and keeps balances and the expiry index in step.
-    fn change(&mut self, id: &str, at: i64, f: impl FnOnce(&mut Invoice)) -> Option<Arc<Invoice>> {
-        let arc = self.invoices.get_mut(id)?;
-        let inv = Arc::make_mut(arc);
-        let before = inv.contribution();
-        f(inv);
-        inv.updated = at;
-        if inv.status == "processed" && inv.processed.is_none() {
-            inv.processed = Some(at);
-        }
-        let after = inv.contribution();
-        let snapshot = arc.clone();
-        if snapshot.is_final() {
-            if let Some(exp) = snapshot.expires {
-                self.expiries.remove(&(exp, id.to_owned()));
-            }
-        }
-        self.apply_balance(&snapshot, before, after);
-        Some(snapshot)
-    }
-}
-
 #[derive(Default)]
 pub struct Stats {
     pub requests: BTreeMap<String, u64>,
@@ -222,116 +42,64 @@ pub struct Stats {
 pub struct State {
     pub config: SandboxConfig,
     pub base_url: String,
-    pub accounts: Vec<Account>,
-    public_keys: HashMap<String, (usize, bool)>,
-    basic: HashMap<String, usize>,
-    store: RwLock<Store>,
+    pub accounts: Accounts,
+    /// Shared with the deliverer, which keeps each attempt on its invoice.
+    store: Arc<RwLock<Store>>,
     pub faults: Mutex<FaultSet>,
     pub stats: Mutex<Stats>,
     pub ids: IdGen,
     pub deliverer: Deliverer,
-    pub ecommpay: Mutex<EcommpayStore>,
+    pub ecommpay: Mutex<Sessions>,
     rng: Mutex<SplitMix>,
 }
 
 impl State {
     pub fn new(config: SandboxConfig, base_url: String) -> Result<Arc<State>, String> {
         config.check()?;
-        let mut accounts = Vec::new();
-        let mut public_keys = HashMap::new();
-        let mut basic = HashMap::new();
-        for (index, cfg) in config.accounts.iter().enumerate() {
-            let services = account_services(cfg);
-            let mut currencies: Vec<(Currency, String)> = Vec::new();
-            for s in &services {
-                if !currencies.iter().any(|(c, _)| *c == s.currency) {
-                    let id = stable_id(
-                        "comca_",
-                        &format!("{}/{}", cfg.account_id, s.currency.code()),
-                    );
-                    currencies.push((s.currency, id));
-                }
-            }
-            public_keys.insert(cfg.public_key_test.clone(), (index, true));
-            public_keys.insert(cfg.public_key_live.clone(), (index, false));
-            let credentials = STANDARD.encode(format!("{}:{}", cfg.account_id, cfg.api_key));
-            basic.insert(format!("Basic {credentials}"), index);
-            accounts.push(Account {
-                index,
-                external_mid: stable_id("ma_", &cfg.account_id).into(),
-                cfg: cfg.clone(),
-                services,
-                currencies,
-            });
-        }
+        let accounts = Accounts::new(&config.accounts);
         let seed = config.seed.unwrap_or_else(rand::random::<u64>);
         let mut faults = FaultSet::new(seed);
         for rule in &config.faults {
             faults.add(rule)?;
         }
-        let store = Store::new(accounts.len());
+        let store = Arc::new(RwLock::new(Store::new(accounts.len())));
+        let attempts_store = store.clone();
+        let deliverer = Deliverer::new(
+            callbacks::Settings {
+                base_url: base_url.clone(),
+                php_json: config.php_json,
+                time_scale: config.time_scale,
+                log_cap: config.max_callback_log,
+            },
+            callbacks::http_client(),
+            Box::new(move |invoice_id, log| {
+                attempts_store
+                    .write()
+                    .unwrap()
+                    .record_callback(invoice_id, log)
+            }),
+        );
         Ok(Arc::new(State {
-            deliverer: Deliverer::new(config.time_scale, config.max_callback_log),
+            deliverer,
             ids: IdGen::new(config.seed),
             rng: Mutex::new(SplitMix::new(derive_seed(seed, "outcomes"))),
-            ecommpay: Mutex::new(EcommpayStore::default()),
+            ecommpay: Mutex::new(Sessions::default()),
             faults: Mutex::new(faults),
             stats: Mutex::new(Stats::default()),
-            store: RwLock::new(store),
+            store,
             accounts,
-            public_keys,
-            basic,
             base_url,
             config,
         }))
     }
 
-    /// Serialises a response or callback body the way the configured server writes JSON.
+    /// Serialises a response body the way the configured server writes JSON.
     pub fn json_bytes(&self, value: &Value) -> Vec<u8> {
-        if self.config.php_json {
-            polypay::json::to_php_json(value)
-        } else {
-            serde_json::to_vec(value).expect("JSON")
-        }
-    }
-
-    /// The account a public key belongs to, and whether the key is a test key.
-    pub fn public_key(&self, key: &str) -> Option<(&Account, bool)> {
-        self.public_keys
-            .get(key)
-            .map(|(i, t)| (&self.accounts[*i], *t))
-    }
-
-    /// HTTP Basic auth of the private API: 401 unless the account id and API key match,
-    /// 403 for an account that is not active.
-    pub fn authenticate(&self, header: Option<&str>) -> Result<&Account, u16> {
-        let header = header.ok_or(401u16)?;
-        let index = match self.basic.get(header) {
-            Some(i) => *i,
-            None => {
-                let (scheme, credentials) = header.trim().split_once(' ').ok_or(401u16)?;
-                if !scheme.eq_ignore_ascii_case("basic") {
-                    return Err(401);
-                }
-                let decoded = STANDARD.decode(credentials.trim()).map_err(|_| 401u16)?;
-                let text = String::from_utf8(decoded).map_err(|_| 401u16)?;
-                let (id, key) = text.split_once(':').ok_or(401u16)?;
-                self.accounts
-                    .iter()
-                    .position(|a| a.cfg.account_id == id && a.cfg.api_key == key)
-                    .ok_or(401u16)?
-            }
-        };
-        let account = &self.accounts[index];
-        if account.is_active() {
-            Ok(account)
-        } else {
-            Err(403)
-        }
+        json_bytes(value, self.config.php_json)
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Invoice>> {
-        self.store.read().unwrap().invoices.get(id).cloned()
+        self.store.read().unwrap().get(id).cloned()
     }
 
     /// An invoice of this account and kind (404 otherwise).
@@ -347,35 +115,49 @@ impl State {
         reference_id: &str,
     ) -> Option<Arc<Invoice>> {
         let store = self.store.read().unwrap();
-        let id = store.refs.get(&(account, kind, reference_id.to_owned()))?;
-        store.invoices.get(id).cloned()
+        store.by_reference(account, kind, reference_id).cloned()
+    }
+
+    pub fn get_refund(&self, account: usize, id: &str) -> Option<Refund> {
+        self.store.read().unwrap().refund(account, id).cloned()
+    }
+
+    /// A page of an account's invoices, newest first. `after`: older than that id;
+    /// `before`: newer than that id.
+    pub fn list(
+        &self,
+        account: usize,
+        kind: Kind,
+        size: usize,
+        after: Option<&str>,
+        before: Option<&str>,
+    ) -> Result<Page, UnknownCursor> {
+        let store = self.store.read().unwrap();
+        store.list(account, kind, size, after, before)
+    }
+
+    /// Every invoice (admin), newest first, optionally filtered.
+    pub fn all_invoices(
+        &self,
+        reference_id: Option<&str>,
+        account: Option<usize>,
+        kind: Option<Kind>,
+        limit: usize,
+    ) -> Vec<Arc<Invoice>> {
+        let store = self.store.read().unwrap();
+        store.all(reference_id, account, kind, limit)
+    }
+
+    pub fn balances(&self, account: &Account) -> Value {
+        self.store.read().unwrap().balances_json(account)
+    }
+
+    pub fn counts(&self) -> Value {
+        self.store.read().unwrap().counts()
     }
 
     fn next_random(&self) -> f64 {
         self.rng.lock().unwrap().next_f64()
-    }
-
-    /// Queues the callback for an invoice's current state (if a callback URL is known).
-    fn notify(self: &Arc<Self>, snapshot: &Arc<Invoice>) {
-        let account = &self.accounts[snapshot.account];
-        let url = snapshot
-            .callback_url
-            .clone()
-            .or_else(|| account.cfg.callback_url.clone())
-            .or_else(|| self.config.callback_url.clone());
-        let Some(url) = url else { return };
-        self.deliverer.enqueue(
-            self,
-            Job {
-                queue_key: snapshot.id.clone(),
-                invoice_id: snapshot.id.clone(),
-                url,
-                payload: Payload::Invoice {
-                    snapshot: snapshot.clone(),
-                    secret: account.secret(snapshot.test_mode).to_owned(),
-                },
-            },
-        );
     }
 
     /// The callback URL an invoice's callbacks go to, if any.
@@ -387,17 +169,26 @@ impl State {
             .or_else(|| self.config.callback_url.clone())
     }
 
-    pub(crate) fn record_callback(&self, invoice_id: &str, log: CallbackLog) {
-        let mut store = self.store.write().unwrap();
-        if let Some(arc) = store.invoices.get_mut(invoice_id) {
-            let at = log.processed;
-            Arc::make_mut(arc).push_callback_log(at, log);
-        }
+    /// Queues the callback for an invoice's current state (if a callback URL is known).
+    fn notify(&self, snapshot: &Arc<Invoice>) {
+        let Some(url) = self.callback_target(snapshot) else {
+            return;
+        };
+        let secret = self.accounts[snapshot.account].secret(snapshot.test_mode);
+        self.deliverer.enqueue(Job {
+            queue_key: snapshot.id.clone(),
+            invoice_id: snapshot.id.clone(),
+            url,
+            payload: Payload::Invoice {
+                snapshot: snapshot.clone(),
+                secret: secret.to_owned(),
+            },
+        });
     }
 
-    /// Applies a change and sends its callback, under one lock (so callbacks queue in order).
+    /// Applies a change and queues its callback (the caller holds the store's write lock).
     fn transition(
-        self: &Arc<Self>,
+        &self,
         store: &mut Store,
         id: &str,
         f: impl FnOnce(&mut Invoice),
@@ -415,65 +206,18 @@ impl State {
         amount: Decimal,
         test_mode: bool,
     ) -> Invoice {
-        let at = now();
         let prefix = match kind {
             Kind::Payment => "cpi_",
             Kind::Payout => "cpoi_",
         };
-        Invoice {
-            kind,
-            id: self.ids.id(prefix),
-            seq: 0,
-            account: account.index,
-            reference_id: String::new(),
-            fee: service.fee(amount),
-            service,
-            amount,
-            test_mode,
-            status: "created".into(),
-            resolution: "ok".into(),
-            description: None,
-            metadata: Map::new(),
-            customer: None,
-            customer_id: None,
-            fields: Map::new(),
-            return_url: None,
-            return_urls: None,
-            callback_url: None,
-            payment_flow: "charge",
-            expires: None,
-            created: at,
-            updated: at,
-            processed: None,
-            refunded: Decimal::ZERO,
-            refunds: Vec::new(),
-            payload: None,
-            external_mid: account.external_mid.clone(),
-            rrn: None,
-            approval_code: None,
-            payout_id: None,
-            source: "merchant_api",
-            callback_logs: Vec::new(),
-            pending_card: None,
-        }
-    }
-
-    fn customer_id(account: &Account, customer: &Option<Map<String, Value>>) -> Option<String> {
-        let customer = customer.as_ref()?;
-        let reference = match customer.get("reference_id")? {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        Some(stable_id(
-            "cus_",
-            &format!("{}/{reference}", account.cfg.account_id),
-        ))
+        let id = self.ids.id(prefix);
+        Invoice::new(kind, id, account, service, amount, test_mode)
     }
 
     /// Creates a payment invoice: `created`, then `process_pending`, then — for the test flow
     /// with a `status` field — `processed` or `process_failed`; each step sends a callback.
     pub fn create_payment(
-        self: &Arc<Self>,
+        &self,
         account: &Account,
         req: PaymentRequest,
     ) -> Result<Arc<Invoice>, CreateError> {
@@ -490,7 +234,7 @@ impl State {
             .unwrap_or_else(|| self.ids.token("", 32).to_ascii_lowercase());
         inv.description = req.description;
         inv.metadata = req.metadata;
-        inv.customer_id = Self::customer_id(account, &req.customer);
+        inv.customer_id = account.customer_id(req.customer.as_ref());
         inv.customer = req.customer.map(Box::new);
         inv.fields = req.service_fields;
         inv.return_url = req.return_url;
@@ -510,12 +254,9 @@ impl State {
             _ => None,
         };
         let mut store = self.store.write().unwrap();
-        if let Some(existing) =
-            store
-                .refs
-                .get(&(account.index, Kind::Payment, inv.reference_id.clone()))
+        if let Some(existing) = store.by_reference(account.index, Kind::Payment, &inv.reference_id)
         {
-            return Err(CreateError::Conflict(store.invoices[existing].clone()));
+            return Err(CreateError::Conflict(existing.clone()));
         }
         let id = inv.id.clone();
         let created = store.insert(inv, self.config.max_invoices_per_account);
@@ -533,7 +274,7 @@ impl State {
 
     /// The test flow's `status` field: success → processed, fail → process_failed, pending → stays.
     fn apply_test_status(
-        self: &Arc<Self>,
+        &self,
         store: &mut Store,
         id: &str,
         outcome: &str,
@@ -553,25 +294,25 @@ impl State {
     }
 
     /// The customer chose a test status on the hosted page.
-    pub fn pay_test(self: &Arc<Self>, id: &str, outcome: &str) -> Option<Arc<Invoice>> {
+    pub fn pay_test(&self, id: &str, outcome: &str) -> Option<Arc<Invoice>> {
         let mut store = self.store.write().unwrap();
-        let inv = store.invoices.get(id)?;
+        let inv = store.get(id)?;
         if !inv.is_payable() {
             return Some(inv.clone());
         }
-        store.change(id, now(), |i| {
+        let chosen = store.change(id, now(), |i| {
             i.fields.insert("status".into(), json!(outcome));
-        });
+        })?;
         Some(
             self.apply_test_status(&mut store, id, outcome)
-                .unwrap_or_else(|| store.invoices[id].clone()),
+                .unwrap_or(chosen),
         )
     }
 
     /// Card payment (after 3-D Secure when needed): processed or process_failed.
-    pub fn finish_card(self: &Arc<Self>, id: &str, card: CardPayment) -> Option<Arc<Invoice>> {
+    pub fn finish_card(&self, id: &str, card: CardPayment) -> Option<Arc<Invoice>> {
         let mut store = self.store.write().unwrap();
-        let inv = store.invoices.get(id)?;
+        let inv = store.get(id)?;
         if !inv.is_payable() {
             return Some(inv.clone());
         }
@@ -600,14 +341,14 @@ impl State {
 
     pub fn take_pending_card(&self, id: &str) -> Option<CardPayment> {
         let store = self.store.read().unwrap();
-        store.invoices.get(id)?.pending_card.as_deref().cloned()
+        store.get(id)?.pending_card.as_deref().cloned()
     }
 
     /// Creates a payout invoice: created → process_pending → processed (or the status and
     /// resolution the test fields ask for). Live payouts need the funds (active balance plus
     /// overdraft), else they fail with `insufficient_funds`.
     pub fn create_payout(
-        self: &Arc<Self>,
+        &self,
         account: &Account,
         req: PayoutRequest,
     ) -> Result<Arc<Invoice>, CreateError> {
@@ -621,7 +362,7 @@ impl State {
         inv.reference_id = req.reference_id;
         inv.description = req.description;
         inv.metadata = req.metadata;
-        inv.customer_id = Self::customer_id(account, &req.customer);
+        inv.customer_id = account.customer_id(req.customer.as_ref());
         inv.customer = req.customer.map(Box::new);
         inv.callback_url = req.callback_url;
         let wanted_status = req
@@ -641,19 +382,12 @@ impl State {
         };
         inv.fields = req.fields;
         let mut store = self.store.write().unwrap();
-        if let Some(existing) =
-            store
-                .refs
-                .get(&(account.index, Kind::Payout, inv.reference_id.clone()))
-        {
-            return Err(CreateError::Conflict(store.invoices[existing].clone()));
+        if let Some(existing) = store.by_reference(account.index, Kind::Payout, &inv.reference_id) {
+            return Err(CreateError::Conflict(existing.clone()));
         }
         let needed = inv.amount + inv.fee;
         let funds_ok = inv.test_mode || {
-            let balance = store.balances[account.index]
-                .get(inv.service.currency.code())
-                .copied()
-                .unwrap_or_default();
+            let balance = store.balance(account.index, inv.service.currency.code());
             balance.active + account.cfg.overdraft_limit >= needed
         };
         let id = inv.id.clone();
@@ -704,7 +438,7 @@ impl State {
     /// Refunds (part of) a processed payment: `partially_refunded` until nothing remains,
     /// then `refunded`; every refund sends the invoice's callback.
     pub fn refund(
-        self: &Arc<Self>,
+        &self,
         account: &Account,
         invoice_id: &str,
         attrs: &Map<String, Value>,
@@ -730,7 +464,7 @@ impl State {
         // refund by omission, so the sandbox refuses it as the core does: one rule everywhere.
         let requested = match attrs.get("amount") {
             None | Some(Value::Null) => {
-                errors.add("amount", crate::validate::NOT_BLANK);
+                errors.add("amount", NOT_BLANK);
                 None
             }
             Some(v) => match polypay::Amount::from_json(v) {
@@ -750,15 +484,13 @@ impl State {
             },
         };
         let mut store = self.store.write().unwrap();
-        let inv = match store.invoices.get(invoice_id) {
+        let inv = match store.get(invoice_id) {
             Some(i) if i.account == account.index && i.kind == Kind::Payment => i.clone(),
             _ => return Err(RefundError::NotFound),
         };
         if let Some(r) = &reference_id {
-            if let Some(existing) = store.refund_refs.get(&(account.index, r.clone())) {
-                return Err(RefundError::Conflict(Box::new(
-                    store.refunds[existing].clone(),
-                )));
+            if let Some(existing) = store.refund_by_reference(account.index, r) {
+                return Err(RefundError::Conflict(Box::new(existing.clone())));
             }
         }
         if !matches!(inv.status.as_ref(), "processed" | "partially_refunded") {
@@ -799,11 +531,7 @@ impl State {
             currency: inv.service.currency.code(),
             created: now(),
         };
-        store.refunds.insert(refund.id.clone(), refund.clone());
-        store.refund_refs.insert(
-            (account.index, refund.reference_id.clone()),
-            refund.id.clone(),
-        );
+        store.add_refund(refund.clone());
         let refund_id = refund.id.clone();
         self.transition(&mut store, invoice_id, |i| {
             i.refunded += amount;
@@ -819,18 +547,9 @@ impl State {
         Ok(refund)
     }
 
-    pub fn get_refund(&self, account: usize, id: &str) -> Option<Refund> {
-        let store = self.store.read().unwrap();
-        store
-            .refunds
-            .get(id)
-            .filter(|r| r.account == account)
-            .cloned()
-    }
-
     /// Forces a status (admin trigger) and sends the callback, even if the status is unchanged.
     pub fn force_status(
-        self: &Arc<Self>,
+        &self,
         id: &str,
         status: &str,
         resolution: Option<&str>,
@@ -877,33 +596,24 @@ impl State {
     }
 
     /// Sends the callback for the invoice's current state again.
-    pub fn resend_callback(self: &Arc<Self>, id: &str) -> Option<Option<String>> {
+    pub fn resend_callback(&self, id: &str) -> Option<Option<String>> {
         let inv = self.get(id)?;
         let target = self.callback_target(&inv);
         // Under the lock, so the callback queues in order with any concurrent transition.
         let store = self.store.read().unwrap();
-        if let Some(current) = store.invoices.get(id) {
+        if let Some(current) = store.get(id) {
             self.notify(current);
         }
         Some(target)
     }
 
     /// Expires payable invoices whose `expires` has passed.
-    pub fn expire_due(self: &Arc<Self>) -> usize {
-        let at = now();
+    pub fn expire_due(&self) -> usize {
         let mut store = self.store.write().unwrap();
-        let due: Vec<(i64, String)> = store
-            .expiries
-            .iter()
-            .take_while(|(t, _)| *t <= at)
-            .cloned()
-            .collect();
         let mut expired = 0;
-        for key in due {
-            store.expiries.remove(&key);
-            let payable = store.invoices.get(&key.1).is_some_and(|i| i.is_payable());
-            if payable {
-                self.transition(&mut store, &key.1, |i| {
+        for id in store.take_due(now()) {
+            if store.get(&id).is_some_and(|i| i.is_payable()) {
+                self.transition(&mut store, &id, |i| {
                     i.status = "expired".into();
                     i.resolution = "expired".into();
                     i.pending_card = None;
@@ -912,144 +622,6 @@ impl State {
             }
         }
         expired
-    }
-
-    /// A page of an account's invoices, newest first. `after`: older than that id;
-    /// `before`: newer than that id.
-    pub fn list(
-        &self,
-        account: usize,
-        kind: Kind,
-        size: usize,
-        after: Option<&str>,
-        before: Option<&str>,
-    ) -> Result<Page, UnknownCursor> {
-        let store = self.store.read().unwrap();
-        let order = &store.order[account][kind.index()];
-        let seq_of = |id: &str| -> Result<u64, UnknownCursor> {
-            store
-                .invoices
-                .get(id)
-                .filter(|i| i.account == account && i.kind == kind)
-                .map(|i| i.seq)
-                .ok_or(UnknownCursor)
-        };
-        let ids: Vec<&String>;
-        let has_more;
-        let has_newer;
-        if let Some(before) = before {
-            let seq = seq_of(before)?;
-            let mut newer: Vec<&String> = order
-                .range(seq + 1..)
-                .take(size + 1)
-                .map(|(_, id)| id)
-                .collect();
-            has_newer = newer.len() > size;
-            newer.truncate(size);
-            newer.reverse();
-            has_more = true;
-            ids = newer;
-        } else {
-            let mut older: Vec<&String> = match after {
-                Some(after) => {
-                    let seq = seq_of(after)?;
-                    order
-                        .range(..seq)
-                        .rev()
-                        .take(size + 1)
-                        .map(|(_, id)| id)
-                        .collect()
-                }
-                None => order
-                    .iter()
-                    .rev()
-                    .take(size + 1)
-                    .map(|(_, id)| id)
-                    .collect(),
-            };
-            has_more = older.len() > size;
-            older.truncate(size);
-            has_newer = after.is_some()
-                && older.first().is_some_and(|first| {
-                    let s = store.invoices[*first].seq;
-                    order.range(s + 1..).next().is_some()
-                });
-            ids = older;
-        }
-        let items = ids.iter().map(|id| store.invoices[*id].clone()).collect();
-        Ok(Page {
-            items,
-            has_more,
-            has_newer,
-        })
-    }
-
-    /// Every invoice (admin), newest first, optionally filtered.
-    pub fn all_invoices(
-        &self,
-        reference_id: Option<&str>,
-        account: Option<usize>,
-        kind: Option<Kind>,
-        limit: usize,
-    ) -> Vec<Arc<Invoice>> {
-        let store = self.store.read().unwrap();
-        let mut out: Vec<Arc<Invoice>> = store
-            .invoices
-            .values()
-            .filter(|i| reference_id.is_none_or(|r| i.reference_id == r))
-            .filter(|i| account.is_none_or(|a| i.account == a))
-            .filter(|i| kind.is_none_or(|k| i.kind == k))
-            .cloned()
-            .collect();
-        out.sort_by_key(|i| std::cmp::Reverse(i.seq));
-        out.truncate(limit);
-        out
-    }
-
-    pub fn balances(&self, account: &Account) -> Value {
-        let store = self.store.read().unwrap();
-        let mut map = Map::new();
-        for (currency, comca) in &account.currencies {
-            let b = store.balances[account.index]
-                .get(currency.code())
-                .copied()
-                .unwrap_or_default();
-            let e = currency.exponent();
-            map.insert(
-                currency.code().to_owned(),
-                json!({
-                    "account_id": comca,
-                    "active_balance": money_string(b.active, e),
-                    "pending_balance": money_string(b.pending, e),
-                    "reserved_balance": money_string(b.reserved, e),
-                    "overdraft_limit": money_string(account.cfg.overdraft_limit, e),
-                    "balance_lower_limit": null,
-                }),
-            );
-        }
-        crate::util::php_obj(map)
-    }
-
-    pub fn counts(&self) -> Value {
-        let store = self.store.read().unwrap();
-        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-        let (mut payments, mut payouts) = (0u64, 0u64);
-        for inv in store.invoices.values() {
-            match inv.kind {
-                Kind::Payment => payments += 1,
-                Kind::Payout => payouts += 1,
-            }
-            *by_status
-                .entry(format!("{}:{}", inv.kind.as_str(), inv.status))
-                .or_default() += 1;
-        }
-        json!({
-            "payment_invoices": payments,
-            "payout_invoices": payouts,
-            "refunds": store.refunds.len(),
-            "evicted": store.evicted,
-            "by_status": by_status,
-        })
     }
 
     /// Forgets every invoice, refund, balance, callback, statistic and ecommpay payment;
@@ -1066,7 +638,7 @@ impl State {
         *self.stats.lock().unwrap() = Stats::default();
         *self.rng.lock().unwrap() = SplitMix::new(derive_seed(seed, "outcomes"));
         self.ids.reseed(self.config.seed);
-        *self.ecommpay.lock().unwrap() = EcommpayStore::default();
+        *self.ecommpay.lock().unwrap() = Sessions::default();
         Ok(())
     }
 
@@ -1085,20 +657,12 @@ impl State {
             let f = self.faults.lock().unwrap();
             (f.list(), f.injected)
         };
-        let d = &self.deliverer;
         json!({
             "requests_total": total,
             "requests": requests,
             "faults_injected": injected,
             "faults": faults,
-            "callbacks": {
-                "attempts": d.attempts.load(Ordering::Relaxed),
-                "delivered": d.delivered.load(Ordering::Relaxed),
-                "failed_attempts": d.failed_attempts.load(Ordering::Relaxed),
-                "exhausted": d.exhausted.load(Ordering::Relaxed),
-                "dropped": d.dropped.load(Ordering::Relaxed),
-                "pending": d.pending(),
-            },
+            "callbacks": self.deliverer.stats(),
             "invoices": self.counts(),
         })
     }

@@ -1,4 +1,4 @@
-//! Small helpers: clock, deterministic ids, PHP-style JSON, HTML escaping, bracket forms.
+//! Small helpers: clock, deterministic ids, PHP-style JSON, bracket forms.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value};
+use url::Url;
 
 /// Unix seconds now.
 pub fn now() -> i64 {
@@ -141,6 +142,15 @@ pub fn num(d: Decimal) -> Value {
     Value::Number(Number::from_str(&text).unwrap_or_else(|_| Number::from(0)))
 }
 
+/// JSON as the configured server writes it: PHP's escapes (`\/`, `\uXXXX`) or plain.
+pub fn json_bytes(value: &Value, php_json: bool) -> Vec<u8> {
+    if php_json {
+        polypay::json::to_php_json(value)
+    } else {
+        serde_json::to_vec(value).expect("JSON")
+    }
+}
+
 /// A JSON object, or `[]` when it is empty: PHP's `json_encode` of an empty array.
 pub fn php_obj(map: Map<String, Value>) -> Value {
     if map.is_empty() {
@@ -162,27 +172,6 @@ pub fn display_amount(d: Decimal, exponent: Option<u32>) -> String {
         Some(e) => format!("{:.*}", e as usize, d),
         None => d.normalize().to_string(),
     }
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Percent-encodes one query value (`application/x-www-form-urlencoded`).
-pub fn qenc(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Splits `customer[address][city]` into `["customer", "address", "city"]`.
@@ -272,29 +261,21 @@ pub fn str_of<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     map.get(key).and_then(Value::as_str)
 }
 
+/// An absolute `http(s)://host…` URL without whitespace, as the platform accepts for return and
+/// callback URLs (and one that [`with_query`] can extend).
 pub fn is_http_url(text: &str) -> bool {
     let rest = text
         .strip_prefix("https://")
         .or_else(|| text.strip_prefix("http://"));
     matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(char::is_whitespace))
+        && Url::parse(text).is_ok()
 }
 
-/// Appends `name=value` to a URL's query string.
-pub fn with_query(url: &str, name: &str, value: &str) -> String {
-    let (base, fragment) = match url.find('#') {
-        Some(i) => (&url[..i], &url[i..]),
-        None => (url, ""),
-    };
-    let sep = if base.contains('?') {
-        if base.ends_with('?') || base.ends_with('&') {
-            ""
-        } else {
-            "&"
-        }
-    } else {
-        "?"
-    };
-    format!("{base}{sep}{}={}{fragment}", qenc(name), qenc(value))
+/// `url` with `name=value` added to its query, before any fragment (`None` if it is no URL).
+pub fn with_query(url: &str, name: &str, value: &str) -> Option<String> {
+    let mut url = Url::parse(url).ok()?;
+    url.query_pairs_mut().append_pair(name, value);
+    Some(url.into())
 }
 
 /// The pairs of a query string (`filter[reference_id]`, `page[size]`, `limit`, ...).
@@ -348,16 +329,19 @@ mod tests {
     #[test]
     fn urls_and_money() {
         assert_eq!(
-            with_query("http://a/b?x=1#f", "invoice_id", "cpi_1"),
-            "http://a/b?x=1&invoice_id=cpi_1#f"
+            with_query("http://a/b?x=1#f", "invoice_id", "cpi_1").as_deref(),
+            Some("http://a/b?x=1&invoice_id=cpi_1#f")
         );
-        assert_eq!(with_query("http://a/b", "k", "a b"), "http://a/b?k=a+b");
+        assert_eq!(
+            with_query("http://a/b", "k", "a b&c").as_deref(),
+            Some("http://a/b?k=a+b%26c")
+        );
+        assert_eq!(with_query("not a URL", "k", "v"), None);
+        assert!(is_http_url("https://shop.example/back?x=1"));
+        assert!(!is_http_url("https://shop.example:99999/"));
+        assert!(!is_http_url("javascript:alert(1)"));
         assert_eq!(money_string(Decimal::new(5, 1), Some(2)), "0.50");
         assert_eq!(money_string(Decimal::ZERO, Some(8)), "0.00000000");
         assert_eq!(num(Decimal::new(10000, 2)).to_string(), "100");
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 }

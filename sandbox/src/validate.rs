@@ -7,8 +7,8 @@ use polypay::{Amount, Currency, Money};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use crate::accounts::Account;
 use crate::services::{Flow, Kind, Service};
-use crate::state::Account;
 use crate::util::{is_http_url, now};
 
 pub const NOT_BLANK: &str = "This value should not be blank.";
@@ -452,6 +452,20 @@ pub fn payment(
             Origin::PublicJson | Origin::Form => "platform_public_api",
         },
     })
+}
+
+/// Why an account may not create invoices publicly, as a 422 field map.
+pub fn public_creation_refused(account: &Account) -> Option<Errors> {
+    if !account.is_active() {
+        Some(Errors::single("public_key", "The account is not active."))
+    } else if account.cfg.forbid_public_creation {
+        Some(Errors::single(
+            "public_key",
+            "Public creation of invoices is forbidden for this account.",
+        ))
+    } else {
+        None
+    }
 }
 
 /// Validates a payout invoice create (private API only).

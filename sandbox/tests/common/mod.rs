@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use polypay_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use scraper::{Html, Selector};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
@@ -401,44 +402,30 @@ impl Receiver {
     }
 }
 
-/// Minimal HTML reading for the hosted pages: a form's action and its hidden inputs.
+/// A form of a hosted page, read as a browser would: its action and its hidden inputs.
 pub fn form_in(html: &str, form_id: &str) -> (String, Vec<(String, String)>) {
-    let start = html
-        .find(&format!("id=\"{form_id}\""))
+    let doc = Html::parse_document(html);
+    let form = doc
+        .select(&Selector::parse(&format!("form[id=\"{form_id}\"]")).unwrap())
+        .next()
         .unwrap_or_else(|| panic!("no form {form_id} in {html}"));
-    let open = html[..start].rfind("<form").unwrap();
-    let end = start + html[start..].find("</form>").unwrap();
-    let form = &html[open..end];
-    let action = attr(&form[..form.find('>').unwrap()], "action").unwrap();
-    let mut hidden = Vec::new();
-    let mut rest = form;
-    while let Some(i) = rest.find("<input") {
-        let tag_end = i + rest[i..].find('>').unwrap();
-        let tag = &rest[i..tag_end];
-        if attr(tag, "type").as_deref() == Some("hidden") {
-            hidden.push((
-                attr(tag, "name").unwrap(),
-                attr(tag, "value").unwrap_or_default(),
-            ));
-        }
-        rest = &rest[tag_end..];
-    }
+    let action = form.value().attr("action").unwrap().to_owned();
+    let hidden = form
+        .select(&Selector::parse("input[type=hidden]").unwrap())
+        .map(|input| {
+            let input = input.value();
+            (
+                input.attr("name").unwrap().to_owned(),
+                input.attr("value").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
     (action, hidden)
 }
 
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let i = tag.find(&key)? + key.len();
-    let j = i + tag[i..].find('"')?;
-    Some(unescape(&tag[i..j]))
-}
-
-pub fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+/// The text a browser shows for a page (character references decoded, tags left out).
+pub fn page_text(html: &str) -> String {
+    Html::parse_document(html).root_element().text().collect()
 }
 
 pub fn card(number: &str) -> Vec<(String, String)> {
