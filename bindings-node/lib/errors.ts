@@ -31,7 +31,7 @@ export interface PolypayErrorFields {
   readonly code: string;
   /** The argument the error concerns, when there is one (never its value). */
   readonly argument: string | null;
-  readonly statusCode: number | null;
+  readonly httpStatus: number | null;
   readonly requestId: string | null;
   /** The response body as received. */
   readonly body: string | null;
@@ -48,7 +48,7 @@ function assign(target: PolypayErrorFields, d: Details): void {
   t.kind = d.kind;
   t.code = d.code;
   t.argument = d.argument ?? null;
-  t.statusCode = d.httpStatus ?? null;
+  t.httpStatus = d.httpStatus ?? null;
   t.requestId = d.requestId ?? null;
   t.body = d.body ?? null;
   t.retryable = d.retryable ?? false;
@@ -65,7 +65,7 @@ export class PolypayError extends Error implements PolypayErrorFields {
   declare readonly kind: ErrorKind;
   declare readonly code: string;
   declare readonly argument: string | null;
-  declare readonly statusCode: number | null;
+  declare readonly httpStatus: number | null;
   declare readonly requestId: string | null;
   declare readonly body: string | null;
   declare readonly retryable: boolean;
@@ -125,7 +125,7 @@ export class InvalidInputError extends RangeError implements PolypayErrorFields 
   declare readonly kind: ErrorKind;
   declare readonly code: string;
   declare readonly argument: string | null;
-  declare readonly statusCode: number | null;
+  declare readonly httpStatus: number | null;
   declare readonly requestId: string | null;
   declare readonly body: string | null;
   declare readonly retryable: boolean;

@@ -95,9 +95,7 @@ fn dec(value: Option<Decimal>) -> Value {
 }
 
 fn time(value: Option<chrono::DateTime<chrono::Utc>>) -> Value {
-    value.map_or(Value::Null, |t| {
-        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-    })
+    value.map_or(Value::Null, |t| Value::String(polypay::time::timestamp(&t)))
 }
 
 fn payment_invoice(i: &PaymentInvoice) -> Value {

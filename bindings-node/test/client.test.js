@@ -153,17 +153,17 @@ function isError(Class, props = {}) {
 
 test('errors: AuthenticationError', async () => {
   const bad = new PayCoreClient(clientOptions(sb, { apiKey: 'wrong' }));
-  await assert.rejects(bad.balances(), isError(AuthenticationError, { statusCode: 401, kind: 'authentication' }));
+  await assert.rejects(bad.balances(), isError(AuthenticationError, { httpStatus: 401, kind: 'authentication' }));
 });
 
 test('errors: PermissionDeniedError', async () => {
   await fault('GET /api/account/balances', { status: 403 });
-  await assert.rejects(noRetry().balances(), isError(PermissionDeniedError, { statusCode: 403 }));
+  await assert.rejects(noRetry().balances(), isError(PermissionDeniedError, { httpStatus: 403 }));
 });
 
 test('errors: NotFoundError with requestId and body', async () => {
   await assert.rejects(client.getPaymentInvoice('cpi_doesnotexist'), (e) => {
-    isError(NotFoundError, { statusCode: 404 })(e);
+    isError(NotFoundError, { httpStatus: 404 })(e);
     assert.ok(e.requestId);
     assert.ok(e.body.includes('404'));
     return true;
@@ -173,7 +173,7 @@ test('errors: NotFoundError with requestId and body', async () => {
 test('errors: ConflictError with existing', async () => {
   await fault('GET /api/account/balances', { status: 409 });
   await assert.rejects(noRetry().balances(), (e) => {
-    isError(ConflictError, { statusCode: 409 })(e);
+    isError(ConflictError, { httpStatus: 409 })(e);
     assert.ok('existing' in e);
     return true;
   });
@@ -181,7 +181,7 @@ test('errors: ConflictError with existing', async () => {
 
 test('errors: ValidationError with fields', async () => {
   await assert.rejects(client.createPaymentInvoice({ service: 'nope', amount: '1', currency: 'USD' }), (e) => {
-    isError(ValidationError, { statusCode: 422 })(e);
+    isError(ValidationError, { httpStatus: 422 })(e);
     assert.equal(typeof e.fields, 'object');
     assert.ok(Object.keys(e.fields).length >= 1);
     assert.ok(e.referenceId);
@@ -191,12 +191,12 @@ test('errors: ValidationError with fields', async () => {
 
 test('errors: RateLimitError with retryAfter', async () => {
   await fault('GET /api/account/balances', { status: 429, retry_after: 7 });
-  await assert.rejects(noRetry().balances(), isError(RateLimitError, { statusCode: 429, retryAfter: 7, retryable: true }));
+  await assert.rejects(noRetry().balances(), isError(RateLimitError, { httpStatus: 429, retryAfter: 7, retryable: true }));
 });
 
 test('errors: APIError (5xx) is retryable', async () => {
   await fault('GET /api/account/balances', { status: 500 });
-  await assert.rejects(noRetry().balances(), isError(APIError, { statusCode: 500 }));
+  await assert.rejects(noRetry().balances(), isError(APIError, { httpStatus: 500 }));
 });
 
 test('errors: retries absorb one 503', async () => {

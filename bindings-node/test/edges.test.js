@@ -78,7 +78,7 @@ test('a 409 without data after a commit: the invoice is found', async () => {
 test('a 307 redirect is a typed error (code redirect), never followed', async () => {
   const created = await client.createPaymentInvoice(request());
   await fault({ route: 'GET /api/payment-invoices/', effect: { type: 'redirect', status: 307 } });
-  await assert.rejects(client.getPaymentInvoice(created.id), isError(APIError, { code: 'redirect', statusCode: 307 }));
+  await assert.rejects(client.getPaymentInvoice(created.id), isError(APIError, { code: 'redirect', httpStatus: 307 }));
   const stats = await sb.admin('GET', '/__sandbox/stats');
   assert.ok(!JSON.stringify(stats.requests).includes('redirect-target'), `a redirect was followed: ${JSON.stringify(stats.requests)}`);
 });
@@ -101,7 +101,7 @@ test('a 503 with Retry-After 2^64-1: no crash, a prompt APIError', async () => {
   });
   assert.ok(res.ok, await res.text());
   const started = Date.now();
-  await assert.rejects(client.balances(), isError(APIError, { statusCode: 503, kind: 'server' }));
+  await assert.rejects(client.balances(), isError(APIError, { httpStatus: 503, kind: 'server' }));
   const took = Date.now() - started;
   assert.ok(took < 2000, `took ${took} ms`);
 });

@@ -32,7 +32,8 @@ __all__ = [
 
 
 def _time(value: Optional[str]) -> Optional[datetime]:
-    return datetime.fromisoformat(value) if value else None
+    # The core writes UTC as `Z`, which fromisoformat reads only from Python 3.11.
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ fn dec(py: Python<'_>, d: &Option<Decimal>) -> PyResult<Py<PyAny>> {
 }
 
 fn time(t: &Option<DateTime<Utc>>) -> Option<String> {
-    t.map(|t| t.to_rfc3339())
+    t.as_ref().map(polypay::time::timestamp)
 }
 
 fn flow(py: Python<'_>, f: &Option<FlowData>) -> PyResult<Py<PyAny>> {

@@ -22,7 +22,9 @@ mod client;
 mod error;
 mod models;
 
-pub use client::{CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient};
+pub use client::{
+    CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient,
+};
 pub use error::{FieldError, PolypayError, Result};
 pub use models::*;
 

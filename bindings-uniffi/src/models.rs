@@ -14,7 +14,7 @@ fn dec(d: &Option<Decimal>) -> Option<String> {
 }
 
 fn time(t: &Option<DateTime<Utc>>) -> Option<String> {
-    t.map(|t| t.to_rfc3339())
+    t.as_ref().map(polypay::time::timestamp)
 }
 
 fn json_map(m: &Map<String, Value>) -> String {

@@ -16,6 +16,7 @@ pub mod json;
 pub mod money;
 mod open_enum;
 pub mod paycore;
+pub mod time;
 pub mod tls;
 pub mod urls;
 

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   try {
     await client.refundPaymentInvoice(invoice.id, { amount: '1' });
   } catch (e) {
-    if (e instanceof ValidationError) console.log(e.fields, e.statusCode, e.requestId);
+    if (e instanceof ValidationError) console.log(e.fields, e.httpStatus, e.requestId);
     else if (e instanceof ConflictError) console.log(e.existing);
     else if (e instanceof RateLimitError) console.log(e.retryAfter);
     else if (e instanceof APITimeoutError) console.log(e.outcomeUnknown, e.retryable);

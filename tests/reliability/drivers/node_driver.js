@@ -50,7 +50,7 @@ async function main() {
           error: {
             kind: known ? e.kind : `crash:${e && e.name}`,
             code: known ? e.code : null,
-            http_status: known ? e.statusCode : null,
+            http_status: known ? e.httpStatus : null,
             outcome_unknown: known ? e.outcomeUnknown : null,
             message: String(e && e.message).slice(0, 300),
           },
