@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use polypay::paycore::client::{
     timeout_from_secs, Arguments, ClientOptions as CoreOptions, Item, Operation, OperationName,
-    Outcome, Secret,
+    Outcome, Pager, Secret,
 };
 use polypay::paycore::Client;
 use tokio_util::sync::CancellationToken;
@@ -428,6 +428,37 @@ macro_rules! uniffi_operation {
             pub async fn [<raw_ $name>](&self, reference_id: Option<String>, page_size: Option<u32>, limit: Option<u32>, token: Option<Arc<CallToken>>) -> Result<Vec<$output>> {
                 let arguments = Arguments { reference_id, page_size, ..Arguments::default() };
                 list(per_call(&self.client, None, token)?, OperationName::$variant, arguments, limit).await
+            }
+
+            /// The same list read lazily: nothing is fetched until the first `next`.
+            #[uniffi::method(default(reference_id = None, page_size = None))]
+            pub fn [<raw_ $name _pager>](&self, reference_id: Option<String>, page_size: Option<u32>) -> Result<Arc<[<$output Pager>]>> {
+                let arguments = Arguments { reference_id, page_size, ..Arguments::default() };
+                let operation = Operation::new(OperationName::$variant, arguments)?;
+                let pager = self.client.pager(&operation)?;
+                Ok(Arc::new([<$output Pager>] { pager: tokio::sync::Mutex::new(pager) }))
+            }
+        }
+
+        /// A list read one item at a time, fetching the next page when the last is used up.
+        #[derive(uniffi::Object)]
+        pub struct [<$output Pager>] {
+            pager: tokio::sync::Mutex<Pager<Item>>,
+        }
+
+        #[uniffi::export(async_runtime = "tokio")]
+        impl [<$output Pager>] {
+            /// The next item, or null at the end; `token` ends a page fetch (a `Cancelled` error).
+            #[uniffi::method(default(token = None))]
+            pub async fn next(&self, token: Option<Arc<CallToken>>) -> Result<Option<$output>> {
+                let mut pager = self.pager.lock().await;
+                let item = match token {
+                    Some(token) => token.token.run_until_cancelled(pager.next()).await.unwrap_or_else(|| Err(polypay::Error::new(
+                        polypay::ErrorKind::Cancelled, "cancelled", "the list was cancelled",
+                    ))),
+                    None => pager.next().await,
+                }?;
+                item.map(|item| $output::item(item).ok_or_else(|| unexpected(OperationName::$variant))).transpose()
             }
         }
     }};

@@ -23,6 +23,30 @@ func withCallToken<T>(_ call: (CallToken) async throws -> T) async throws -> T {
     }
 }
 
+/// A list as an async sequence, pulled item by item: the pager opens at the first `next()`, a page
+/// is fetched only when the items already read are used up, each fetch under a token that
+/// cancelling the consuming task fires. Each iteration reads the list afresh.
+public struct LazyList<Element>: AsyncSequence {
+    let open: () throws -> (CallToken) async throws -> Element?
+
+    public func makeAsyncIterator() -> Iterator { Iterator(open: open) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let open: () throws -> (CallToken) async throws -> Element?
+        var read: ((CallToken) async throws -> Element?)?
+        var done = false
+
+        public mutating func next() async throws -> Element? {
+            if done { return nil }
+            if read == nil { read = try open() }
+            let read = self.read!
+            let item = try await withCallToken { try await read($0) }
+            done = item == nil
+            return item
+        }
+    }
+}
+
 extension PayCoreClientProtocol {
     // ---- public (public key) ----
 
@@ -61,9 +85,10 @@ extension PayCoreClientProtocol {
         try await withCallToken { try await rawFindPaymentInvoice(referenceId: referenceId, timeout: timeout, token: $0) }
     }
 
-    /// Payment invoices, newest first, fetched page by page up to `limit` items (all if nil).
-    public func listPaymentInvoices(referenceId: String? = nil, pageSize: UInt32? = nil, limit: UInt32? = nil) async throws -> [PaymentInvoice] {
-        try await withCallToken { try await rawListPaymentInvoices(referenceId: referenceId, pageSize: pageSize, limit: limit, token: $0) }
+    /// Payment invoices, newest first, as an async sequence that fetches the next page only when
+    /// the items already read are used up (`break` and task cancellation stop it).
+    public func listPaymentInvoices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PaymentInvoice> {
+        LazyList { let pager = try self.rawListPaymentInvoicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
     /// Refunds a processed payment invoice; `fieldsJson` holds `amount` and optional fields.
@@ -83,16 +108,16 @@ extension PayCoreClientProtocol {
         try await withCallToken { try await rawFindPayoutInvoice(referenceId: referenceId, timeout: timeout, token: $0) }
     }
 
-    public func listPayoutInvoices(referenceId: String? = nil, pageSize: UInt32? = nil, limit: UInt32? = nil) async throws -> [PayoutInvoice] {
-        try await withCallToken { try await rawListPayoutInvoices(referenceId: referenceId, pageSize: pageSize, limit: limit, token: $0) }
+    public func listPayoutInvoices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PayoutInvoice> {
+        LazyList { let pager = try self.rawListPayoutInvoicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
     public func getPaymentService(id: String, timeout: Double? = nil) async throws -> PaymentService {
         try await withCallToken { try await rawGetPaymentService(id: id, timeout: timeout, token: $0) }
     }
 
-    public func listPaymentServices(pageSize: UInt32? = nil, limit: UInt32? = nil) async throws -> [PaymentService] {
-        try await withCallToken { try await rawListPaymentServices(referenceId: nil, pageSize: pageSize, limit: limit, token: $0) }
+    public func listPaymentServices(pageSize: UInt32? = nil) -> LazyList<PaymentService> {
+        LazyList { let pager = try self.rawListPaymentServicesPager(referenceId: nil, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
     public func balances(timeout: Double? = nil) async throws -> Balances {

@@ -53,8 +53,18 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(got.id, invoice.id)
         let found = try await client.findPaymentInvoice(referenceId: reference)
         XCTAssertEqual(found?.id, invoice.id)
-        let listed = try await client.listPaymentInvoices(referenceId: reference)
-        XCTAssertEqual(listed.map { $0.id }, [invoice.id])
+        var listed: [String] = []
+        for try await item in client.listPaymentInvoices(referenceId: reference) { listed.append(item.id) }
+        XCTAssertEqual(listed, [invoice.id])
+        // Pages of one item, read across pages and stopped by the consumer.
+        _ = try await client.createPaymentInvoice(
+            fieldsJson: "{\"service\":\"test_usd_test\",\"amount\":\"3\",\"currency\":\"USD\",\"service_fields\":{\"status\":\"success\"}}")
+        var firstTwo: [String] = []
+        for try await item in client.listPaymentInvoices(pageSize: 1) {
+            firstTwo.append(item.id)
+            if firstTwo.count == 2 { break }
+        }
+        XCTAssertEqual(Set(firstTwo).count, 2)
         let refund = try await client.refundPaymentInvoice(id: invoice.id, fieldsJson: "{\"amount\":\"10.05\"}")
         XCTAssertEqual(Decimal(string: refund.amount!), Decimal(string: "10.05"))
         let balances = try await client.balances()

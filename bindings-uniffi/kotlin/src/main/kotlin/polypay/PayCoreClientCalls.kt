@@ -18,6 +18,8 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import java.util.Collections
@@ -120,6 +122,16 @@ internal suspend fun <T> withCallToken(call: suspend (CallToken) -> T): T {
     }
 }
 
+/** A list as a cold Flow: each collection opens its own pager and reads it item by item, every
+ * page fetch under a token that the collector's cancellation fires. */
+private fun <P, T : Any> lazyList(open: () -> P, next: suspend P.(CallToken) -> T?): Flow<T> = flow {
+    val pager = open()
+    while (true) {
+        val item = withCallToken { pager.next(it) } ?: break
+        emit(item)
+    }
+}
+
 // ---- the methods of PayCoreClient (names, parameters and defaults as documented) ------------
 
 suspend fun PayCoreClientInterface.paymentPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
@@ -147,9 +159,10 @@ suspend fun PayCoreClientInterface.getPaymentInvoice(id: String, timeout: Double
 suspend fun PayCoreClientInterface.findPaymentInvoice(referenceId: String, timeout: Double? = null): PaymentInvoice? =
     withCallToken { rawFindPaymentInvoice(referenceId, timeout, it) }
 
-/** Payment invoices, newest first, fetched page by page up to `limit` items (all if null). */
-suspend fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, pageSize: UInt? = null, limit: UInt? = null): List<PaymentInvoice> =
-    withCallToken { rawListPaymentInvoices(referenceId, pageSize, limit, it) }
+/** Payment invoices, newest first: a cold [Flow] that fetches the next page only when the items
+ * already read are used up (`take(n)`, `first()` and cancelling the collector stop it). */
+fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, pageSize: UInt? = null): Flow<PaymentInvoice> =
+    lazyList({ rawListPaymentInvoicesPager(referenceId, pageSize) }) { next(it) }
 
 /** Refunds a processed payment invoice; `fieldsJson` holds `amount` and optional fields. */
 suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = null): Refund =
@@ -164,14 +177,14 @@ suspend fun PayCoreClientInterface.getPayoutInvoice(id: String, timeout: Double?
 suspend fun PayCoreClientInterface.findPayoutInvoice(referenceId: String, timeout: Double? = null): PayoutInvoice? =
     withCallToken { rawFindPayoutInvoice(referenceId, timeout, it) }
 
-suspend fun PayCoreClientInterface.listPayoutInvoices(referenceId: String? = null, pageSize: UInt? = null, limit: UInt? = null): List<PayoutInvoice> =
-    withCallToken { rawListPayoutInvoices(referenceId, pageSize, limit, it) }
+fun PayCoreClientInterface.listPayoutInvoices(referenceId: String? = null, pageSize: UInt? = null): Flow<PayoutInvoice> =
+    lazyList({ rawListPayoutInvoicesPager(referenceId, pageSize) }) { next(it) }
 
 suspend fun PayCoreClientInterface.getPaymentService(id: String, timeout: Double? = null): PaymentService =
     withCallToken { rawGetPaymentService(id, timeout, it) }
 
-suspend fun PayCoreClientInterface.listPaymentServices(pageSize: UInt? = null, limit: UInt? = null): List<PaymentService> =
-    withCallToken { rawListPaymentServices(null, pageSize, limit, it) }
+fun PayCoreClientInterface.listPaymentServices(pageSize: UInt? = null): Flow<PaymentService> =
+    lazyList({ rawListPaymentServicesPager(null, pageSize) }) { next(it) }
 
 suspend fun PayCoreClientInterface.balances(timeout: Double? = null): Balances =
     withCallToken { rawBalances(timeout, it) }

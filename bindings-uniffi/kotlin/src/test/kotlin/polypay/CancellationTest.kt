@@ -10,6 +10,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.AfterAll
@@ -83,7 +84,7 @@ class CancellationTest {
             check(System.nanoTime() < deadline) { "the cancelled create $reference never appeared" }
             delay(100)
         }
-        assertEquals(1, client.listPaymentInvoices(referenceId = reference).size)
+        assertEquals(1, client.listPaymentInvoices(referenceId = reference).toList().size)
     }
 
     private fun millisSince(start: Long) = (System.nanoTime() - start) / 1_000_000
