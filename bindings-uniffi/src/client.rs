@@ -34,7 +34,7 @@ use crate::params;
 /// `api_key` and `secret_key` never show: `Debug`/`Display` here, and so Kotlin `toString()` and
 /// Swift `description`/`debugDescription` (exported below), print `<redacted>` in their place;
 /// Swift's `dump`/`Mirror` are covered by `ClientOptions+Redacted.swift`.
-#[derive(Clone, uniffi::Record)]
+#[derive(Clone, Default, uniffi::Record)]
 #[uniffi::export(Debug, Display)]
 pub struct ClientOptions {
     #[uniffi(default = None)]
@@ -258,20 +258,31 @@ pub struct PublicPayCoreClient {
 impl PublicPayCoreClient {
     #[uniffi::constructor]
     pub fn new(options: PublicClientOptions) -> Result<Arc<Self>> {
-        let core = CoreOptions {
-            public_key: Some(options.public_key),
-            env: options.env,
-            base_url: options.base_url,
-            timeout: seconds(options.timeout, "timeout")?,
-            request_timeout: seconds(options.request_timeout, "request_timeout")?,
-            connect_timeout: seconds(options.connect_timeout, "connect_timeout")?,
-            max_retries: options.max_retries,
-            proxy: options.proxy,
-            user_agent: options.user_agent,
-            ..CoreOptions::default()
+        let PublicClientOptions {
+            public_key,
+            env,
+            base_url,
+            timeout,
+            request_timeout,
+            connect_timeout,
+            max_retries,
+            proxy,
+            user_agent,
+        } = options;
+        let options = ClientOptions {
+            public_key: Some(public_key),
+            env,
+            base_url,
+            timeout,
+            request_timeout,
+            connect_timeout,
+            max_retries,
+            proxy,
+            user_agent,
+            ..ClientOptions::default()
         };
         Ok(Arc::new(PublicPayCoreClient {
-            client: Client::new(core.into_config()?)?,
+            client: Client::new(options.into_core()?.into_config()?)?,
         }))
     }
 

@@ -48,28 +48,6 @@ public struct LazyList<Element>: AsyncSequence {
 }
 
 extension PayCoreClientProtocol {
-    // ---- public (public key) ----
-
-    public func paymentPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
-        try await withCallToken { try await rawPaymentPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
-    }
-
-    public func payoutPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
-        try await withCallToken { try await rawPayoutPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
-    }
-
-    public func createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = nil) async throws -> PaymentInvoice {
-        try await withCallToken { try await rawCreatePaymentInvoicePublic(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
-    }
-
-    public func getPaymentInvoicePublic(id: String, timeout: Double? = nil) async throws -> PaymentInvoice {
-        try await withCallToken { try await rawGetPaymentInvoicePublic(id: id, timeout: timeout, token: $0) }
-    }
-
-    public func getPayoutInvoicePublic(id: String, timeout: Double? = nil) async throws -> PayoutInvoice {
-        try await withCallToken { try await rawGetPayoutInvoicePublic(id: id, timeout: timeout, token: $0) }
-    }
-
     // ---- private (account id + API key) ----
 
     public func createPaymentInvoice(fieldsJson: String, timeout: Double? = nil) async throws -> PaymentInvoice {
@@ -125,9 +103,22 @@ extension PayCoreClientProtocol {
     }
 }
 
-/// The Public API with the public key alone: what an app may hold (an API key or the callback
-/// secret belongs on a server).
-extension PublicPayCoreClientProtocol {
+/// The raw Public API calls, which `PayCoreClient` and `PublicPayCoreClient` both export.
+public protocol PublicApiCalls {
+    func rawPaymentPrerequest(fieldsJson: String, timeout: Double?, token: CallToken?) async throws -> Prerequest
+    func rawPayoutPrerequest(fieldsJson: String, timeout: Double?, token: CallToken?) async throws -> Prerequest
+    func rawCreatePaymentInvoicePublic(fieldsJson: String, timeout: Double?, token: CallToken?) async throws -> PaymentInvoice
+    func rawGetPaymentInvoicePublic(id: String, timeout: Double?, token: CallToken?) async throws -> PaymentInvoice
+    func rawGetPayoutInvoicePublic(id: String, timeout: Double?, token: CallToken?) async throws -> PayoutInvoice
+}
+
+extension PayCoreClient: PublicApiCalls {}
+
+/// `PublicPayCoreClient` holds the public key alone: what an app may hold (an API key or the
+/// callback secret belongs on a server).
+extension PublicPayCoreClient: PublicApiCalls {}
+
+extension PublicApiCalls {
     public func paymentPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
         try await withCallToken { try await rawPaymentPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
