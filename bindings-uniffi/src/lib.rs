@@ -21,12 +21,14 @@ use serde_json::{Map, Value};
 mod client;
 mod error;
 mod models;
+mod requests;
 
 pub use client::{
     CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient,
 };
 pub use error::{FieldError, PolypayError, Result};
 pub use models::*;
+pub use requests::*;
 
 uniffi::setup_scaffolding!();
 

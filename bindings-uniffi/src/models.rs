@@ -1,5 +1,5 @@
-//! Records returned to Kotlin and Swift. Amounts are decimal text (`"100.55"`: Kotlin
-//! `BigDecimal(s)`, Swift `Decimal(string:)`), never binary floats; timestamps are RFC 3339 text;
+//! Records returned to Kotlin and Swift. Amounts are exact decimals (Kotlin `BigDecimal`, Swift
+//! `Decimal`), never binary floats; timestamps are RFC 3339 text;
 //! whole documents are JSON text (`raw_json`), with key order and number lexemes as received.
 
 use chrono::{DateTime, Utc};
@@ -9,8 +9,19 @@ use polypay::paycore::{self, model};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-fn dec(d: &Option<Decimal>) -> Option<String> {
-    d.map(|d| d.normalize().to_string())
+/// Money: an exact decimal, `java.math.BigDecimal` in Kotlin and `Decimal` in Swift
+/// (uniffi.toml). It crosses as its decimal text, never as a binary float. (A type of its own:
+/// Swift's `Decimal` would shadow one named `Decimal`.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExactDecimal(pub Decimal);
+
+uniffi::custom_type!(ExactDecimal, String, {
+    lower: |amount| amount.0.normalize().to_string(),
+    try_lift: |text| Ok(ExactDecimal(text.parse::<Decimal>()?)),
+});
+
+fn dec(d: &Option<Decimal>) -> Option<ExactDecimal> {
+    d.map(|d| ExactDecimal(d.normalize()))
 }
 
 fn time(t: &Option<DateTime<Utc>>) -> Option<String> {
@@ -54,11 +65,11 @@ pub struct PaymentInvoice {
     pub status: String,
     pub resolution: Option<String>,
     pub reference_id: Option<String>,
-    pub amount: Option<String>,
+    pub amount: Option<ExactDecimal>,
     pub currency: Option<String>,
-    pub payment_amount: Option<String>,
-    pub processed_amount: Option<String>,
-    pub refunded_amount: Option<String>,
+    pub payment_amount: Option<ExactDecimal>,
+    pub processed_amount: Option<ExactDecimal>,
+    pub refunded_amount: Option<ExactDecimal>,
     pub service: Option<String>,
     pub test_mode: Option<bool>,
     pub description: Option<String>,
@@ -109,7 +120,7 @@ pub struct PayoutInvoice {
     pub status: String,
     pub resolution: Option<String>,
     pub reference_id: Option<String>,
-    pub amount: Option<String>,
+    pub amount: Option<ExactDecimal>,
     pub currency: Option<String>,
     pub service: Option<String>,
     pub test_mode: Option<bool>,
@@ -152,8 +163,8 @@ pub struct Refund {
     pub status: Option<String>,
     pub reference_id: Option<String>,
     pub original_id: Option<String>,
-    pub amount: Option<String>,
-    pub fee: Option<String>,
+    pub amount: Option<ExactDecimal>,
+    pub fee: Option<ExactDecimal>,
     pub currency: Option<String>,
     pub description: Option<String>,
     pub created: Option<String>,
@@ -188,8 +199,8 @@ pub struct PaymentService {
     pub available: Option<bool>,
     pub active: Option<bool>,
     pub enabled: Option<bool>,
-    pub amount_min: Option<String>,
-    pub amount_max: Option<String>,
+    pub amount_min: Option<ExactDecimal>,
+    pub amount_max: Option<ExactDecimal>,
     pub test_mode: Option<bool>,
     pub raw_json: String,
     pub response: Option<ResponseInfo>,
@@ -218,11 +229,11 @@ impl PaymentService {
 pub struct CurrencyBalance {
     pub currency: String,
     pub account_id: Option<String>,
-    pub active_balance: Option<String>,
-    pub pending_balance: Option<String>,
-    pub reserved_balance: Option<String>,
-    pub overdraft_limit: Option<String>,
-    pub balance_lower_limit: Option<String>,
+    pub active_balance: Option<ExactDecimal>,
+    pub pending_balance: Option<ExactDecimal>,
+    pub reserved_balance: Option<ExactDecimal>,
+    pub overdraft_limit: Option<ExactDecimal>,
+    pub balance_lower_limit: Option<ExactDecimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -262,8 +273,8 @@ pub struct PrerequestService {
     pub method: Option<String>,
     pub flow: Option<String>,
     pub currency: Option<String>,
-    pub amount_min: Option<String>,
-    pub amount_max: Option<String>,
+    pub amount_min: Option<ExactDecimal>,
+    pub amount_max: Option<ExactDecimal>,
     /// Each field description as JSON text.
     pub fields_json: Vec<String>,
 }

@@ -138,4 +138,32 @@ extension PublicApiCalls {
     public func getPayoutInvoicePublic(id: String, timeout: Double? = nil) async throws -> PayoutInvoice {
         try await withCallToken { try await rawGetPayoutInvoicePublic(id: id, timeout: timeout, token: $0) }
     }
+
+    // ---- typed requests (the common path; the `fieldsJson` forms take any field as JSON) ----
+
+    public func createPaymentInvoicePublic(_ request: PaymentInvoiceRequest, timeout: Double? = nil) async throws -> PaymentInvoice {
+        try await createPaymentInvoicePublic(fieldsJson: try paymentInvoiceRequestJson(request: request), timeout: timeout)
+    }
+
+    public func paymentPrerequest(_ request: PrerequestRequest, timeout: Double? = nil) async throws -> Prerequest {
+        try await paymentPrerequest(fieldsJson: try prerequestJson(request: request), timeout: timeout)
+    }
+
+    public func payoutPrerequest(_ request: PrerequestRequest, timeout: Double? = nil) async throws -> Prerequest {
+        try await payoutPrerequest(fieldsJson: try prerequestJson(request: request), timeout: timeout)
+    }
+}
+
+extension PayCoreClientProtocol {
+    public func createPaymentInvoice(_ request: PaymentInvoiceRequest, timeout: Double? = nil) async throws -> PaymentInvoice {
+        try await createPaymentInvoice(fieldsJson: try paymentInvoiceRequestJson(request: request), timeout: timeout)
+    }
+
+    public func createPayoutInvoice(_ request: PayoutInvoiceRequest, timeout: Double? = nil) async throws -> PayoutInvoice {
+        try await createPayoutInvoice(fieldsJson: try payoutInvoiceRequestJson(request: request), timeout: timeout)
+    }
+
+    public func refundPaymentInvoice(id: String, _ request: RefundRequest, timeout: Double? = nil) async throws -> Refund {
+        try await refundPaymentInvoice(id: id, fieldsJson: try refundRequestJson(request: request), timeout: timeout)
+    }
 }

@@ -185,7 +185,7 @@ final class ReadmeTests: XCTestCase {
         let invoice = try await createInvoice(baseUrl: sandbox.baseUrl, accountId: accountId, apiKey: apiKey, referenceId: reference)
         XCTAssertTrue(invoice?.id.hasPrefix("cpi_") == true, "\(String(describing: invoice))")
         XCTAssertEqual(invoice?.referenceId, reference)
-        XCTAssertEqual(invoice?.amount, "100.55")
+        XCTAssertEqual(invoice?.amount, Decimal(string: "100.55"))
 
         // A 422: the Validation branch answers nil.
         try sandbox.admin("POST", "/faults", #"{"route":"POST /api/payment-invoices","effect":{"status":422}}"#)

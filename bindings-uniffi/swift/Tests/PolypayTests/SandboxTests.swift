@@ -47,7 +47,7 @@ final class SandboxTests: XCTestCase {
         XCTAssertTrue(invoice.id.hasPrefix("cpi_"))
         XCTAssertEqual(invoice.status, "processed")
         XCTAssertTrue(invoice.isFinal && invoice.isSuccess)
-        XCTAssertEqual(Decimal(string: invoice.amount!), Decimal(string: "100.55"))
+        XCTAssertEqual(invoice.amount, Decimal(string: "100.55"))
         XCTAssertEqual(invoice.response?.httpStatus, 201)
         let got = try await client.getPaymentInvoice(id: invoice.id)
         XCTAssertEqual(got.id, invoice.id)
@@ -65,8 +65,8 @@ final class SandboxTests: XCTestCase {
             if firstTwo.count == 2 { break }
         }
         XCTAssertEqual(Set(firstTwo).count, 2)
-        let refund = try await client.refundPaymentInvoice(id: invoice.id, fieldsJson: "{\"amount\":\"10.05\"}")
-        XCTAssertEqual(Decimal(string: refund.amount!), Decimal(string: "10.05"))
+        let refund = try await client.refundPaymentInvoice(id: invoice.id, RefundRequest(amount: Decimal(string: "10.05")!))
+        XCTAssertEqual(refund.amount, Decimal(string: "10.05"))
         let balances = try await client.balances()
         XCTAssertFalse(balances.currencies.isEmpty)
     }
@@ -76,10 +76,17 @@ final class SandboxTests: XCTestCase {
         let base = config["base_url"] as! String
         let app = try PublicPayCoreClient(options: PublicClientOptions(publicKey: keys["public_key_test"]!, baseUrl: base))
         XCTAssertEqual(app.baseUrl(), base)
-        let prerequest = try await app.paymentPrerequest(fieldsJson: "{\"currency\":\"USD\",\"amount\":\"10\"}")
+        let prerequest = try await app.paymentPrerequest(PrerequestRequest(currency: "USD", amount: 10))
         XCTAssertFalse(prerequest.services.isEmpty)
-        let invoice = try await app.createPaymentInvoicePublic(
-            fieldsJson: "{\"service\":\"test_usd_test\",\"amount\":\"7\",\"currency\":\"USD\",\"service_fields\":{\"status\":\"success\"}}")
+        let invoice = try await app.createPaymentInvoicePublic(PaymentInvoiceRequest(
+            service: "test_usd_test", amount: 7, currency: "USD", serviceFields: ["status": "success"]))
+        do {
+            _ = try await app.createPaymentInvoicePublic(PaymentInvoiceRequest(
+                service: "test_usd_test", amount: 7, currency: "USD", extraJson: #"{"currency":"EUR"}"#))
+            XCTFail("a field given twice was accepted")
+        } catch let error as PolypayError {
+            XCTAssertEqual(error.details.argument, "extra_json.currency")
+        }
         XCTAssertTrue(invoice.id.hasPrefix("cpi_"))
         let again = try await app.getPaymentInvoicePublic(id: invoice.id)
         XCTAssertEqual(again.id, invoice.id)

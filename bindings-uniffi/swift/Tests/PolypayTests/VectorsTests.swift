@@ -84,7 +84,7 @@ final class VectorsTests: XCTestCase {
                 if let final = expected.bool("is_final") { XCTAssertEqual(event.isFinal, final, id) }
                 if let success = expected.bool("is_success") { XCTAssertEqual(event.isSuccess, success, id) }
                 if let invoice = event.paymentInvoice, let amount = expected.str("amount") {
-                    XCTAssertEqual(Decimal(string: invoice.amount!), Decimal(string: amount), id)
+                    XCTAssertEqual(invoice.amount, Decimal(string: amount), id)
                 }
             }
         }

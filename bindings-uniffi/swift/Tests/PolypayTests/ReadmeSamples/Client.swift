@@ -13,9 +13,10 @@ func createInvoice(baseUrl: String, accountId: String, apiKey: String, reference
     let client = try PayCoreClient(options: ClientOptions(accountId: accountId, apiKey: apiKey, baseUrl: baseUrl))
     do {
         // test_usd_test: a sandbox test service; service_fields.status picks the outcome.
-        let invoice = try await client.createPaymentInvoice(
-            fieldsJson: #"{"service":"test_usd_test","amount":"100.55","currency":"USD","service_fields":{"status":"success"},"reference_id":"\#(referenceId)"}"#)
-        print(invoice.id, invoice.status, Decimal(string: invoice.amount ?? "0")!)
+        let invoice = try await client.createPaymentInvoice(PaymentInvoiceRequest(
+            service: "test_usd_test", amount: Decimal(string: "100.55")!, currency: "USD", // exact
+            referenceId: referenceId, serviceFields: ["status": "success"]))
+        print(invoice.id, invoice.status, invoice.amount ?? 0)
         return invoice
     } catch let error as PolypayError {
         print(error.details.kind, error.details.httpStatus as Any, error.details.requestId as Any)

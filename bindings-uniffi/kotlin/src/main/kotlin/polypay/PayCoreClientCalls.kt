@@ -205,3 +205,32 @@ suspend fun PublicPayCoreClientInterface.getPaymentInvoicePublic(id: String, tim
 
 suspend fun PublicPayCoreClientInterface.getPayoutInvoicePublic(id: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawGetPayoutInvoicePublic(id, timeout, it) }
+
+// ---- typed requests (the common path; the `fieldsJson` forms take any field as JSON) --------
+
+suspend fun PayCoreClientInterface.createPaymentInvoice(request: PaymentInvoiceRequest, timeout: Double? = null): PaymentInvoice =
+    createPaymentInvoice(paymentInvoiceRequestJson(request), timeout)
+
+suspend fun PayCoreClientInterface.createPayoutInvoice(request: PayoutInvoiceRequest, timeout: Double? = null): PayoutInvoice =
+    createPayoutInvoice(payoutInvoiceRequestJson(request), timeout)
+
+suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, request: RefundRequest, timeout: Double? = null): Refund =
+    refundPaymentInvoice(id, refundRequestJson(request), timeout)
+
+suspend fun PayCoreClientInterface.createPaymentInvoicePublic(request: PaymentInvoiceRequest, timeout: Double? = null): PaymentInvoice =
+    createPaymentInvoicePublic(paymentInvoiceRequestJson(request), timeout)
+
+suspend fun PayCoreClientInterface.paymentPrerequest(request: PrerequestRequest, timeout: Double? = null): Prerequest =
+    paymentPrerequest(prerequestJson(request), timeout)
+
+suspend fun PayCoreClientInterface.payoutPrerequest(request: PrerequestRequest, timeout: Double? = null): Prerequest =
+    payoutPrerequest(prerequestJson(request), timeout)
+
+suspend fun PublicPayCoreClientInterface.createPaymentInvoicePublic(request: PaymentInvoiceRequest, timeout: Double? = null): PaymentInvoice =
+    createPaymentInvoicePublic(paymentInvoiceRequestJson(request), timeout)
+
+suspend fun PublicPayCoreClientInterface.paymentPrerequest(request: PrerequestRequest, timeout: Double? = null): Prerequest =
+    paymentPrerequest(prerequestJson(request), timeout)
+
+suspend fun PublicPayCoreClientInterface.payoutPrerequest(request: PrerequestRequest, timeout: Double? = null): Prerequest =
+    payoutPrerequest(prerequestJson(request), timeout)

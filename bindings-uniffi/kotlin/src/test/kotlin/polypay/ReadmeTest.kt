@@ -175,7 +175,7 @@ class ReadmeTest {
         assertNotNull(invoice)
         assertTrue(invoice!!.id.startsWith("cpi_"), invoice.id)
         assertEquals(reference, invoice.referenceId)
-        assertEquals("100.55", invoice.amount)
+        assertEquals(java.math.BigDecimal("100.55"), invoice.amount)
 
         // A 422: the Validation branch answers null.
         sandbox.admin("POST", "/faults", """{"route":"POST /api/payment-invoices","effect":{"status":422}}""")

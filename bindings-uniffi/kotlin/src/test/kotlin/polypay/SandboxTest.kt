@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
 import java.math.BigDecimal
 import java.net.URI
 import java.net.http.HttpClient
@@ -99,7 +100,7 @@ class SandboxTest {
         assertTrue(invoice.id.startsWith("cpi_"))
         assertEquals("processed", invoice.status)
         assertTrue(invoice.isFinal && invoice.isSuccess)
-        assertEquals(BigDecimal("100.55"), BigDecimal(invoice.amount))
+        assertEquals(BigDecimal("100.55"), invoice.amount)
         assertEquals(reference, invoice.referenceId)
         assertEquals(201, invoice.response!!.httpStatus.toInt())
         assertFalse(invoice.response!!.reconciled)
@@ -113,8 +114,8 @@ class SandboxTest {
         assertNull(client.findPaymentInvoice("no-such-$reference"))
         assertEquals(listOf(invoice.id), client.listPaymentInvoices(referenceId = reference).toList().map { it.id })
 
-        val refund = client.refundPaymentInvoice(invoice.id, """{"amount":"10.05"}""")
-        assertEquals(BigDecimal("10.05"), BigDecimal(refund.amount))
+        val refund = client.refundPaymentInvoice(invoice.id, RefundRequest(amount = BigDecimal("10.05")))
+        assertEquals(BigDecimal("10.05"), refund.amount)
         assertEquals(invoice.id, client.getPaymentInvoicePublic(invoice.id).id)
     }
 
@@ -143,10 +144,13 @@ class SandboxTest {
         val client = client()
         val reference = ref()
         val payout = client.createPayoutInvoice(
-            """{"service":"test_usd","amount":"12.50","currency":"USD","fields":{"account":"12345"},"reference_id":"$reference"}""",
+            PayoutInvoiceRequest(
+                service = "test_usd", amount = BigDecimal("12.50"), currency = "USD",
+                fields = mapOf("account" to "12345"), referenceId = reference,
+            ),
         )
         assertTrue(payout.id.startsWith("cpoi_"))
-        assertEquals(0, BigDecimal("12.5").compareTo(BigDecimal(payout.amount)))
+        assertEquals(0, BigDecimal("12.5").compareTo(payout.amount))
         assertEquals(payout.id, client.getPayoutInvoice(payout.id).id)
         assertEquals(payout.id, client.findPayoutInvoice(reference)?.id)
         assertEquals(listOf(payout.id), client.listPayoutInvoices(referenceId = reference).toList().map { it.id })
@@ -158,6 +162,16 @@ class SandboxTest {
         val client = client()
         assertTrue(client.paymentPrerequest("""{"currency":"USD","amount":"10"}""").services.isNotEmpty())
         assertTrue(client.payoutPrerequest("""{"currency":"USD","amount":"10"}""").services.isNotEmpty())
+        assertTrue(client.paymentPrerequest(PrerequestRequest(currency = "USD", amount = BigDecimal("10"))).services.isNotEmpty())
+        // A typed field given again in extraJson, and a bad amount, are refused before sending.
+        val twice = assertThrows<PolypayException.InvalidInput> {
+            runBlocking { client.createPaymentInvoice(PaymentInvoiceRequest("test_usd_test", BigDecimal("1"), "USD", extraJson = """{"currency":"EUR"}""")) }
+        }
+        assertEquals("extra_json.currency", twice.details.argument)
+        val decimals = assertThrows<PolypayException.InvalidInput> {
+            runBlocking { client.createPaymentInvoice(PaymentInvoiceRequest("test_usd_test", BigDecimal("1.001"), "USD")) }
+        }
+        assertEquals("too_many_decimals", decimals.details.code)
         val public = client.createPaymentInvoicePublic(fields(amount = "5"))
         assertTrue(public.id.startsWith("cpi_"))
         val services = client.listPaymentServices().take(3).toList()

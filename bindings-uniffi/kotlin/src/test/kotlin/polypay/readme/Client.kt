@@ -5,6 +5,7 @@ package polypay.readme
 
 // readme-sample: kotlin-client begin
 import polypay.*
+import java.math.BigDecimal
 
 // baseUrl, accountId, apiKey: from `polypay sandbox --print-config` (base_url, paycore.account_id,
 // paycore.api_key). With real keys, leave baseUrl out: env = "paycore" (default) or "paymega".
@@ -14,9 +15,15 @@ suspend fun createInvoice(baseUrl: String, accountId: String, apiKey: String, re
     return try {
         // test_usd_test: a sandbox test service; service_fields.status picks the outcome.
         val invoice = client.createPaymentInvoice(
-            """{"service":"test_usd_test","amount":"100.55","currency":"USD","service_fields":{"status":"success"},"reference_id":"$referenceId"}""",
+            PaymentInvoiceRequest(
+                service = "test_usd_test",
+                amount = BigDecimal("100.55"), // exact; a BigDecimal both ways
+                currency = "USD",
+                referenceId = referenceId,
+                serviceFields = mapOf("status" to "success"),
+            ),
         )
-        println("${invoice.id} ${invoice.status} ${invoice.amount?.toBigDecimal()}")
+        println("${invoice.id} ${invoice.status} ${invoice.amount}")
         invoice
     } catch (e: PolypayException.Validation) {
         println(e.details.fields) // what the gateway refused, field by field

@@ -90,7 +90,7 @@ class CallbackReceiver(private val secretKey: String) : AutoCloseable {
     override fun close() = server.stop(0)
 }
 
-data class Outcome(val id: String, val reference: String, val status: String, val amount: String?, val callbacks: List<String>)
+data class Outcome(val id: String, val reference: String, val status: String, val amount: BigDecimal?, val callbacks: List<String>)
 
 data class Result(val payment: Outcome, val payout: Outcome) {
     val ok get() = payment.status == "processed" && payout.status == "processed"
@@ -168,7 +168,7 @@ fun main() {
     }
     // One machine-readable line for scripts (the demo driver checks it against the sandbox).
     fun o(x: Outcome) = """{"id":${json(x.id)},"reference_id":${json(x.reference)},"status":${json(x.status)},""" +
-        """"amount":${json(x.amount ?: "")},"callbacks":[${x.callbacks.joinToString(",") { json(it) }}]}"""
+        """"amount":${json(x.amount?.toPlainString() ?: "")},"callbacks":[${x.callbacks.joinToString(",") { json(it) }}]}"""
     println("""RESULT {"payment":${o(result.payment)},"payout":${o(result.payout)}}""")
     exitProcess(if (result.ok) 0 else 1)
 }

@@ -58,7 +58,7 @@ class ConsoleTest {
         }
         assertTrue(result.ok, "$result")
         assertEquals("processed", result.payment.status)
-        assertEquals(0, BigDecimal("19.99").compareTo(BigDecimal(result.payment.amount)))
+        assertEquals(0, BigDecimal("19.99").compareTo(result.payment.amount))
         assertEquals(listOf("created", "process_pending", "processed"), result.payment.callbacks)
         assertEquals("processed", result.payout.status)
         assertEquals("processed", result.payout.callbacks.last())
