@@ -100,7 +100,7 @@ fun main(args: Array<String>) = runBlocking {
     val (baseUrl, accountId, apiKey, publicKey, secretKey) = args
     val reference = "dist-jvm-" + java.util.UUID.randomUUID().toString().take(8)
     val invoice = createInvoice(baseUrl, accountId, apiKey, reference) ?: error("the quickstart created no invoice")
-    check(invoice.id.startsWith("cpi_") && invoice.referenceId == reference && invoice.amount == "100.55") { "$invoice" }
+    check(invoice.id.startsWith("cpi_") && invoice.referenceId == reference && invoice.amount?.compareTo(java.math.BigDecimal("100.55")) == 0) { "$invoice" }
     // Another error than a validation one is rethrown.
     val refused = runCatching { createInvoice(baseUrl, accountId, "wrong_key", reference + "x") }.exceptionOrNull()
     check(refused is polypay.PolypayException.Authentication) { "wrong key: $refused" }

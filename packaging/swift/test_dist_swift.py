@@ -54,7 +54,7 @@ let reference = "dist-swift-" + UUID().uuidString.prefix(8).lowercased()
 guard let invoice = try await createInvoice(baseUrl: baseUrl, accountId: accountId, apiKey: apiKey, referenceId: reference) else {
     fatalError("the quickstart created no invoice")
 }
-precondition(invoice.id.hasPrefix("cpi_") && invoice.referenceId == reference && invoice.amount == "100.55", "\\(invoice)")
+precondition(invoice.id.hasPrefix("cpi_") && invoice.referenceId == reference && invoice.amount == Decimal(string: "100.55"), "\\(invoice)")
 // Another error than a validation one is rethrown.
 do {
     _ = try await createInvoice(baseUrl: baseUrl, accountId: accountId, apiKey: "wrong_key", referenceId: reference + "x")
