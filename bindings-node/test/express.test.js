@@ -129,7 +129,7 @@ after(async () => {
 async function waitFor(predicate, ms = 10000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    const v = predicate();
+    const v = await predicate();
     if (v) return v;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -148,9 +148,12 @@ test('a sandbox callback (good signature) reaches the handler, the sandbox gets 
 
 test('the sandbox delivery log shows our 200', async () => {
   const inv = events.find((e) => e.status === 'processed');
-  const log = await sb.admin('GET', `/__sandbox/callbacks?invoice_id=${inv.id}`);
-  const text = JSON.stringify(log);
-  assert.match(text, /200/);
+  // Our handler ran before the sandbox had our answer to log: wait for the log.
+  const delivered = await waitFor(async () => {
+    const log = await sb.admin('GET', `/__sandbox/callbacks?invoice_id=${inv.id}`);
+    return log.data.find((d) => d.transaction_status === 'processed' && d.response_code === 200);
+  });
+  assert.equal(delivered.delivered, true);
 });
 
 test('a tampered callback (sandbox body with one byte changed) gets 400, handler not called', async () => {

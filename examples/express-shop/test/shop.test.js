@@ -18,9 +18,12 @@ const waitStatus = (id, status) => waitFor(`order ${id} ${status}`, async () => 
   const o = await orderJson(id);
   return o.status === status ? o : null;
 });
-/** Sandbox delivery log of an invoice, oldest first. */
-const deliveries = async (invoiceId) =>
-  (await s.sandbox.admin('GET', `/callbacks?invoice_id=${invoiceId}`)).data.sort((a, b) => a.at - b.at);
+/** Sandbox delivery log of an invoice, oldest first, once it holds `count` deliveries: the shop
+ * records a callback before the sandbox has its answer and logs the delivery. */
+const deliveries = (invoiceId, count = 3) => waitFor(`${count} logged deliveries`, async () => {
+  const log = (await s.sandbox.admin('GET', `/callbacks?invoice_id=${invoiceId}`)).data;
+  return log.length >= count ? log.sort((a, b) => a.at - b.at) : null;
+});
 
 /** POST /orders; returns the order id (from the return URL / redirect) and the response. */
 async function order(fields) {
