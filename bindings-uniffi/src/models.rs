@@ -1,11 +1,13 @@
 //! Records returned to Kotlin and Swift. Amounts are exact decimals (Kotlin `BigDecimal`, Swift
-//! `Decimal`), never binary floats; timestamps are RFC 3339 text;
+//! `Decimal`), never binary floats; times are `java.time.Instant` / `Date`;
 //! whole documents are JSON text (`raw_json`), with key order and number lexemes as received.
+
+use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use polypay::ecommpay;
+use polypay::paycore;
 use polypay::paycore::client::Response;
-use polypay::paycore::{self, model};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -19,14 +21,6 @@ uniffi::custom_type!(ExactDecimal, String, {
     lower: |amount| amount.0.normalize().to_string(),
     try_lift: |text| Ok(ExactDecimal(text.parse::<Decimal>()?)),
 });
-
-fn dec(d: &Option<Decimal>) -> Option<ExactDecimal> {
-    d.map(|d| ExactDecimal(d.normalize()))
-}
-
-fn time(t: &Option<DateTime<Utc>>) -> Option<String> {
-    t.as_ref().map(polypay::time::timestamp)
-}
 
 fn json_map(m: &Map<String, Value>) -> String {
     Value::Object(m.clone()).to_string()
@@ -51,268 +45,152 @@ impl ResponseInfo {
     }
 }
 
-/// Where to send the payer next (`flow_data` of a payment invoice).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct FlowData {
-    pub action: String,
-    pub method: String,
-    pub params_json: String,
+/// Converts a core field to its record type; the target is the field's type in the record.
+trait Lower<T> {
+    fn lower(&self) -> T;
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PaymentInvoice {
-    pub id: String,
-    pub status: String,
-    pub resolution: Option<String>,
-    pub reference_id: Option<String>,
-    pub amount: Option<ExactDecimal>,
-    pub currency: Option<String>,
-    pub payment_amount: Option<ExactDecimal>,
-    pub processed_amount: Option<ExactDecimal>,
-    pub refunded_amount: Option<ExactDecimal>,
-    pub service: Option<String>,
-    pub test_mode: Option<bool>,
-    pub description: Option<String>,
-    pub metadata_json: String,
-    pub flow_data: Option<FlowData>,
-    pub created: Option<String>,
-    pub updated: Option<String>,
-    pub is_final: bool,
-    pub is_success: bool,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
-
-impl PaymentInvoice {
-    pub fn new(i: &paycore::PaymentInvoice, response: Option<ResponseInfo>) -> Self {
-        PaymentInvoice {
-            id: i.id.clone(),
-            status: i.status.as_str().to_owned(),
-            resolution: i.resolution.as_ref().map(|r| r.as_str().to_owned()),
-            reference_id: i.reference_id.clone(),
-            amount: dec(&i.amount),
-            currency: i.currency.clone(),
-            payment_amount: dec(&i.payment_amount),
-            processed_amount: dec(&i.processed_amount),
-            refunded_amount: dec(&i.refunded_amount),
-            service: i.service.clone(),
-            test_mode: i.test_mode,
-            description: i.description.clone(),
-            metadata_json: json_map(&i.metadata),
-            flow_data: i.flow_data.as_ref().map(|f| FlowData {
-                action: f.action.clone(),
-                method: f.method.clone(),
-                params_json: json_map(&f.params),
-            }),
-            created: time(&i.created),
-            updated: time(&i.updated),
-            is_final: i.is_final(),
-            is_success: i.is_success(),
-            raw_json: i.raw.to_string(),
-            response,
+macro_rules! lower_by_clone {
+    ($($t:ty),*) => {$(
+        impl Lower<$t> for $t {
+            fn lower(&self) -> $t {
+                self.clone()
+            }
         }
+    )*};
+}
+
+lower_by_clone!(String, bool);
+
+impl Lower<ExactDecimal> for Decimal {
+    fn lower(&self) -> ExactDecimal {
+        ExactDecimal(self.normalize())
     }
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PayoutInvoice {
-    pub id: String,
-    pub status: String,
-    pub resolution: Option<String>,
-    pub reference_id: Option<String>,
-    pub amount: Option<ExactDecimal>,
-    pub currency: Option<String>,
-    pub service: Option<String>,
-    pub test_mode: Option<bool>,
-    pub description: Option<String>,
-    pub metadata_json: String,
-    pub created: Option<String>,
-    pub updated: Option<String>,
-    pub is_final: bool,
-    pub is_success: bool,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
-
-impl PayoutInvoice {
-    pub fn new(i: &paycore::PayoutInvoice, response: Option<ResponseInfo>) -> Self {
-        PayoutInvoice {
-            id: i.id.clone(),
-            status: i.status.as_str().to_owned(),
-            resolution: i.resolution.as_ref().map(|r| r.as_str().to_owned()),
-            reference_id: i.reference_id.clone(),
-            amount: dec(&i.amount),
-            currency: i.currency.clone(),
-            service: i.service.clone(),
-            test_mode: i.test_mode,
-            description: i.description.clone(),
-            metadata_json: json_map(&i.metadata),
-            created: time(&i.created),
-            updated: time(&i.updated),
-            is_final: i.is_final(),
-            is_success: i.is_success(),
-            raw_json: i.raw.to_string(),
-            response,
-        }
+impl Lower<SystemTime> for DateTime<Utc> {
+    fn lower(&self) -> SystemTime {
+        SystemTime::from(*self)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Refund {
-    pub id: String,
-    pub status: Option<String>,
-    pub reference_id: Option<String>,
-    pub original_id: Option<String>,
-    pub amount: Option<ExactDecimal>,
-    pub fee: Option<ExactDecimal>,
-    pub currency: Option<String>,
-    pub description: Option<String>,
-    pub created: Option<String>,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
-
-impl Refund {
-    pub fn new(r: &model::Refund, response: Option<ResponseInfo>) -> Self {
-        Refund {
-            id: r.id.clone(),
-            status: r.status.clone(),
-            reference_id: r.reference_id.clone(),
-            original_id: r.original_id.clone(),
-            amount: dec(&r.amount),
-            fee: dec(&r.fee),
-            currency: r.currency.clone(),
-            description: r.description.clone(),
-            created: time(&r.created),
-            raw_json: r.raw.to_string(),
-            response,
-        }
+impl<C: Lower<R>, R> Lower<Option<R>> for Option<C> {
+    fn lower(&self) -> Option<R> {
+        self.as_ref().map(Lower::lower)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PaymentService {
-    pub id: String,
-    pub service: Option<String>,
-    pub method: Option<String>,
-    pub currency: Option<String>,
-    pub available: Option<bool>,
-    pub active: Option<bool>,
-    pub enabled: Option<bool>,
-    pub amount_min: Option<ExactDecimal>,
-    pub amount_max: Option<ExactDecimal>,
-    pub test_mode: Option<bool>,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
-
-impl PaymentService {
-    pub fn new(s: &model::PaymentService, response: Option<ResponseInfo>) -> Self {
-        PaymentService {
-            id: s.id.clone(),
-            service: s.service.clone(),
-            method: s.method.clone(),
-            currency: s.currency.clone(),
-            available: s.available,
-            active: s.active,
-            enabled: s.enabled,
-            amount_min: dec(&s.amount_min),
-            amount_max: dec(&s.amount_max),
-            test_mode: s.test_mode,
-            raw_json: s.raw.to_string(),
-            response,
-        }
+impl<C: Lower<R>, R> Lower<Vec<R>> for Vec<C> {
+    fn lower(&self) -> Vec<R> {
+        self.iter().map(Lower::lower).collect()
     }
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CurrencyBalance {
-    pub currency: String,
-    pub account_id: Option<String>,
-    pub active_balance: Option<ExactDecimal>,
-    pub pending_balance: Option<ExactDecimal>,
-    pub reserved_balance: Option<ExactDecimal>,
-    pub overdraft_limit: Option<ExactDecimal>,
-    pub balance_lower_limit: Option<ExactDecimal>,
-}
+// The core's open enums as uniffi enums (a Kotlin sealed class, a Swift enum): the known values
+// as variants, `Other` keeping any value this version does not know. `toString()` /
+// `description` is the value as the API writes it.
+macro_rules! uniffi_open_enums {
+    ($( $(#[$doc:meta])* $name:ident { $( $variant:ident = $text:literal $(| $alias:literal)* ),+ $(,)? } )*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+        #[uniffi::export(Display)]
+        pub enum $name {
+            $( $variant, )+
+            /// A value this SDK version does not know, as sent.
+            Other { value: String },
+        }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Balances {
-    pub account_id: String,
-    pub currencies: Vec<CurrencyBalance>,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
+        impl Lower<$name> for paycore::model::$name {
+            fn lower(&self) -> $name {
+                match self {
+                    $( paycore::model::$name::$variant => $name::$variant, )+
+                    other => $name::Other { value: other.as_str().to_owned() },
+                }
+            }
+        }
 
-impl Balances {
-    pub fn new(b: &model::Balances, response: Option<ResponseInfo>) -> Self {
-        Balances {
-            account_id: b.account_id.clone(),
-            currencies: b
-                .currencies
-                .iter()
-                .map(|c| CurrencyBalance {
-                    currency: c.currency.clone(),
-                    account_id: c.account_id.clone(),
-                    active_balance: dec(&c.active_balance),
-                    pending_balance: dec(&c.pending_balance),
-                    reserved_balance: dec(&c.reserved_balance),
-                    overdraft_limit: dec(&c.overdraft_limit),
-                    balance_lower_limit: dec(&c.balance_lower_limit),
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self {
+                    $( $name::$variant => $text, )+
+                    $name::Other { value } => value,
                 })
-                .collect(),
-            raw_json: b.raw.to_string(),
-            response,
+            }
         }
-    }
+    )*};
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct PrerequestService {
-    pub code: String,
-    pub method: Option<String>,
-    pub flow: Option<String>,
-    pub currency: Option<String>,
-    pub amount_min: Option<ExactDecimal>,
-    pub amount_max: Option<ExactDecimal>,
-    /// Each field description as JSON text.
-    pub fields_json: Vec<String>,
-}
+polypay::paycore_open_enums!(uniffi_open_enums);
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Prerequest {
-    pub currency: Option<String>,
-    pub test_mode: Option<bool>,
-    pub services: Vec<PrerequestService>,
-    pub methods_json: String,
-    pub raw_json: String,
-    pub response: Option<ResponseInfo>,
-}
-
-impl Prerequest {
-    pub fn new(p: &model::Prerequest, response: Option<ResponseInfo>) -> Self {
-        Prerequest {
-            currency: p.currency.clone(),
-            test_mode: p.test_mode,
-            services: p
-                .services
-                .iter()
-                .map(|s| PrerequestService {
-                    code: s.code.clone(),
-                    method: s.method.clone(),
-                    flow: s.flow.clone(),
-                    currency: s.currency.clone(),
-                    amount_min: dec(&s.amount_min),
-                    amount_max: dec(&s.amount_max),
-                    fields_json: s.fields.iter().map(Value::to_string).collect(),
-                })
-                .collect(),
-            methods_json: json_map(&p.methods),
-            raw_json: p.raw.to_string(),
-            response,
+// The core's models as uniffi records. A field's type follows its kind in the table; maps and
+// lists of JSON cross as JSON text under `<field>_json`. The munching rules collect each field's
+// declaration and its value from the core's model (`m`).
+macro_rules! uniffi_records {
+    ($( $(#[$doc:meta])* $name:ident $role:ident {
+        $( $field:ident: $kind:ident $(($inner:ident))? ),* $(,)?
+    } derived { $( $derived:ident ),* } )*) => {$(
+        uniffi_records!(@munch m [$(#[$doc])* $name $role { $($derived)* }] [] [] $( $field $kind $(($inner))?, )*);
+    )*};
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident JsonMap, $($rest:tt)*) => { pastey::paste! {
+        uniffi_records!(@munch $m $head
+            [$($decl)* #[doc = "The object as sent, as JSON text."] pub [<$field _json>]: String,]
+            [$($init)* [<$field _json>]: json_map(&$m.$field),] $($rest)*);
+    }};
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident JsonList, $($rest:tt)*) => { pastey::paste! {
+        uniffi_records!(@munch $m $head
+            [$($decl)* #[doc = "Each item as sent, as JSON text."] pub [<$field _json>]: Vec<String>,]
+            [$($init)* [<$field _json>]: $m.$field.iter().map(Value::to_string).collect(),] $($rest)*);
+    }};
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident $kind:ident $(($inner:ident))?, $($rest:tt)*) => {
+        uniffi_records!(@munch $m $head
+            [$($decl)* pub $field: uniffi_records!(@type $kind $($inner)?),]
+            [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@type Text) => { String };
+    (@type OptText) => { Option<String> };
+    (@type OptBool) => { Option<bool> };
+    (@type OptMoney) => { Option<ExactDecimal> };
+    (@type OptTime) => { Option<SystemTime> };
+    (@type Enum $inner:ident) => { $inner };
+    (@type OptEnum $inner:ident) => { Option<$inner> };
+    (@type OptRecord $inner:ident) => { Option<$inner> };
+    (@type List $inner:ident) => { Vec<$inner> };
+    (@munch $m:ident [$(#[$doc:meta])* $name:ident Resource { $($derived:ident)* }] [$($decl:tt)*] [$($init:tt)*]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+        pub struct $name {
+            $($decl)*
+            $( pub $derived: bool, )*
+            /// The resource exactly as received, as JSON text.
+            pub raw_json: String,
+            /// What the HTTP exchange said (absent on callbacks and list items).
+            pub response: Option<ResponseInfo>,
         }
-    }
+
+        impl $name {
+            pub fn new($m: &paycore::model::$name, response: Option<ResponseInfo>) -> Self {
+                $name { $($init)* $( $derived: $m.$derived(), )* raw_json: $m.raw.to_string(), response }
+            }
+        }
+    };
+    (@munch $m:ident [$(#[$doc:meta])* $name:ident Part { $($derived:ident)* }] [$($decl:tt)*] [$($init:tt)*]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+        pub struct $name {
+            $($decl)*
+            $( pub $derived: bool, )*
+        }
+
+        impl Lower<$name> for paycore::model::$name {
+            fn lower(&self) -> $name {
+                let $m = self;
+                $name { $($init)* $( $derived: $m.$derived(), )* }
+            }
+        }
+    };
 }
+
+polypay::paycore_records!(uniffi_records);
 
 /// A verified PayCore callback: exactly one of `payment_invoice` / `payout_invoice` is set for
 /// the resource types this SDK models; other types only have the common fields.

@@ -6,6 +6,7 @@ pub mod client;
 mod environment;
 pub mod hpp;
 pub mod model;
+mod records;
 pub mod signature;
 
 pub use callback::CallbackEvent;

@@ -11,28 +11,13 @@ use serde_json::{Map, Value};
 use crate::json::read;
 use crate::open_enum::open_enum;
 
-open_enum! {
-    /// `status` of a payment invoice (paycore-api docs §4.1).
-    pub enum PaymentInvoiceStatus {
-        Created = "created" | "INITIALIZED",
-        Expired = "expired",
-        Terminated = "terminated",
-        Processing = "processing",
-        ProcessPending = "process_pending" | "PENDING",
-        Processed = "processed" | "SUCCESSFUL",
-        PartiallyProcessed = "partially_processed",
-        ProcessError = "process_error",
-        ProcessFailed = "process_failed" | "FAILED",
-        Refunding = "refunding",
-        RefundPending = "refund_pending" | "REFUNDING",
-        PartiallyRefunded = "partially_refunded",
-        Refunded = "refunded",
-        RefundError = "refund_error",
-        RefundFailed = "refund_failed",
-        ChargedBack = "charged_back",
-        PartiallyChargedBack = "partially_charged_back",
-    }
+macro_rules! define_open_enums {
+    ($( $(#[$meta:meta])* $name:ident { $( $variant:ident = $text:literal $(| $alias:literal)* ),+ $(,)? } )*) => {
+        $( open_enum! { $(#[$meta])* pub enum $name { $( $variant = $text $(| $alias)* ),+ } } )*
+    };
 }
+
+crate::paycore_open_enums!(define_open_enums);
 
 impl PaymentInvoiceStatus {
     /// No further status change is expected. `processed` counts as final (it can still be
@@ -59,27 +44,6 @@ impl PaymentInvoiceStatus {
     }
 }
 
-open_enum! {
-    /// `status` of a payout invoice (paycore-api docs §4.2).
-    pub enum PayoutInvoiceStatus {
-        Created = "created",
-        Expired = "expired",
-        Terminated = "terminated",
-        Processing = "processing",
-        ProcessPending = "process_pending",
-        Processed = "processed",
-        PartiallyProcessed = "partially_processed",
-        ProcessError = "process_error",
-        ProcessFailed = "process_failed",
-        Canceling = "canceling" | "cancelling",
-        CancelPending = "cancel_pending",
-        PartiallyCanceled = "partially_canceled" | "partially_cancelled",
-        Canceled = "canceled" | "cancelled",
-        CancelError = "cancel_error",
-        CancelFailed = "cancel_failed",
-    }
-}
-
 impl PayoutInvoiceStatus {
     pub fn is_final(&self) -> bool {
         use PayoutInvoiceStatus::*;
@@ -98,24 +62,6 @@ impl PayoutInvoiceStatus {
     /// The money was paid out. Only `processed`.
     pub fn is_success(&self) -> bool {
         matches!(self, PayoutInvoiceStatus::Processed)
-    }
-}
-
-open_enum! {
-    /// `resolution`: why an invoice has its status (`ok` is possible with a failed status).
-    /// Compared case-insensitively: the public API writes `OK`, the private API `ok`.
-    pub enum Resolution {
-        Ok = "ok",
-        Expired = "expired",
-        GeneralDecline = "general_decline",
-        InsufficientFunds = "insufficient_funds",
-        AntifraudError = "antifraud_error",
-        InvalidCard = "invalid_card",
-        InvalidDetails = "invalid_details",
-        IssuerDecline = "issuer_decline",
-        Auth3dsRequired = "auth_3ds_required",
-        FatalError = "fatal_error",
-        InternalError = "internal_error",
     }
 }
 

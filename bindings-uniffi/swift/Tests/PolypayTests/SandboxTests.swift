@@ -45,7 +45,8 @@ final class SandboxTests: XCTestCase {
         let invoice = try await client.createPaymentInvoice(
             fieldsJson: "{\"service\":\"test_usd_test\",\"amount\":\"100.55\",\"currency\":\"USD\",\"service_fields\":{\"status\":\"success\"},\"reference_id\":\"\(reference)\"}")
         XCTAssertTrue(invoice.id.hasPrefix("cpi_"))
-        XCTAssertEqual(invoice.status, "processed")
+        XCTAssertEqual(invoice.status, .processed)
+        XCTAssertLessThan(abs(invoice.created!.timeIntervalSinceNow), 3600) // a Date
         XCTAssertTrue(invoice.isFinal && invoice.isSuccess)
         XCTAssertEqual(invoice.amount, Decimal(string: "100.55"))
         XCTAssertEqual(invoice.response?.httpStatus, 201)
@@ -69,6 +70,23 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(refund.amount, Decimal(string: "10.05"))
         let balances = try await client.balances()
         XCTAssertFalse(balances.currencies.isEmpty)
+    }
+
+    func testStatusesAreTypedAndOpen() throws {
+        let client = try client()
+        let secret = (config["paycore"] as! [String: String])["secret_key_test"]!
+        func event(_ status: String) throws -> CallbackEvent {
+            let body = Data("{\"data\":{\"type\":\"payment-invoices\",\"id\":\"cpi_1\",\"attributes\":{\"status\":\"\(status)\",\"resolution\":\"ok\"}}}".utf8)
+            return try client.verifyCallback(body: body, signature: try paycoreSignCallback(body: body, secret: secret))
+        }
+        let known = try event("processed")
+        XCTAssertEqual(known.paymentInvoice?.status, .processed)
+        XCTAssertEqual(known.paymentInvoice?.resolution, .ok)
+        // A status this version does not know is kept, not refused.
+        let newer = try event("brand_new_status")
+        XCTAssertEqual(newer.paymentInvoice?.status, .other(value: "brand_new_status"))
+        XCTAssertFalse(newer.isFinal)
+        XCTAssertEqual("\(known.paymentInvoice!.status) \(newer.paymentInvoice!.status)", "processed brand_new_status")
     }
 
     func testPublicClientHoldsOnlyThePublicKey() async throws {

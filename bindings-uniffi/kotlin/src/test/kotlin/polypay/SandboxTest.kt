@@ -25,6 +25,8 @@ import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
+import java.time.Duration
+import java.time.Instant
 import java.util.UUID
 import java.util.concurrent.TimeUnit
 
@@ -98,7 +100,7 @@ class SandboxTest {
         val reference = ref()
         val invoice = client.createPaymentInvoice(fields(reference))
         assertTrue(invoice.id.startsWith("cpi_"))
-        assertEquals("processed", invoice.status)
+        assertEquals(PaymentInvoiceStatus.Processed, invoice.status)
         assertTrue(invoice.isFinal && invoice.isSuccess)
         assertEquals(BigDecimal("100.55"), invoice.amount)
         assertEquals(reference, invoice.referenceId)
@@ -109,7 +111,7 @@ class SandboxTest {
         val got = client.getPaymentInvoice(invoice.id)
         assertEquals(invoice.id, got.id)
         assertEquals(200, got.response!!.httpStatus.toInt())
-        assertNotNull(got.created)
+        assertTrue(Duration.between(got.created!!, Instant.now()).abs() < Duration.ofHours(1)) // a java.time.Instant
         assertEquals(invoice.id, client.findPaymentInvoice(reference)?.id)
         assertNull(client.findPaymentInvoice("no-such-$reference"))
         assertEquals(listOf(invoice.id), client.listPaymentInvoices(referenceId = reference).toList().map { it.id })
@@ -272,7 +274,14 @@ class SandboxTest {
         val signature = paycoreSignCallback(body, keys.str("secret_key_test")!!)
         val event = client.verifyCallback(body, signature)
         assertEquals("cpi_1", event.id)
-        assertEquals("processed", event.paymentInvoice?.status)
+        assertEquals(PaymentInvoiceStatus.Processed, event.paymentInvoice?.status)
+        assertEquals(Resolution.Ok, event.paymentInvoice?.resolution)
+        // A status this version does not know is kept, not refused.
+        val newer = String(body).replace("processed", "brand_new_status").toByteArray()
+        val later = client.verifyCallback(newer, paycoreSignCallback(newer, keys.str("secret_key_test")!!))
+        assertEquals(PaymentInvoiceStatus.Other("brand_new_status"), later.paymentInvoice?.status)
+        assertEquals("brand_new_status processed", "${later.paymentInvoice?.status} ${event.paymentInvoice?.status}")
+        assertFalse(later.isFinal)
         expect<PolypayException.Signature> { client.verifyCallback(body, paycoreSignCallback(body, "sk_test_other")) }
     }
 }
