@@ -15,21 +15,21 @@ export declare class NativeClient {
   /** The mode the keys imply: `"test"`, `"live"` or `null`. */
   get mode(): string | null
   /**
-   * Runs `operation` (not a list); the result as JSON text. `timeout_ms` overrides the
+   * Runs `operation` (not a list); its model, or `null` for a lookup that found nothing. `timeout_ms` overrides the
    * overall deadline of this call (retries included), checked by the core's rule;
    * `cancel_id` names its token in the registry (see `abortCall`).
    */
-  call(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<string>
+  call(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<Prerequest | PaymentInvoice | PayoutInvoice | Refund | PaymentService | Balances | null>
   /** The lazy pages of a list `operation`. */
   list(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null): NativePager
-  /** Verifies a callback with the configured `secretKey`; the event as JSON text. */
-  verifyCallback(body: Buffer | string, signature: string): string
+  /** Verifies a callback with the configured `secretKey`. */
+  verifyCallback(body: Buffer | string, signature: string): CallbackEvent
 }
 
 /** A lazy list: each `next()` reads one item, fetching the next page when needed. */
 export declare class NativePager {
-  /** The next item as JSON text, or `null` at the end. */
-  next(): Promise<string | null>
+  /** The next item, or `null` at the end. */
+  next(): Promise<PaymentInvoice | PayoutInvoice | PaymentService | null>
   /** Cancels the list (its `AbortSignal` fired). */
   abort(): void
 }
@@ -40,6 +40,19 @@ export declare class NativePager {
  */
 export declare function abortCall(id: number): void
 
+/** The balances of the commerce account, per currency. */
+export interface Balances {
+  accountId: string
+  currencies: Array<CurrencyAccount>
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
 /** An operation's arguments; each operation reads those it takes. */
 export interface CallArgs {
   id?: string
@@ -47,6 +60,37 @@ export interface CallArgs {
   /** The request object as JSON text (key order and exact numbers kept). */
   request?: string
   pageSize?: number
+}
+
+/**
+ * A verified PayCore callback (the TypeScript layer adds `raw`, the whole document, parsed
+ * from the body on first access).
+ */
+export interface CallbackEvent {
+  /** The resource type, e.g. `payment-invoices`. */
+  type: string
+  id: string
+  status: string
+  isFinal: boolean
+  isSuccess: boolean
+  /** The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise). */
+  invoice: PaymentInvoice | PayoutInvoice | null
+}
+
+/** One currency account of the commerce account. */
+export interface CurrencyAccount {
+  currency: string
+  accountId: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  activeBalance: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  pendingBalance: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  reservedBalance: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  overdraftLimit: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  balanceLowerLimit: string | null
 }
 
 /** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
@@ -87,6 +131,13 @@ export declare function ecommpayVerifyCallback(body: Buffer | string, secret: st
  * holding the event loop while a large body is parsed and hashed.
  */
 export declare function ecommpayVerifyCallbackAsync(body: Buffer | string, secret: string): Promise<string>
+
+/** Where to send the customer next (`flow_data`). */
+export interface FlowData {
+  action: string
+  method: string
+  params: Record<string, unknown>
+}
 
 /**
  * The core's [`ClientOptions`] under their JS names; times in milliseconds, counts as JS
@@ -149,14 +200,159 @@ export declare function paycoreHppUrl(paramsJson: string, env?: string | undefin
 
 export declare function paycoreSignCallback(body: Buffer | string, secret: string): string
 
-/** Verifies the signature over the exact bytes, then reads the event (JSON text). */
-export declare function paycoreVerifyCallback(body: Buffer | string, signature: string, secret: string): string
+/** Verifies the signature over the exact bytes, then reads the event. */
+export declare function paycoreVerifyCallback(body: Buffer | string, signature: string, secret: string): CallbackEvent
 
 /** `paycoreVerifyCallback` on the libuv thread pool: the same event (or error). */
-export declare function paycoreVerifyCallbackAsync(body: Buffer | string, signature: string, secret: string): Promise<string>
+export declare function paycoreVerifyCallbackAsync(body: Buffer | string, signature: string, secret: string): Promise<CallbackEvent>
 
 /** Checks the `X-Signature` only (throws a `signature` error when it does not match). */
 export declare function paycoreVerifySignature(body: Buffer | string, signature: string, secret: string): void
 
+/** A payment invoice (`cpi_…`). */
+export interface PaymentInvoice {
+  id: string
+  status: string
+  resolution: string | null
+  referenceId: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amount: string | null
+  currency: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  paymentAmount: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  processedAmount: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  refundedAmount: string | null
+  service: string | null
+  testMode: boolean | null
+  description: string | null
+  metadata: Record<string, unknown>
+  flowData: FlowData | null
+  /** RFC 3339, UTC. */
+  created: string | null
+  /** RFC 3339, UTC. */
+  updated: string | null
+  isFinal: boolean
+  isSuccess: boolean
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
+/** A payment service configured on the account (`comcps_…`). */
+export interface PaymentService {
+  id: string
+  service: string | null
+  method: string | null
+  currency: string | null
+  available: boolean | null
+  active: boolean | null
+  enabled: boolean | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMin: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMax: string | null
+  testMode: boolean | null
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
+/** A payout invoice (`cpoi_…`). */
+export interface PayoutInvoice {
+  id: string
+  status: string
+  resolution: string | null
+  referenceId: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amount: string | null
+  currency: string | null
+  service: string | null
+  testMode: boolean | null
+  description: string | null
+  metadata: Record<string, unknown>
+  /** RFC 3339, UTC. */
+  created: string | null
+  /** RFC 3339, UTC. */
+  updated: string | null
+  isFinal: boolean
+  isSuccess: boolean
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
+/** The services and methods a pre-request offers for a currency. */
+export interface Prerequest {
+  currency: string | null
+  testMode: boolean | null
+  services: Array<PrerequestService>
+  methods: Record<string, unknown>
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
+/** One service offered by a pre-request; `fields` describe what it needs, as sent. */
+export interface PrerequestService {
+  code: string
+  method: string | null
+  flow: string | null
+  currency: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMin: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMax: string | null
+  fields: unknown[]
+}
+
+/** A refund of a payment invoice (`ref_…`); `original_id` is the refunded invoice. */
+export interface Refund {
+  id: string
+  status: string | null
+  referenceId: string | null
+  originalId: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amount: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  fee: string | null
+  currency: string | null
+  description: string | null
+  /** RFC 3339, UTC. */
+  created: string | null
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
+}
+
 /** Forgets `id` (the JS side calls it once the call has settled). */
 export declare function releaseCall(id: number): void
+
+/** What the HTTP exchange said about a result. */
+export interface ResponseInfo {
+  httpStatus: number
+  requestId: string | null
+  /** Found by `reference_id` after an attempt whose outcome was unknown (or a 409). */
+  reconciled: boolean
+}

@@ -1,7 +1,10 @@
 // polypay for Node.js: a thin layer over the Rust core (see README.md).
 import { native } from './native';
 import { Operation } from '../native';
-import type { CallArgs, NativeClient, NativePager } from '../native';
+import type {
+  CallArgs, NativeClient, NativePager, CallbackEvent as NativeCallbackEvent, PaymentInvoice, PayoutInvoice,
+  PaymentService, Refund, Balances, Prerequest, ResponseInfo,
+} from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
   flatPairs, paramsJson, rawBody, requireSecret, requireString, optionalString, nonEmptyString, toJson, describe,
@@ -27,12 +30,6 @@ function withRaw<T extends object>(typed: T, body: Buffer | string): T & { raw: 
   let cache: Record<string, unknown> | undefined;
   const raw = () => (cache ??= JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as Record<string, unknown>);
   Object.defineProperty(typed, 'raw', { enumerable: true, configurable: true, get: raw });
-  const invoice = (typed as { invoice?: unknown }).invoice;
-  if (invoice && typeof invoice === 'object') {
-    Object.defineProperty(invoice, 'raw', {
-      enumerable: true, configurable: true, get: () => (raw().data ?? null) as Record<string, unknown>,
-    });
-  }
   return typed as T & { raw: Record<string, unknown> };
 }
 
@@ -218,104 +215,21 @@ export class EcommpayGate {
 
 // ------------------------------------------------------------------------------------ PayCore
 
+// The result types are the native records, declared in `native.d.ts` from the core's record
+// table: money is exact decimal text, times RFC 3339 UTC text, absent values null.
+export type {
+  FlowData, PaymentInvoice, PayoutInvoice, PaymentService, Refund, CurrencyAccount, Balances,
+  PrerequestService, Prerequest, ResponseInfo,
+} from '../native';
+
 /** A decimal amount, exact, as a string (`"100.55"`). */
 export type Decimal = string;
 
-export interface FlowData { action: string; method: string; params: Record<string, unknown> }
-
-export interface PaymentInvoice {
-  type: 'payment-invoices';
-  id: string;
-  status: string;
-  resolution: string | null;
-  isFinal: boolean;
-  isSuccess: boolean;
-  referenceId: string | null;
-  amount: Decimal | null;
-  currency: string | null;
-  paymentAmount: Decimal | null;
-  processedAmount: Decimal | null;
-  refundedAmount: Decimal | null;
-  service: string | null;
-  testMode: boolean | null;
-  description: string | null;
-  metadata: Record<string, unknown>;
-  flowData: FlowData | null;
-  /** ISO 8601 (UTC). */
-  created: string | null;
-  updated: string | null;
-  /** The resource exactly as received (numbers as JS numbers: read money from the typed fields). */
-  raw: Record<string, unknown>;
-}
-
-export interface PayoutInvoice {
-  type: 'payout-invoices';
-  id: string;
-  status: string;
-  resolution: string | null;
-  isFinal: boolean;
-  isSuccess: boolean;
-  referenceId: string | null;
-  amount: Decimal | null;
-  currency: string | null;
-  service: string | null;
-  testMode: boolean | null;
-  description: string | null;
-  metadata: Record<string, unknown>;
-  created: string | null;
-  updated: string | null;
-  raw: Record<string, unknown>;
-}
-
-export interface PaymentService {
-  id: string; service: string | null; method: string | null; currency: string | null;
-  available: boolean | null; active: boolean | null; enabled: boolean | null;
-  amountMin: Decimal | null; amountMax: Decimal | null; testMode: boolean | null;
-  raw: Record<string, unknown>;
-}
-
-export interface Refund {
-  id: string; status: string | null; referenceId: string | null; originalId: string | null;
-  amount: Decimal | null; fee: Decimal | null; currency: string | null;
-  description: string | null; created: string | null; raw: Record<string, unknown>;
-}
-
-export interface CurrencyAccount {
-  currency: string; accountId: string | null; activeBalance: Decimal | null;
-  pendingBalance: Decimal | null; reservedBalance: Decimal | null;
-  overdraftLimit: Decimal | null; balanceLowerLimit: Decimal | null;
-}
-export interface Balances { accountId: string; currencies: CurrencyAccount[]; raw: Record<string, unknown> }
-
-export interface PrerequestService {
-  code: string; method: string | null; flow: string | null; currency: string | null;
-  amountMin: Decimal | null; amountMax: Decimal | null; fields: unknown[];
-}
-export interface Prerequest {
-  currency: string | null; testMode: boolean | null; services: PrerequestService[];
-  methods: Record<string, unknown>; raw: Record<string, unknown>;
-}
-
-/** What the HTTP exchange said about a result. */
-export interface ResponseInfo {
-  httpStatus: number;
-  requestId: string | null;
-  /** Found by `reference_id` after an attempt whose outcome was unknown (or a 409). */
-  reconciled: boolean;
-}
+/** A call's result: `response` says what the HTTP exchange said. */
 export type WithResponse<T> = T & { response: ResponseInfo };
 
-/** A verified PayCore callback. */
-export interface CallbackEvent {
-  type: string;
-  id: string;
-  status: string;
-  isFinal: boolean;
-  isSuccess: boolean;
-  /** The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise). */
-  invoice: PaymentInvoice | PayoutInvoice | null;
-  raw: Record<string, unknown>;
-}
+/** A verified PayCore callback: the native event plus `raw`, the whole document. */
+export type CallbackEvent = NativeCallbackEvent & { raw: Record<string, unknown> };
 
 export interface HppOptions {
   /** `paycore` (default) or `paymega`. */
@@ -351,7 +265,7 @@ export const paycore = {
     const raw = rawBody(body);
     requireString(signature, 'signature');
     requireSecret(secret, 'secret');
-    return withRaw(JSON.parse(call(() => native.paycoreVerifyCallback(raw, signature, secret))) as CallbackEvent, raw);
+    return withRaw(call(() => native.paycoreVerifyCallback(raw, signature, secret)), raw);
   },
   /** `verifyCallback` on the libuv thread pool, for large bodies: the same event or error (as a
    * rejection), without holding the event loop. Do not change the Buffer until it settles. */
@@ -359,8 +273,7 @@ export const paycore = {
     const raw = rawBody(body);
     requireString(signature, 'signature');
     requireSecret(secret, 'secret');
-    const json = await callAsync(() => native.paycoreVerifyCallbackAsync(raw, signature, secret));
-    return withRaw(JSON.parse(json) as CallbackEvent, raw);
+    return withRaw(await callAsync(() => native.paycoreVerifyCallbackAsync(raw, signature, secret)), raw);
   },
   /** Checks the signature only. */
   verifySignature(body: RawBody, signature: string, secret: string): void {
@@ -553,7 +466,7 @@ export class PayCoreClient {
       return Promise.reject(error);
     }
     return withSignal(checked.signal, (cancelId) =>
-      this.#native.call(operation, args, checked.timeout, cancelId)).then((text) => JSON.parse(text) as T);
+      this.#native.call(operation, args, checked.timeout, cancelId)) as Promise<T>;
   }
 
   #withId<T>(operation: Operation, id: unknown, argument: 'id' | 'referenceId', options?: RequestOptions): Promise<T> {
@@ -654,12 +567,12 @@ export class PayCoreClient {
       async next(): Promise<IteratorResult<T>> {
         if (done) return { done: true, value: undefined };
         // The list has its own token: an abort between two next() calls is seen by the next one.
-        const text = await underSignal(signal, () => pager.abort(), () => pager.next());
-        if (text === null) {
+        const item = await underSignal(signal, () => pager.abort(), () => pager.next());
+        if (item === null) {
           done = true;
           return { done: true, value: undefined };
         }
-        return { done: false, value: JSON.parse(text) as T };
+        return { done: false, value: item as T };
       },
       async return(): Promise<IteratorResult<T>> {
         done = true;
@@ -674,7 +587,7 @@ export class PayCoreClient {
   verifyCallback(body: RawBody, signature: string): CallbackEvent {
     const raw = rawBody(body);
     requireString(signature, 'signature');
-    return withRaw(JSON.parse(call(() => this.#native.verifyCallback(raw, signature))) as CallbackEvent, raw);
+    return withRaw(call(() => this.#native.verifyCallback(raw, signature)), raw);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

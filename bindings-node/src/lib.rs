@@ -29,21 +29,21 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::{Stream, StreamExt};
-use napi::bindgen_prelude::{AsyncTask, Buffer, Either};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Either3, Either6};
 use napi::{Env, Error as NapiError, Status, Task};
 use napi_derive::napi;
 use polypay::ecommpay::{self, EcommpayCallback};
 use polypay::paycore::client::{
     timeout_from_millis, Arguments, ClientOptions, Item, Operation as CoreOperation, OperationName,
-    Outcome, Secret,
+    Secret,
 };
-use polypay::paycore::model::{
-    Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
-};
-use polypay::paycore::{self, CallbackEvent, Client, Environment, HppParams, Response};
-use rust_decimal::Decimal;
+use polypay::paycore::{self, CallbackEvent, Client, Environment, HppParams};
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
+
+mod records;
+
+use records::{Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund};
 
 /// Prefix of every message produced by [`to_napi`]; the TS layer looks for it.
 const MARKER: &str = "\u{1}polypay:";
@@ -89,172 +89,6 @@ fn body_bytes(body: &Either<Buffer, String>) -> &[u8] {
 }
 
 // ------------------------------------------------------------------------------ values → JSON
-
-fn dec(value: Option<Decimal>) -> Value {
-    value.map_or(Value::Null, |d| Value::String(d.normalize().to_string()))
-}
-
-fn time(value: Option<chrono::DateTime<chrono::Utc>>) -> Value {
-    value.map_or(Value::Null, |t| Value::String(polypay::time::timestamp(&t)))
-}
-
-fn payment_invoice(i: &PaymentInvoice) -> Value {
-    json!({
-        "type": "payment-invoices",
-        "id": i.id,
-        "status": i.status.as_str(),
-        "resolution": i.resolution.as_ref().map(|r| r.as_str()),
-        "isFinal": i.is_final(),
-        "isSuccess": i.is_success(),
-        "referenceId": i.reference_id,
-        "amount": dec(i.amount),
-        "currency": i.currency,
-        "paymentAmount": dec(i.payment_amount),
-        "processedAmount": dec(i.processed_amount),
-        "refundedAmount": dec(i.refunded_amount),
-        "service": i.service,
-        "testMode": i.test_mode,
-        "description": i.description,
-        "metadata": i.metadata,
-        "flowData": i.flow_data.as_ref().map(|f| json!({
-            "action": f.action, "method": f.method, "params": f.params,
-        })),
-        "created": time(i.created),
-        "updated": time(i.updated),
-        "raw": i.raw,
-    })
-}
-
-fn payout_invoice(i: &PayoutInvoice) -> Value {
-    json!({
-        "type": "payout-invoices",
-        "id": i.id,
-        "status": i.status.as_str(),
-        "resolution": i.resolution.as_ref().map(|r| r.as_str()),
-        "isFinal": i.is_final(),
-        "isSuccess": i.is_success(),
-        "referenceId": i.reference_id,
-        "amount": dec(i.amount),
-        "currency": i.currency,
-        "service": i.service,
-        "testMode": i.test_mode,
-        "description": i.description,
-        "metadata": i.metadata,
-        "created": time(i.created),
-        "updated": time(i.updated),
-        "raw": i.raw,
-    })
-}
-
-fn payment_service(s: &PaymentService) -> Value {
-    json!({
-        "id": s.id,
-        "service": s.service,
-        "method": s.method,
-        "currency": s.currency,
-        "available": s.available,
-        "active": s.active,
-        "enabled": s.enabled,
-        "amountMin": dec(s.amount_min),
-        "amountMax": dec(s.amount_max),
-        "testMode": s.test_mode,
-        "raw": s.raw,
-    })
-}
-
-fn refund(r: &Refund) -> Value {
-    json!({
-        "id": r.id,
-        "status": r.status,
-        "referenceId": r.reference_id,
-        "originalId": r.original_id,
-        "amount": dec(r.amount),
-        "fee": dec(r.fee),
-        "currency": r.currency,
-        "description": r.description,
-        "created": time(r.created),
-        "raw": r.raw,
-    })
-}
-
-fn balances(b: &Balances) -> Value {
-    let currencies: Vec<Value> = b
-        .currencies
-        .iter()
-        .map(|c| {
-            json!({
-                "currency": c.currency,
-                "accountId": c.account_id,
-                "activeBalance": dec(c.active_balance),
-                "pendingBalance": dec(c.pending_balance),
-                "reservedBalance": dec(c.reserved_balance),
-                "overdraftLimit": dec(c.overdraft_limit),
-                "balanceLowerLimit": dec(c.balance_lower_limit),
-            })
-        })
-        .collect();
-    json!({ "accountId": b.account_id, "currencies": currencies, "raw": b.raw })
-}
-
-fn prerequest(p: &Prerequest) -> Value {
-    let services: Vec<Value> = p
-        .services
-        .iter()
-        .map(|s| {
-            json!({
-                "code": s.code,
-                "method": s.method,
-                "flow": s.flow,
-                "currency": s.currency,
-                "amountMin": dec(s.amount_min),
-                "amountMax": dec(s.amount_max),
-                "fields": s.fields,
-            })
-        })
-        .collect();
-    json!({
-        "currency": p.currency,
-        "testMode": p.test_mode,
-        "services": services,
-        "methods": p.methods,
-        "raw": p.raw,
-    })
-}
-
-fn response<T>(r: Response<T>, data: impl Fn(&T) -> Value) -> Value {
-    let mut value = data(&r.data);
-    if let Value::Object(map) = &mut value {
-        map.insert(
-            "response".into(),
-            json!({
-                "httpStatus": r.http_status,
-                "requestId": r.request_id,
-                "reconciled": r.reconciled,
-            }),
-        );
-    }
-    value
-}
-
-/// The event without `raw` (the JS side reads `raw` lazily from the body it already holds).
-fn callback_event(event: &CallbackEvent) -> Value {
-    let mut invoice = match event {
-        CallbackEvent::PaymentInvoice { invoice, .. } => payment_invoice(invoice),
-        CallbackEvent::PayoutInvoice { invoice, .. } => payout_invoice(invoice),
-        _ => Value::Null,
-    };
-    if let Value::Object(map) = &mut invoice {
-        map.remove("raw");
-    }
-    json!({
-        "type": event.event_type(),
-        "id": event.id(),
-        "status": event.status(),
-        "isFinal": event.is_final(),
-        "isSuccess": event.is_success(),
-        "invoice": invoice,
-    })
-}
 
 /// The callback without `raw` (read lazily on the JS side from the body), as JSON text: a
 /// typed struct serialises without building a document.
@@ -466,19 +300,19 @@ pub fn paycore_verify_signature(
     ))
 }
 
-/// Verifies the signature over the exact bytes, then reads the event (JSON text).
+/// Verifies the signature over the exact bytes, then reads the event.
 #[napi(catch_unwind)]
 pub fn paycore_verify_callback(
     body: Either<Buffer, String>,
     signature: String,
     secret: String,
-) -> napi::Result<String> {
+) -> napi::Result<records::CallbackEvent> {
     let event = core(paycore::callback::verify(
         body_bytes(&body),
         &signature,
         &secret,
     ))?;
-    Ok(callback_event(&event).to_string())
+    Ok(records::CallbackEvent::new(&event))
 }
 
 fn hpp(
@@ -574,27 +408,26 @@ pub struct VerifyPaycoreCallback {
 }
 
 impl Task for VerifyPaycoreCallback {
-    type Output = String;
-    type JsValue = String;
+    type Output = CallbackEvent;
+    type JsValue = records::CallbackEvent;
 
-    fn compute(&mut self) -> napi::Result<String> {
+    fn compute(&mut self) -> napi::Result<CallbackEvent> {
         contained(|| {
-            let event = core(paycore::callback::verify(
+            core(paycore::callback::verify(
                 body_bytes(&self.body),
                 &self.signature,
                 &self.secret,
-            ))?;
-            Ok(callback_event(&event).to_string())
+            ))
         })
     }
 
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
-        Ok(output)
+    fn resolve(&mut self, _env: Env, event: CallbackEvent) -> napi::Result<records::CallbackEvent> {
+        Ok(records::CallbackEvent::new(&event))
     }
 }
 
 /// `paycoreVerifyCallback` on the libuv thread pool: the same event (or error).
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+#[napi(catch_unwind, ts_return_type = "Promise<CallbackEvent>")]
 pub fn paycore_verify_callback_async(
     body: Either<Buffer, String>,
     signature: String,
@@ -793,27 +626,7 @@ fn operation(operation: Operation, args: CallArgs) -> polypay::Result<CoreOperat
     })
 }
 
-fn outcome_json(outcome: Outcome) -> Value {
-    match outcome {
-        Outcome::Prerequest(r) => response(r, prerequest),
-        Outcome::PaymentInvoice(r) => response(r, payment_invoice),
-        Outcome::PayoutInvoice(r) => response(r, payout_invoice),
-        Outcome::Refund(r) => response(r, refund),
-        Outcome::PaymentService(r) => response(r, payment_service),
-        Outcome::Balances(r) => response(r, balances),
-        Outcome::Found(item) => item.as_ref().map_or(Value::Null, item_json),
-    }
-}
-
-fn item_json(item: &Item) -> Value {
-    match item {
-        Item::PaymentInvoice(i) => payment_invoice(i),
-        Item::PayoutInvoice(i) => payout_invoice(i),
-        Item::PaymentService(s) => payment_service(s),
-    }
-}
-
-type ItemStream = Pin<Box<dyn Stream<Item = polypay::Result<Value>> + Send>>;
+type ItemStream = Pin<Box<dyn Stream<Item = polypay::Result<Item>> + Send>>;
 
 /// A lazy list: each `next()` reads one item, fetching the next page when needed.
 #[napi]
@@ -828,9 +641,11 @@ pub struct NativePager {
 
 #[napi]
 impl NativePager {
-    /// The next item as JSON text, or `null` at the end.
+    /// The next item, or `null` at the end.
     #[napi]
-    pub async fn next(&self) -> napi::Result<Option<String>> {
+    pub async fn next(
+        &self,
+    ) -> napi::Result<Option<Either3<PaymentInvoice, PayoutInvoice, PaymentService>>> {
         // Items already read with a page are not handed out once the list is aborted.
         if self.cancel.is_cancelled() {
             return Err(to_napi(polypay::Error::new(
@@ -842,7 +657,7 @@ impl NativePager {
         let mut stream = self.stream.lock().await;
         match stream.next().await {
             None => Ok(None),
-            Some(Ok(item)) => Ok(Some(item.to_string())),
+            Some(Ok(item)) => Ok(Some(records::list_item(item))),
             Some(Err(e)) => Err(to_napi(e)),
         }
     }
@@ -879,7 +694,7 @@ impl NativeClient {
             .map(|m| format!("{m:?}").to_ascii_lowercase())
     }
 
-    /// Runs `operation` (not a list); the result as JSON text. `timeout_ms` overrides the
+    /// Runs `operation` (not a list); its model, or `null` for a lookup that found nothing. `timeout_ms` overrides the
     /// overall deadline of this call (retries included), checked by the core's rule;
     /// `cancel_id` names its token in the registry (see `abortCall`).
     #[napi]
@@ -889,14 +704,18 @@ impl NativeClient {
         args: CallArgs,
         timeout_ms: Option<f64>,
         cancel_id: Option<u32>,
-    ) -> napi::Result<String> {
+    ) -> napi::Result<
+        Option<
+            Either6<Prerequest, PaymentInvoice, PayoutInvoice, Refund, PaymentService, Balances>,
+        >,
+    > {
         let mut client = call_client(&self.client, timeout_ms)?;
         if let Some(id) = cancel_id {
             client = client.with_cancel(cancel_token(id));
         }
         let operation = core(self::operation(operation, args))?;
         let outcome = client.execute(&operation).await.map_err(to_napi)?;
-        Ok(outcome_json(outcome).to_string())
+        Ok(records::answer(outcome))
     }
 
     /// The lazy pages of a list `operation`.
@@ -911,21 +730,21 @@ impl NativeClient {
         let cancel = CancellationToken::new();
         let client = call_client(&self.client, timeout_ms)?.with_cancel(cancel.clone());
         let pager = core(client.pager(&operation))?;
-        let stream: ItemStream = Box::pin(pager.into_stream().map(|r| r.map(|i| item_json(&i))));
+        let stream: ItemStream = Box::pin(pager.into_stream());
         Ok(NativePager {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
             cancel,
         })
     }
 
-    /// Verifies a callback with the configured `secretKey`; the event as JSON text.
+    /// Verifies a callback with the configured `secretKey`.
     #[napi(catch_unwind)]
     pub fn verify_callback(
         &self,
         body: Either<Buffer, String>,
         signature: String,
-    ) -> napi::Result<String> {
+    ) -> napi::Result<records::CallbackEvent> {
         let event = core(self.client.verify_callback(body_bytes(&body), &signature))?;
-        Ok(callback_event(&event).to_string())
+        Ok(records::CallbackEvent::new(&event))
     }
 }

@@ -284,3 +284,24 @@ test('verifyCallback on the client uses the configured secretKey', async () => {
   assert.equal(event.status, 'processed');
   assert.equal(event.isSuccess, true);
 });
+
+test('results are the native records: exact money text, null for absent, unknown values kept', () => {
+  const { signPaycoreBody } = require('../dist/testing');
+  const body = '{"data":{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"brand_new_status",' +
+    '"amount":"100.50","metadata":{"big":123456789012345678901234567890,"n":1.5},"created":"1597833098"}}}';
+  const secret = sb.config.paycore.secret_key_test;
+  const event = client.verifyCallback(body, signPaycoreBody(body, secret).signature);
+  const invoice = event.invoice;
+  assert.equal(invoice.status, 'brand_new_status');
+  assert.equal(invoice.isFinal, false);
+  assert.equal(invoice.amount, '100.5');
+  assert.equal(invoice.resolution, null);
+  assert.equal(invoice.currency, null);
+  assert.equal(invoice.flowData, null);
+  assert.equal(invoice.response, null);
+  assert.equal(invoice.created, '2020-08-19T10:31:38Z');
+  // What the gateway sent reads as JSON.parse reads it (a number too large stays a number).
+  assert.deepEqual(invoice.metadata, JSON.parse(body).data.attributes.metadata);
+  assert.deepEqual(invoice.raw, JSON.parse(body).data);
+  assert.deepEqual(event.raw, JSON.parse(body));
+});

@@ -86,17 +86,20 @@ macro_rules! paycore_open_enums {
 ///   `JsonMap` (an object as sent), `JsonList`, `Enum(E)` / `OptEnum(E)` (an open enum of
 ///   [`paycore_open_enums!`](crate::paycore_open_enums)), `OptRecord(R)`, `List(R)`.
 /// - `derived`: `bool` methods of the model exposed as fields (`is_final`, `is_success`).
+///
+/// Docs are `#[doc = "…"]` rather than `///`: napi-rs prints the raw-string form that `///`
+/// becomes inside a macro (`r"…"`) into the TypeScript declarations.
 #[macro_export]
 macro_rules! paycore_records {
     ($then:path) => {
         $then! {
-            /// Where to send the customer next (`flow_data`).
+            #[doc = "Where to send the customer next (`flow_data`)."]
             FlowData Part {
                 action: Text,
                 method: Text,
                 params: JsonMap,
             } derived {}
-            /// A payment invoice (`cpi_…`).
+            #[doc = "A payment invoice (`cpi_…`)."]
             PaymentInvoice Resource {
                 id: Text,
                 status: Enum(PaymentInvoiceStatus),
@@ -115,7 +118,7 @@ macro_rules! paycore_records {
                 created: OptTime,
                 updated: OptTime,
             } derived { is_final, is_success }
-            /// A payout invoice (`cpoi_…`).
+            #[doc = "A payout invoice (`cpoi_…`)."]
             PayoutInvoice Resource {
                 id: Text,
                 status: Enum(PayoutInvoiceStatus),
@@ -130,7 +133,7 @@ macro_rules! paycore_records {
                 created: OptTime,
                 updated: OptTime,
             } derived { is_final, is_success }
-            /// A refund of a payment invoice (`ref_…`); `original_id` is the refunded invoice.
+            #[doc = "A refund of a payment invoice (`ref_…`); `original_id` is the refunded invoice."]
             Refund Resource {
                 id: Text,
                 status: OptText,
@@ -142,7 +145,7 @@ macro_rules! paycore_records {
                 description: OptText,
                 created: OptTime,
             } derived {}
-            /// A payment service configured on the account (`comcps_…`).
+            #[doc = "A payment service configured on the account (`comcps_…`)."]
             PaymentService Resource {
                 id: Text,
                 service: OptText,
@@ -155,7 +158,7 @@ macro_rules! paycore_records {
                 amount_max: OptMoney,
                 test_mode: OptBool,
             } derived {}
-            /// One currency account of the commerce account.
+            #[doc = "One currency account of the commerce account."]
             CurrencyAccount Part {
                 currency: Text,
                 account_id: OptText,
@@ -165,12 +168,12 @@ macro_rules! paycore_records {
                 overdraft_limit: OptMoney,
                 balance_lower_limit: OptMoney,
             } derived {}
-            /// The balances of the commerce account, per currency.
+            #[doc = "The balances of the commerce account, per currency."]
             Balances Resource {
                 account_id: Text,
                 currencies: List(CurrencyAccount),
             } derived {}
-            /// One service offered by a pre-request; `fields` describe what it needs, as sent.
+            #[doc = "One service offered by a pre-request; `fields` describe what it needs, as sent."]
             PrerequestService Part {
                 code: Text,
                 method: OptText,
@@ -180,7 +183,7 @@ macro_rules! paycore_records {
                 amount_max: OptMoney,
                 fields: JsonList,
             } derived {}
-            /// The services and methods a pre-request offers for a currency.
+            #[doc = "The services and methods a pre-request offers for a currency."]
             Prerequest Resource {
                 currency: OptText,
                 test_mode: OptBool,

@@ -1,0 +1,275 @@
+//! The core's models as JS objects, expanded from the core's record table: their TypeScript
+//! types are generated into `native.d.ts` with the addon. Money is exact decimal text
+//! (`"100.55"`), times RFC 3339 UTC text, absent values `null`. Objects the gateway sent
+//! (`raw`, `metadata`, …) are built by `JSON.parse` from their text, as a JS program would.
+
+use napi::bindgen_prelude::{
+    Either3, Either6, JsObjectValue, Object, ToNapiValue, TypeName, ValueType,
+};
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+use polypay::paycore::client::{Item, Outcome, Response};
+use polypay::paycore::model;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+/// JSON text that becomes a JS value through `JSON.parse` (numbers as JS numbers, exactly as
+/// a JS program reading the gateway's answer would see them).
+pub struct Json(pub String);
+
+impl TypeName for Json {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Json {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let env = Env::from_raw(env);
+        let json: Object = env.get_global()?.get_named_property("JSON")?;
+        let parse: napi::bindgen_prelude::Function<String, napi::Unknown> =
+            json.get_named_property("parse")?;
+        Ok(parse.call(value.0)?.raw())
+    }
+}
+
+/// Converts a core field to its JS record type; the target is the field's type in the record.
+pub trait Lower<T> {
+    fn lower(&self) -> T;
+}
+
+impl Lower<String> for String {
+    fn lower(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Lower<bool> for bool {
+    fn lower(&self) -> bool {
+        *self
+    }
+}
+
+impl Lower<String> for Decimal {
+    fn lower(&self) -> String {
+        self.normalize().to_string()
+    }
+}
+
+impl Lower<String> for chrono::DateTime<chrono::Utc> {
+    fn lower(&self) -> String {
+        polypay::time::timestamp(self)
+    }
+}
+
+impl Lower<Json> for Map<String, Value> {
+    fn lower(&self) -> Json {
+        Json(serde_json::to_string(self).expect("serialising to memory"))
+    }
+}
+
+impl Lower<Json> for Vec<Value> {
+    fn lower(&self) -> Json {
+        Json(serde_json::to_string(self).expect("serialising to memory"))
+    }
+}
+
+impl Lower<Json> for Value {
+    fn lower(&self) -> Json {
+        Json(self.to_string())
+    }
+}
+
+impl<C: Lower<R>, R> Lower<Option<R>> for Option<C> {
+    fn lower(&self) -> Option<R> {
+        self.as_ref().map(Lower::lower)
+    }
+}
+
+impl<C: Lower<R>, R> Lower<Vec<R>> for Vec<C> {
+    fn lower(&self) -> Vec<R> {
+        self.iter().map(Lower::lower).collect()
+    }
+}
+
+// Open enums are their text in JS (a value this SDK does not know stays as sent).
+macro_rules! lower_open_enums {
+    ($( $(#[$doc:meta])* $name:ident { $($variants:tt)* } )*) => {$(
+        impl Lower<String> for model::$name {
+            fn lower(&self) -> String {
+                self.as_str().to_owned()
+            }
+        }
+    )*};
+}
+
+polypay::paycore_open_enums!(lower_open_enums);
+
+/// What the HTTP exchange said about a result.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct ResponseInfo {
+    pub http_status: u16,
+    pub request_id: Option<String>,
+    /// Found by `reference_id` after an attempt whose outcome was unknown (or a 409).
+    pub reconciled: bool,
+}
+
+// One `#[napi(object)]` per model. The munching rules turn each field's kind into a Rust type
+// napi can describe in TypeScript, and collect the field's value from the core's model (`$m`).
+macro_rules! node_records {
+    ($( $(#[$doc:meta])* $name:ident $role:ident {
+        $( $field:ident: $kind:ident $(($inner:ident))? ),* $(,)?
+    } derived { $( $derived:ident ),* } )*) => {$(
+        node_records!(@munch m [$(#[$doc])* $name $role { $($derived)* }] [] [] $( $field $kind $(($inner))?, )*);
+    )*};
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident Text, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: String,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptText, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: Option<String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptBool, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: Option<bool>,] [$($init)* $field: $m.$field,] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptMoney, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* #[doc = "An exact decimal, as text (`\"100.55\"`)."] pub $field: Option<String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptTime, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* #[doc = "RFC 3339, UTC."] pub $field: Option<String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident JsonMap, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* #[napi(ts_type = "Record<string, unknown>")] pub $field: Json,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident JsonList, $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* #[napi(ts_type = "unknown[]")] pub $field: Json,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident Enum($inner:ident), $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: String,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptEnum($inner:ident), $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: Option<String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptRecord($inner:ident), $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: Option<$inner>,] [$($init)* $field: $m.$field.as_ref().map($inner::new),] $($rest)*);
+    };
+    (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident List($inner:ident), $($rest:tt)*) => {
+        node_records!(@munch $m $head [$($decl)* pub $field: Vec<$inner>,] [$($init)* $field: $m.$field.iter().map($inner::new).collect(),] $($rest)*);
+    };
+    (@munch $m:ident [$(#[$doc:meta])* $name:ident Resource { $($derived:ident)* }] [$($decl:tt)*] [$($init:tt)*]) => {
+        $(#[$doc])*
+        #[napi(object, object_from_js = false, use_nullable = true)]
+        pub struct $name {
+            $($decl)*
+            $( pub $derived: bool, )*
+            /// The resource exactly as received (numbers as JS numbers: read money from the
+            /// typed fields).
+            #[napi(ts_type = "Record<string, unknown>")]
+            pub raw: Json,
+            /// What the HTTP exchange said (absent on list items and lookups).
+            pub response: Option<ResponseInfo>,
+        }
+
+        impl $name {
+            pub fn new($m: &model::$name) -> Self {
+                $name { $($init)* $( $derived: $m.$derived(), )* raw: $m.raw.lower(), response: None }
+            }
+
+            pub fn answered(response: &Response<model::$name>) -> Self {
+                $name {
+                    response: Some(ResponseInfo {
+                        http_status: response.http_status,
+                        request_id: response.request_id.clone(),
+                        reconciled: response.reconciled,
+                    }),
+                    ..$name::new(&response.data)
+                }
+            }
+        }
+    };
+    (@munch $m:ident [$(#[$doc:meta])* $name:ident Part { $($derived:ident)* }] [$($decl:tt)*] [$($init:tt)*]) => {
+        $(#[$doc])*
+        #[napi(object, object_from_js = false, use_nullable = true)]
+        pub struct $name {
+            $($decl)*
+            $( pub $derived: bool, )*
+        }
+
+        impl $name {
+            pub fn new($m: &model::$name) -> Self {
+                $name { $($init)* $( $derived: $m.$derived(), )* }
+            }
+        }
+    };
+}
+
+polypay::paycore_records!(node_records);
+
+/// The answer of an operation: one of the models, or `null` for a lookup that found nothing.
+pub type Answer =
+    Option<Either6<Prerequest, PaymentInvoice, PayoutInvoice, Refund, PaymentService, Balances>>;
+
+pub fn answer(outcome: Outcome) -> Answer {
+    use napi::bindgen_prelude::Either6::*;
+    Some(match outcome {
+        Outcome::Prerequest(r) => A(Prerequest::answered(&r)),
+        Outcome::PaymentInvoice(r) => B(PaymentInvoice::answered(&r)),
+        Outcome::PayoutInvoice(r) => C(PayoutInvoice::answered(&r)),
+        Outcome::Refund(r) => D(Refund::answered(&r)),
+        Outcome::PaymentService(r) => E(PaymentService::answered(&r)),
+        Outcome::Balances(r) => F(Balances::answered(&r)),
+        Outcome::Found(None) => return None,
+        Outcome::Found(Some(Item::PaymentInvoice(i))) => B(PaymentInvoice::new(&i)),
+        Outcome::Found(Some(Item::PayoutInvoice(i))) => C(PayoutInvoice::new(&i)),
+        Outcome::Found(Some(Item::PaymentService(s))) => E(PaymentService::new(&s)),
+    })
+}
+
+/// An item of a list.
+pub type ListItem = Either3<PaymentInvoice, PayoutInvoice, PaymentService>;
+
+pub fn list_item(item: Item) -> ListItem {
+    use napi::bindgen_prelude::Either3::*;
+    match item {
+        Item::PaymentInvoice(i) => A(PaymentInvoice::new(&i)),
+        Item::PayoutInvoice(i) => B(PayoutInvoice::new(&i)),
+        Item::PaymentService(s) => C(PaymentService::new(&s)),
+    }
+}
+
+/// A verified PayCore callback (the TypeScript layer adds `raw`, the whole document, parsed
+/// from the body on first access).
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct CallbackEvent {
+    /// The resource type, e.g. `payment-invoices`.
+    #[napi(js_name = "type")]
+    pub event_type: String,
+    pub id: String,
+    pub status: String,
+    pub is_final: bool,
+    pub is_success: bool,
+    /// The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise).
+    pub invoice: Option<napi::bindgen_prelude::Either<PaymentInvoice, PayoutInvoice>>,
+}
+
+impl CallbackEvent {
+    pub fn new(event: &polypay::paycore::CallbackEvent) -> Self {
+        use napi::bindgen_prelude::Either::{A, B};
+        use polypay::paycore::CallbackEvent as Core;
+        CallbackEvent {
+            event_type: event.event_type().to_owned(),
+            id: event.id().to_owned(),
+            status: event.status().to_owned(),
+            is_final: event.is_final(),
+            is_success: event.is_success(),
+            invoice: match event {
+                Core::PaymentInvoice { invoice, .. } => Some(A(PaymentInvoice::new(invoice))),
+                Core::PayoutInvoice { invoice, .. } => Some(B(PayoutInvoice::new(invoice))),
+                _ => None,
+            },
+        }
+    }
+}
