@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         PayoutInvoice,
         Prerequest,
         Refund,
+        ResponseInfo,
     )
 
 # The rest loads on first use (PEP 562): `import polypay` stays cheap for processes that only
@@ -64,6 +65,7 @@ _LAZY = {
             "PayoutInvoice",
             "Prerequest",
             "Refund",
+            "ResponseInfo",
         )
     },
 }
@@ -118,6 +120,7 @@ __all__ = [
     "PaymentInvoice",
     "PayoutInvoice",
     "Refund",
+    "ResponseInfo",
     "PaymentService",
     "Balances",
     "Prerequest",

@@ -39,7 +39,6 @@ from .models import (
     PayoutInvoice,
     Prerequest,
     Refund,
-    _build,
     _callback,
 )
 
@@ -143,12 +142,13 @@ class _Base:
 
 def _log_done(op: str, started: float, result: Any) -> None:
     if logger.isEnabledFor(logging.DEBUG):
+        response = getattr(result, "response", None)
         logger.debug(
             "%s -> %s request_id=%s reconciled=%s in %.1f ms",
             op,
-            getattr(result, "http_status", None),
-            getattr(result, "request_id", None),
-            getattr(result, "reconciled", False),
+            getattr(response, "http_status", None),
+            getattr(response, "request_id", None),
+            getattr(response, "reconciled", False),
             (time.perf_counter() - started) * 1000,
         )
 
@@ -176,7 +176,7 @@ class PayCoreClient(_Base):
     def _call(self, op: _Op, *, timeout: Optional[float] = None, **args: Any) -> Any:
         started = time.perf_counter()
         try:
-            result = _build(self._native.call(op, timeout=timeout, **args))
+            result = self._native.call(op, timeout=timeout, **args)
         except Exception as error:
             _log_failed(op.method, started, error)
             raise
@@ -323,7 +323,7 @@ def _iterate(pager: Any) -> Iterator[Any]:
         item = pager.next()
         if item is None:
             return
-        yield _build(item)
+        yield item
 
 
 async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
@@ -331,7 +331,7 @@ async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
         item = await _cancellable("list", pager.next_async(), token)
         if item is None:
             return
-        yield _build(item)
+        yield item
 
 
 # Once its token fires, a native call ends at once (the core stops waiting on the network and
@@ -389,7 +389,7 @@ async def _ended_by_cancel(
         return error  # normally the core's OperationCancelledError
     # The call completed just before the cancellation reached the task: its result is lost
     # with the task, so say what a cancelled call says, the reference_id of what it did.
-    result = _build(future.result())
+    result = future.result()
     write = op in _WRITES
     return OperationCancelledError(
         "the call was cancelled after it completed; its result was discarded"
@@ -413,7 +413,7 @@ class AsyncPayCoreClient(_Base):
         token = _native.CancelToken()
         try:
             future = self._native.call_async(op, timeout=timeout, cancel=token, **args)
-            result = _build(await _cancellable(op.method, future, token))
+            result = await _cancellable(op.method, future, token)
         except asyncio.CancelledError as cancelled:
             _log_failed(op.method, started, cancelled_call_error(cancelled) or cancelled)
             raise

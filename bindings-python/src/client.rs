@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::convert::{body_bytes, to_object, Floats};
 use crate::errors::{to_pyerr, IntoPyResult};
-use crate::models;
+use crate::records;
 use crate::runtime::{self, PolypayRuntime};
 
 macro_rules! python_operations {
@@ -73,24 +73,7 @@ fn operation(
 }
 
 fn outcome_to_py(py: Python<'_>, result: polypay::Result<Outcome>) -> PyResult<Py<PyAny>> {
-    match result.py_err(py)? {
-        Outcome::Prerequest(r) => models::with_response(py, &r, models::prerequest),
-        Outcome::PaymentInvoice(r) => models::with_response(py, &r, models::payment_invoice),
-        Outcome::PayoutInvoice(r) => models::with_response(py, &r, models::payout_invoice),
-        Outcome::Refund(r) => models::with_response(py, &r, models::refund),
-        Outcome::PaymentService(r) => models::with_response(py, &r, models::payment_service),
-        Outcome::Balances(r) => models::with_response(py, &r, models::balances),
-        Outcome::Found(None) => Ok(py.None()),
-        Outcome::Found(Some(item)) => item_py(py, &item),
-    }
-}
-
-fn item_py(py: Python<'_>, item: &Item) -> PyResult<Py<PyAny>> {
-    Ok(match item {
-        Item::PaymentInvoice(i) => models::payment_invoice(py, i)?.into_any().unbind(),
-        Item::PayoutInvoice(i) => models::payout_invoice(py, i)?.into_any().unbind(),
-        Item::PaymentService(s) => models::payment_service(py, s)?.into_any().unbind(),
-    })
+    records::answer(py, result.py_err(py)?)
 }
 
 fn id_arg(arg: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
@@ -351,11 +334,11 @@ impl NativeClient {
         py: Python<'py>,
         body: &Bound<'py, PyAny>,
         signature: &str,
-    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    ) -> PyResult<Py<PyAny>> {
         let body = body_bytes(body, "body")?;
         let client = self.client(py, None)?;
         let event = client.verify_callback(&body, signature).py_err(py)?;
-        models::callback_event(py, &event)
+        records::callback_event(py, &event)
     }
 
     fn __repr__(&self) -> String {
@@ -391,7 +374,7 @@ async fn next_item(pager: Arc<tokio::sync::Mutex<Pager<Item>>>) -> polypay::Resu
 fn item_to_py(py: Python<'_>, item: polypay::Result<Option<Item>>) -> PyResult<Py<PyAny>> {
     match item.map_err(|e| to_pyerr(py, &e))? {
         None => Ok(py.None()),
-        Some(item) => item_py(py, &item),
+        Some(item) => records::list_item(py, &item),
     }
 }
 

@@ -11,6 +11,7 @@ mod convert;
 mod errors;
 mod logging;
 mod models;
+mod records;
 mod runtime;
 
 use convert::{body_bytes, text, to_object, Floats, PyParams};
@@ -184,12 +185,12 @@ fn paycore_verify_callback<'py>(
     body: &Bound<'py, PyAny>,
     signature: &Bound<'_, PyString>,
     secret: &Bound<'_, PyString>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Py<PyAny>> {
     let signature = text(signature, "signature")?;
     let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     let event = paycore::callback::verify(&body, signature, secret).py_err(py)?;
-    models::callback_event(py, &event)
+    records::callback_event(py, &event)
 }
 
 fn hpp(
@@ -264,5 +265,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Operation>()?;
     m.add_class::<client::NativePager>()?;
     m.add_class::<client::CancelToken>()?;
+    records::add_classes(m)?;
+    m.add_function(wrap_pyfunction!(records::record_stubs, m)?)?;
     Ok(())
 }

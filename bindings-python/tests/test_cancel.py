@@ -82,7 +82,7 @@ def test_task_cancel_keeps_the_facts_and_the_invoice_is_found(sb: Sandbox) -> No
         assert found is not None and found.reference_id == reference
         # Creating again with that reference_id returns it: never a second invoice.
         again = await client.create_payment_invoice(fields(reference_id=reference))
-        assert again.id == found.id and again.reconciled
+        assert again.id == found.id and again.response.reconciled
         assert sb.invoices(reference) == 1
 
     asyncio.run(main())

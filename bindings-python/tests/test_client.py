@@ -32,13 +32,13 @@ def test_payment_invoice_lifecycle(client: Any, sb: Sandbox) -> None:
     assert invoice.status == "processed" and invoice.is_final and invoice.is_success
     assert invoice.amount == Decimal("100.55") and isinstance(invoice.amount, Decimal)
     assert invoice.currency == "USD" and invoice.reference_id == reference
-    assert invoice.http_status == 201 and invoice.reconciled is False
+    assert invoice.response.http_status == 201 and invoice.response.reconciled is False
     assert invoice.raw["id"] == invoice.id
     assert "raw" not in repr(invoice) and "sandbox_api_key" not in repr(invoice)
     assert sb.invoices(reference) == 1
 
     got = client.get_payment_invoice(invoice.id)
-    assert got.id == invoice.id and got.http_status == 200
+    assert got.id == invoice.id and got.response.http_status == 200
     assert got.created is not None and got.created.tzinfo is not None
     found = client.find_payment_invoice(reference)
     assert found is not None and found.id == invoice.id
@@ -59,7 +59,7 @@ def test_same_reference_id_never_doubles(client: Any, sb: Sandbox) -> None:
     reference = ref()
     first = create(client, reference_id=reference)
     second = create(client, reference_id=reference)
-    assert second.id == first.id and second.reconciled
+    assert second.id == first.id and second.response.reconciled
     assert sb.invoices(reference) == 1
 
 
@@ -177,12 +177,12 @@ def test_exceptions(sb: Sandbox, client: Any) -> None:
 
 def test_retry_and_reconcile(sb: Sandbox, client: Any) -> None:
     sb.fault({"route": "GET /api/account/balances", "nth": 1, "effect": {"status": 503, "retry_after": 0}})
-    assert client.balances().http_status == 200
+    assert client.balances().response.http_status == 200
 
     reference = ref()
     sb.fault({"route": "POST /api/payment-invoices", "nth": 1, "effect": "created_response_lost"})
     invoice = create(client, reference_id=reference)
-    assert invoice.reconciled and invoice.reference_id == reference
+    assert invoice.response.reconciled and invoice.reference_id == reference
     assert sb.invoices(reference) == 1
 
 
@@ -229,3 +229,24 @@ def test_repr_has_no_secrets(sb: Sandbox) -> None:
     assert "<redacted>" in text
     gate = polypay.EcommpayGate(112, "ecommpay_sandbox_secret")
     assert "ecommpay_sandbox_secret" not in repr(gate)
+
+
+def test_records_are_frozen_native_classes_from_the_core_table(client: Any, sb: Sandbox) -> None:
+    body = (
+        b'{"data":{"type":"payment-invoices","id":"cpi_1","attributes":{"status":"brand_new_status",'
+        b'"amount":"100.50","metadata":{"big":123456789012345678901234567890,"n":1.5},'
+        b'"created":"1597833098","flow_data":{"action":"https://pay.example/x","params":[]}}}}'
+    )
+    secret = sb.config["paycore"]["secret_key_test"]
+    invoice = client.verify_callback(body, polypay.paycore.sign_callback(body, secret))
+    assert type(invoice) is polypay.PaymentInvoice
+    assert invoice.status == "brand_new_status" and not invoice.is_final  # unknown values kept
+    assert invoice.amount == Decimal("100.5") and invoice.resolution is None
+    assert invoice.metadata == {"big": 123456789012345678901234567890, "n": Decimal("1.5")}
+    assert invoice.created is not None and invoice.created.isoformat() == "2020-08-19T10:31:38+00:00"
+    assert invoice.flow_data is not None and invoice.flow_data.method == "GET"
+    assert invoice.raw["data"]["id"] == "cpi_1" and invoice.response is None  # the whole document
+    assert repr(invoice).startswith("PaymentInvoice(id='cpi_1', status='brand_new_status', resolution=None")
+    assert "FlowData(action='https://pay.example/x', method='GET', params={})" in repr(invoice)
+    with pytest.raises(AttributeError):
+        invoice.status = "processed"  # type: ignore[misc]

@@ -199,7 +199,7 @@ def test_commit_then_5xx_is_reconciled_not_doubled(make: Any, sb: Sandbox) -> No
         sb.fault({"route": CREATE, "nth": 1,
                   "effect": {"status": status, "commit": True, "retry_after": 0}})
         invoice = create(make(), reference)
-        assert invoice.reconciled and invoice.reference_id == reference, status
+        assert invoice.response.reconciled and invoice.reference_id == reference, status
         assert sb.invoices(reference) == 1, status
 
 
@@ -230,7 +230,7 @@ def test_a_wrong_shaped_2xx_is_reconciled(make: Any, sb: Sandbox) -> None:
         sb.fault({"route": CREATE, "nth": 1,
                   "effect": {"type": "wrong_shape", "status": status, "body": body}})
         invoice = create(make(), reference)
-        assert invoice.reconciled and invoice.id.startswith("cpi_"), body
+        assert invoice.response.reconciled and invoice.id.startswith("cpi_"), body
         assert invoice.reference_id == reference and sb.invoices(reference) == 1, body
 
 
@@ -244,7 +244,7 @@ def test_a_409_without_data_is_found_by_lookup(make: Any, sb: Sandbox) -> None:
     posts = sb.stats()["requests"].get(CREATE, 0)
     sb.fault({"route": CREATE, "nth": 1, "effect": {"status": 409}})
     again = create(client, reference)
-    assert again.id == first.id and again.reconciled
+    assert again.id == first.id and again.response.reconciled
     assert sb.stats()["requests"].get(CREATE, 0) == posts + 1, "a 409 is never re-sent"
     assert sb.invoices(reference) == 1
 
@@ -253,7 +253,7 @@ def test_a_409_without_data_is_found_by_lookup(make: Any, sb: Sandbox) -> None:
     sb.clear_faults()
     sb.fault({"route": CREATE, "nth": 1, "effect": {"status": 409, "commit": True}})
     invoice = create(client, reference)
-    assert invoice.reconciled and invoice.reference_id == reference
+    assert invoice.response.reconciled and invoice.reference_id == reference
     assert sb.invoices(reference) == 1
 
 
@@ -281,7 +281,7 @@ def test_a_reused_reference_with_another_amount_is_a_conflict(make: Any, sb: San
     assert "amount" in str(error) and reference in str(error)
     # The same amount written differently is the same request: the invoice, not a conflict.
     same = create(client, reference, amount=Decimal("10.0"))
-    assert same.id == first.id and same.reconciled
+    assert same.id == first.id and same.response.reconciled
     assert sb.invoices(reference) == 1
 
 

@@ -31,7 +31,7 @@ def client_kwargs(cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def success(invoice: Any) -> Dict[str, Any]:
-    return {"ok": True, "id": invoice.id, "status": invoice.status, "reconciled": invoice.reconciled}
+    return {"ok": True, "id": invoice.id, "status": invoice.status, "reconciled": invoice.response.reconciled}
 
 
 def failure(error: BaseException) -> Dict[str, Any]:
