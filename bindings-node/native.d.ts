@@ -68,7 +68,7 @@ export interface CallArgs {
  */
 export interface CallbackEvent {
   /** The resource type, e.g. `payment-invoices`. */
-  type: string
+  eventType: string
   id: string
   status: string
   isFinal: boolean

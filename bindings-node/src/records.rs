@@ -245,7 +245,6 @@ pub fn list_item(item: Item) -> ListItem {
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct CallbackEvent {
     /// The resource type, e.g. `payment-invoices`.
-    #[napi(js_name = "type")]
     pub event_type: String,
     pub id: String,
     pub status: String,

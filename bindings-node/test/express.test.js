@@ -141,7 +141,7 @@ test('a sandbox callback (good signature) reaches the handler, the sandbox gets 
     service: 'test_usd_test', amount: '12.34', currency: 'USD', service_fields: { status: 'success' }, reference_id: uniqueRef(),
   });
   const event = await waitFor(() => events.find((e) => e.id === inv.id && e.status === 'processed'));
-  assert.equal(event.type, 'payment-invoices');
+  assert.equal(event.eventType, 'payment-invoices');
   assert.equal(event.isSuccess, true);
   assert.equal(event.invoice.amount, '12.34');
 });
@@ -215,7 +215,7 @@ test('polypay/testing builders produce bodies the core verifies', () => {
   const { paycore, ecommpay } = require('..');
   const pc = testing.paycoreCallback({ secretKey: 'sk_test_abc', type: 'payout-invoices', status: 'canceled' });
   const event = paycore.verifyCallback(pc.body, pc.signature, 'sk_test_abc');
-  assert.equal(event.type, 'payout-invoices');
+  assert.equal(event.eventType, 'payout-invoices');
   assert.equal(event.isFinal, true);
   assert.equal(pc.headers['x-signature'], pc.signature);
   const signed = testing.signPaycoreBody('{"data":{}}', 'sk_test_abc');

@@ -187,7 +187,7 @@ test('paycore_callback.json: events or errors', () => {
     assert.equal(error, c.error, c.id);
     if (c.expected) {
       const x = c.expected;
-      assert.equal(event.type, x.type, c.id);
+      assert.equal(event.eventType, x.type, c.id);
       assert.equal(event.id, x.id, c.id);
       assert.equal(event.status ?? null, x.status ?? '', c.id);
       assert.equal(event.isFinal, x.is_final, c.id);

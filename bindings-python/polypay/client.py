@@ -39,7 +39,6 @@ from .models import (
     PayoutInvoice,
     Prerequest,
     Refund,
-    _callback,
 )
 
 __all__ = ["PayCoreClient", "AsyncPayCoreClient", "Amount"]
@@ -131,10 +130,10 @@ class _Base:
 
     def verify_callback(
         self, body: Body, signature: str
-    ) -> Union[PaymentInvoice, PayoutInvoice, CallbackEvent]:
+    ) -> CallbackEvent:
         """Verifies a callback's ``X-Signature`` over the raw body with the configured
         ``secret_key`` (see :func:`polypay.paycore.verify_callback`)."""
-        return _callback(self._native.verify_callback(body, signature))
+        return self._native.verify_callback(body, signature)
 
     def __repr__(self) -> str:
         return repr(self._native).replace("PayCoreClient", type(self).__name__, 1)

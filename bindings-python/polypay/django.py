@@ -12,7 +12,7 @@
     @paycore_callback
     def paycore_webhook(request, event):
         if event.is_success:
-            Order.objects.filter(ref=event.reference_id).update(paid=True)
+            Order.objects.filter(ref=event.invoice.reference_id).update(paid=True)
 
     @ecommpay_callback
     async def ecommpay_webhook(request, callback):     # async views work too
@@ -186,7 +186,7 @@ def paycore_callback(
     view: Optional[F] = None, *, secret_key: Optional[str] = None
 ) -> Any:
     """Decorates ``view(request, event)`` (a function or an ``async def``): ``event`` is the
-    verified PaymentInvoice, PayoutInvoice or CallbackEvent. The secret comes from
+    verified CallbackEvent. The secret comes from
     ``secret_key`` or ``settings.POLYPAY_PAYCORE_SECRET_KEY``."""
 
     def verify(request: HttpRequest) -> Any:

@@ -10,7 +10,7 @@ when the invoice was found by ``reference_id`` after an attempt whose outcome wa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import List, Tuple
 
 from . import _native
 
@@ -41,18 +41,7 @@ CurrencyAccount = _native.CurrencyAccount
 Balances = _native.Balances
 PrerequestService = _native.PrerequestService
 Prerequest = _native.Prerequest
-
-
-@dataclass(frozen=True)
-class CallbackEvent:
-    """A verified PayCore callback about a resource this SDK does not model (e.g. refunds)."""
-
-    event_type: str
-    id: str
-    status: Optional[str]
-    is_final: bool
-    is_success: bool
-    raw: Dict[str, Any] = field(repr=False)
+CallbackEvent = _native.CallbackEvent
 
 
 # Native classes: typed fields read at verification, ``raw`` built on first access.
@@ -68,17 +57,3 @@ class HppForm:
     method: str
     fields: List[Tuple[str, str]]
     html: str = field(repr=False)
-
-
-def _callback(d: Any) -> Union[PaymentInvoice, PayoutInvoice, CallbackEvent]:
-    """A verified PayCore callback: the invoice, whose ``raw`` is the whole callback document."""
-    if not isinstance(d, dict):
-        return d
-    return CallbackEvent(
-        event_type=d["event_type"],
-        id=d["id"],
-        status=d["status"],
-        is_final=d["is_final"],
-        is_success=d["is_success"],
-        raw=d["document"],
-    )

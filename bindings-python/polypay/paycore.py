@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Union
 
 from . import _native
-from .models import CallbackEvent, HppForm, PaymentInvoice, PayoutInvoice, _callback
+from .models import CallbackEvent, HppForm
 
 __all__ = [
     "sign_callback",
@@ -33,14 +33,12 @@ def verify_signature(body: Body, signature: str, secret: str) -> None:
     _native.paycore_verify_signature(body, signature, secret)
 
 
-def verify_callback(
-    body: Body, signature: str, secret: str
-) -> Union[PaymentInvoice, PayoutInvoice, CallbackEvent]:
+def verify_callback(body: Body, signature: str, secret: str) -> CallbackEvent:
     """Verifies the ``X-Signature`` header over the **raw** body, then reads the event.
 
-    Returns the invoice in its new state (``raw`` is the whole callback document), or a
-    :class:`CallbackEvent` for resource types this version does not model."""
-    return _callback(_native.paycore_verify_callback(body, signature, secret))
+    ``event.invoice`` is the payment or payout invoice in its new state (``None`` for resource
+    types this version does not model); ``event.raw`` is the whole callback document."""
+    return _native.paycore_verify_callback(body, signature, secret)
 
 
 def hpp_url(

@@ -334,11 +334,11 @@ impl NativeClient {
         py: Python<'py>,
         body: &Bound<'py, PyAny>,
         signature: &str,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<Py<records::CallbackEvent>> {
         let body = body_bytes(body, "body")?;
         let client = self.client(py, None)?;
         let event = client.verify_callback(&body, signature).py_err(py)?;
-        records::callback_event(py, &event)
+        records::CallbackEvent::py(py, &event)
     }
 
     fn __repr__(&self) -> String {

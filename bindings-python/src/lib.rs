@@ -185,12 +185,12 @@ fn paycore_verify_callback<'py>(
     body: &Bound<'py, PyAny>,
     signature: &Bound<'_, PyString>,
     secret: &Bound<'_, PyString>,
-) -> PyResult<Py<PyAny>> {
+) -> PyResult<Py<records::CallbackEvent>> {
     let signature = text(signature, "signature")?;
     let secret = text(secret, "secret")?;
     let body = body_bytes(body, "body")?;
     let event = paycore::callback::verify(&body, signature, secret).py_err(py)?;
-    records::callback_event(py, &event)
+    records::CallbackEvent::py(py, &event)
 }
 
 fn hpp(

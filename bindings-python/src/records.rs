@@ -7,9 +7,8 @@
 use chrono::{DateTime, Utc};
 use polypay::paycore::client::{Item, Outcome, Response};
 use polypay::paycore::model;
-use polypay::paycore::CallbackEvent;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyList;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -140,6 +139,7 @@ macro_rules! python_records {
         /// Registers every record class.
         pub fn add_classes(module: &Bound<'_, PyModule>) -> PyResult<()> {
             module.add_class::<ResponseInfo>()?;
+            module.add_class::<CallbackEvent>()?;
             $( module.add_class::<$name>()?; )*
             Ok(())
         }
@@ -286,28 +286,57 @@ pub fn list_item(py: Python<'_>, item: &Item) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// A verified callback: the invoice's record whose `raw` is the whole document, or, for a
-/// resource type the core does not model, a dict that `polypay.models` makes a `CallbackEvent`.
-pub fn callback_event(py: Python<'_>, event: &CallbackEvent) -> PyResult<Py<PyAny>> {
-    let document = to_py(py, event.raw())?;
-    Ok(match event {
-        CallbackEvent::PaymentInvoice { invoice, .. } => {
-            PaymentInvoice::build(py, invoice, document, None)?.into_any()
-        }
-        CallbackEvent::PayoutInvoice { invoice, .. } => {
-            PayoutInvoice::build(py, invoice, document, None)?.into_any()
-        }
-        _ => {
-            let d = PyDict::new(py);
-            d.set_item("event_type", event.event_type())?;
-            d.set_item("id", event.id())?;
-            d.set_item("status", event.status())?;
-            d.set_item("is_final", event.is_final())?;
-            d.set_item("is_success", event.is_success())?;
-            d.set_item("document", document)?;
-            d.into_any().unbind()
-        }
-    })
+/// A verified PayCore callback, in the shape every binding shows: `invoice` is the payment or
+/// payout invoice (`None` for resource types the core does not model), `raw` the whole document.
+#[pyclass(module = "polypay", frozen, get_all)]
+pub struct CallbackEvent {
+    event_type: String,
+    id: String,
+    status: String,
+    is_final: bool,
+    is_success: bool,
+    invoice: Option<Py<PyAny>>,
+    raw: Py<PyAny>,
+}
+
+#[pymethods]
+impl CallbackEvent {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let fields = [
+            "event_type",
+            "id",
+            "status",
+            "is_final",
+            "is_success",
+            "invoice",
+        ];
+        record_repr(slf.as_any(), "CallbackEvent", &fields)
+    }
+}
+
+impl CallbackEvent {
+    pub fn py(py: Python<'_>, event: &polypay::paycore::CallbackEvent) -> PyResult<Py<Self>> {
+        use polypay::paycore::CallbackEvent as Core;
+        let invoice = match event {
+            Core::PaymentInvoice { invoice, .. } => {
+                Some(PaymentInvoice::py(py, invoice)?.into_any())
+            }
+            Core::PayoutInvoice { invoice, .. } => Some(PayoutInvoice::py(py, invoice)?.into_any()),
+            _ => None,
+        };
+        Py::new(
+            py,
+            CallbackEvent {
+                event_type: event.event_type().to_owned(),
+                id: event.id().to_owned(),
+                status: event.status().to_owned(),
+                is_final: event.is_final(),
+                is_success: event.is_success(),
+                invoice,
+                raw: to_py(py, event.raw())?,
+            },
+        )
+    }
 }
 
 /// The `_native.pyi` text of the records (see the module docs).

@@ -238,14 +238,17 @@ def test_records_are_frozen_native_classes_from_the_core_table(client: Any, sb: 
         b'"created":"1597833098","flow_data":{"action":"https://pay.example/x","params":[]}}}}'
     )
     secret = sb.config["paycore"]["secret_key_test"]
-    invoice = client.verify_callback(body, polypay.paycore.sign_callback(body, secret))
+    event = client.verify_callback(body, polypay.paycore.sign_callback(body, secret))
+    assert type(event) is polypay.CallbackEvent and event.event_type == "payment-invoices"
+    assert event.status == "brand_new_status" and event.raw["data"]["id"] == "cpi_1"
+    invoice = event.invoice
     assert type(invoice) is polypay.PaymentInvoice
     assert invoice.status == "brand_new_status" and not invoice.is_final  # unknown values kept
     assert invoice.amount == Decimal("100.5") and invoice.resolution is None
     assert invoice.metadata == {"big": 123456789012345678901234567890, "n": Decimal("1.5")}
     assert invoice.created is not None and invoice.created.isoformat() == "2020-08-19T10:31:38+00:00"
     assert invoice.flow_data is not None and invoice.flow_data.method == "GET"
-    assert invoice.raw["data"]["id"] == "cpi_1" and invoice.response is None  # the whole document
+    assert invoice.raw == event.raw["data"] and invoice.response is None
     assert repr(invoice).startswith("PaymentInvoice(id='cpi_1', status='brand_new_status', resolution=None")
     assert "FlowData(action='https://pay.example/x', method='GET', params={})" in repr(invoice)
     with pytest.raises(AttributeError):

@@ -249,7 +249,7 @@ def test_testing_builders_round_trip() -> None:
     assert event.status == "refunded" and event.is_final and not event.is_success
     from decimal import Decimal
 
-    assert event.amount == Decimal("5.1")
+    assert event.invoice is not None and event.invoice.amount == Decimal("5.1")
     cb = polypay.ecommpay.verify_callback(
         testing.ecommpay_callback("s", status="decline"), "s"
     )

@@ -192,43 +192,50 @@ macro_rules! uniffi_records {
 
 polypay::paycore_records!(uniffi_records);
 
-/// A verified PayCore callback: exactly one of `payment_invoice` / `payout_invoice` is set for
-/// the resource types this SDK models; other types only have the common fields.
+/// The invoice a PayCore callback reports.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum CallbackInvoice {
+    Payment { invoice: PaymentInvoice },
+    Payout { invoice: PayoutInvoice },
+}
+
+/// A verified PayCore callback: `invoice` is set for the resource types this SDK models
+/// (payment and payout invoices), null for others, which only have the common fields.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct CallbackEvent {
+    /// The resource type, e.g. `payment-invoices`.
     pub event_type: String,
     pub id: String,
-    pub status: Option<String>,
+    pub status: String,
     pub is_final: bool,
     pub is_success: bool,
-    pub payment_invoice: Option<PaymentInvoice>,
-    pub payout_invoice: Option<PayoutInvoice>,
-    /// The whole document (with `included`), as received.
-    pub document_json: String,
+    pub invoice: Option<CallbackInvoice>,
+    /// The whole document (with `included`), as received, as JSON text.
+    pub raw_json: String,
 }
 
 impl CallbackEvent {
     pub fn new(e: &paycore::CallbackEvent) -> Self {
-        let (payment_invoice, payout_invoice) = match e {
-            paycore::CallbackEvent::PaymentInvoice { invoice, .. } => {
-                (Some(PaymentInvoice::new(invoice, None)), None)
-            }
-            paycore::CallbackEvent::PayoutInvoice { invoice, .. } => {
-                (None, Some(PayoutInvoice::new(invoice, None)))
-            }
-            _ => (None, None),
-        };
         CallbackEvent {
             event_type: e.event_type().to_owned(),
             id: e.id().to_owned(),
-            status: e.raw()["data"]["attributes"]["status"]
-                .as_str()
-                .map(str::to_owned),
+            status: e.status().to_owned(),
             is_final: e.is_final(),
             is_success: e.is_success(),
-            payment_invoice,
-            payout_invoice,
-            document_json: e.raw().to_string(),
+            invoice: match e {
+                paycore::CallbackEvent::PaymentInvoice { invoice, .. } => {
+                    Some(CallbackInvoice::Payment {
+                        invoice: PaymentInvoice::new(invoice, None),
+                    })
+                }
+                paycore::CallbackEvent::PayoutInvoice { invoice, .. } => {
+                    Some(CallbackInvoice::Payout {
+                        invoice: PayoutInvoice::new(invoice, None),
+                    })
+                }
+                _ => None,
+            },
+            raw_json: e.raw().to_string(),
         }
     }
 }

@@ -138,10 +138,10 @@ function createShop(config, { log = () => {} } = {}) {
     handler: (event) => {
       const invoice = event.invoice;
       if (!invoice) return; // other resource types: acknowledged, nothing to do
-      const payout = event.type === 'payout-invoices';
+      const payout = event.eventType === 'payout-invoices';
       const record = byReference(payout ? payouts : orders, invoice.referenceId);
       if (!record) {
-        log(`callback for unknown ${event.type} ${event.id} (${invoice.referenceId}): acknowledged`);
+        log(`callback for unknown ${event.eventType} ${event.id} (${invoice.referenceId}): acknowledged`);
         return;
       }
       const state = { invoiceId: event.id, status: event.status, updated: unixUpdated(invoice) };

@@ -9,6 +9,10 @@ use crate::json;
 
 /// What a callback reports: the invoice in its new state. The whole document (including
 /// `included`, if any) stays available through [`CallbackEvent::raw`].
+///
+/// Every binding shows it in one shape: `event_type`, `id`, `status`, `is_final`, `is_success`,
+/// `invoice` (the payment or payout invoice record; none for other resource types) and `raw`
+/// (the whole document).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallbackEvent {

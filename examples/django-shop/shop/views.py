@@ -192,18 +192,19 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
 # gateway sends it again).
 
 @paycore_callback
-def paycore_webhook(request: HttpRequest, event: Any) -> None:
-    if not isinstance(event, polypay.PaymentInvoice):
+def paycore_webhook(request: HttpRequest, event: polypay.CallbackEvent) -> None:
+    invoice = event.invoice
+    if not isinstance(invoice, polypay.PaymentInvoice):
         # Refunds (and payouts) have callbacks of their own; the invoice's callback tells the
         # order's story, "refunded" included.
-        logger.info("PayCore %s callback ignored", type(event).__name__)
+        logger.info("PayCore %s callback ignored", event.event_type)
         return
-    order = Order.objects.filter(reference_id=event.reference_id).first()
+    order = Order.objects.filter(reference_id=invoice.reference_id).first()
     if order is None or not order.is_paycore:
         # Not ours: 200 anyway, or the gateway retries it for days.
-        logger.warning("PayCore callback for unknown reference %r", event.reference_id)
+        logger.warning("PayCore callback for unknown reference %r", invoice.reference_id)
         return
-    apply_news(order.pk, gateways.paycore_news(event), record=True)
+    apply_news(order.pk, gateways.paycore_news(invoice), record=True)
 
 
 @ecommpay_callback

@@ -83,7 +83,7 @@ final class VectorsTests: XCTestCase {
                 if let status = expected.str("status") { XCTAssertEqual(event.status, status, id) }
                 if let final = expected.bool("is_final") { XCTAssertEqual(event.isFinal, final, id) }
                 if let success = expected.bool("is_success") { XCTAssertEqual(event.isSuccess, success, id) }
-                if let invoice = event.paymentInvoice, let amount = expected.str("amount") {
+                if case .payment(let invoice) = event.invoice, let amount = expected.str("amount") {
                     XCTAssertEqual(invoice.amount, Decimal(string: amount), id)
                 }
             }

@@ -12,6 +12,6 @@ func paymentPageUrl(baseUrl: String, publicKey: String) throws -> String {
 // A callback: verify the X-Signature over the raw body bytes with the secret key, then read it.
 func onCallback(body: Data, xSignature: String, secretKey: String) throws -> Bool {
     let event = try paycoreVerifyCallback(body: body, signature: xSignature, secret: secretKey) // throws PolypayError.Signature
-    return event.isFinal && event.isSuccess // then fulfil event.paymentInvoice
+    return event.isFinal && event.isSuccess // then fulfil the order of event.invoice
 }
 // readme-sample: swift-hpp-callback end

@@ -274,13 +274,16 @@ class SandboxTest {
         val signature = paycoreSignCallback(body, keys.str("secret_key_test")!!)
         val event = client.verifyCallback(body, signature)
         assertEquals("cpi_1", event.id)
-        assertEquals(PaymentInvoiceStatus.Processed, event.paymentInvoice?.status)
-        assertEquals(Resolution.Ok, event.paymentInvoice?.resolution)
+        val invoice = (event.invoice as CallbackInvoice.Payment).invoice
+        assertEquals(PaymentInvoiceStatus.Processed, invoice.status)
+        assertEquals(Resolution.Ok, invoice.resolution)
         // A status this version does not know is kept, not refused.
         val newer = String(body).replace("processed", "brand_new_status").toByteArray()
         val later = client.verifyCallback(newer, paycoreSignCallback(newer, keys.str("secret_key_test")!!))
-        assertEquals(PaymentInvoiceStatus.Other("brand_new_status"), later.paymentInvoice?.status)
-        assertEquals("brand_new_status processed", "${later.paymentInvoice?.status} ${event.paymentInvoice?.status}")
+        val unknown = (later.invoice as CallbackInvoice.Payment).invoice
+        assertEquals(PaymentInvoiceStatus.Other("brand_new_status"), unknown.status)
+        assertEquals("brand_new_status processed", "${unknown.status} ${invoice.status}")
+        assertEquals("brand_new_status", later.status)
         assertFalse(later.isFinal)
         expect<PolypayException.Signature> { client.verifyCallback(body, paycoreSignCallback(body, "sk_test_other")) }
     }

@@ -95,7 +95,7 @@ class VectorsTest {
             expected.str("status")?.let { assertEquals(it, event.status) }
             expected.bool("is_final")?.let { assertEquals(it, event.isFinal) }
             expected.bool("is_success")?.let { assertEquals(it, event.isSuccess) }
-            val invoice = event.paymentInvoice
+            val invoice = (event.invoice as? CallbackInvoice.Payment)?.invoice
             if (invoice != null) {
                 expected.str("amount")?.let { assertEquals(0, it.toBigDecimal().compareTo(invoice.amount!!)) }
                 expected.str("currency")?.let { assertEquals(it, invoice.currency) }

@@ -11,6 +11,6 @@ fun paymentPageUrl(baseUrl: String, publicKey: String): String =
 // A callback: verify the X-Signature over the raw body bytes with the secret key, then read it.
 fun onCallback(requestBody: ByteArray, xSignature: String, secretKey: String): Boolean {
     val event = paycoreVerifyCallback(requestBody, xSignature, secretKey) // throws PolypayException.Signature
-    return event.isFinal && event.isSuccess // then fulfil event.paymentInvoice
+    return event.isFinal && event.isSuccess // then fulfil the order of event.invoice
 }
 // readme-sample: kotlin-hpp-callback end

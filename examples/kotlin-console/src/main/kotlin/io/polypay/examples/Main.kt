@@ -130,9 +130,9 @@ suspend fun run(config: Config, receiver: CallbackReceiver, say: (String) -> Uni
         )
         say("payment invoice ${invoice.id} created for $reference: ${invoice.amount} ${invoice.currency}, status ${invoice.status}")
         val paymentStatus = waitFinal("payment", invoice.id, receiver, config.timeoutMillis) {
-            client.getPaymentInvoice(invoice.id).let { it.status to it.isFinal }
+            client.getPaymentInvoice(invoice.id).let { it.status.toString() to it.isFinal }
         }
-        val paymentCallbacks = receiver.events.filter { it.id == invoice.id }.map { it.status ?: "?" }
+        val paymentCallbacks = receiver.events.filter { it.id == invoice.id }.map { it.status }
         say("payment ${invoice.id}: final status $paymentStatus; verified callbacks ${paymentCallbacks.joinToString(" -> ")}")
 
         val payoutReference = "kotlin-payout-$tag"
@@ -143,9 +143,9 @@ suspend fun run(config: Config, receiver: CallbackReceiver, say: (String) -> Uni
         )
         say("payout ${payout.id} created for $payoutReference: ${payout.amount} ${payout.currency}, status ${payout.status}")
         val payoutStatus = waitFinal("payout", payout.id, receiver, config.timeoutMillis) {
-            client.getPayoutInvoice(payout.id).let { it.status to it.isFinal }
+            client.getPayoutInvoice(payout.id).let { it.status.toString() to it.isFinal }
         }
-        val payoutCallbacks = receiver.events.filter { it.id == payout.id }.map { it.status ?: "?" }
+        val payoutCallbacks = receiver.events.filter { it.id == payout.id }.map { it.status }
         say("payout ${payout.id}: final status $payoutStatus; verified callbacks ${payoutCallbacks.joinToString(" -> ")}")
         return Result(
             Outcome(invoice.id, reference, paymentStatus, invoice.amount, paymentCallbacks),
