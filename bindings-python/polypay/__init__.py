@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from . import ecommpay, paycore
     from .client import AsyncPayCoreClient, PayCoreClient
     from .ecommpay import EcommpayGate
+    from .enums import PaymentInvoiceStatus, PayoutInvoiceStatus, Resolution
     from .models import (
         Balances,
         CallbackEvent,
@@ -53,6 +54,9 @@ _LAZY = {
     "PayCoreClient": ("polypay.client", "PayCoreClient"),
     "AsyncPayCoreClient": ("polypay.client", "AsyncPayCoreClient"),
     "EcommpayGate": ("polypay.ecommpay", "EcommpayGate"),
+    "PaymentInvoiceStatus": ("polypay.enums", "PaymentInvoiceStatus"),
+    "PayoutInvoiceStatus": ("polypay.enums", "PayoutInvoiceStatus"),
+    "Resolution": ("polypay.enums", "Resolution"),
     **{
         name: ("polypay.models", name)
         for name in (
@@ -121,6 +125,9 @@ __all__ = [
     "PayoutInvoice",
     "Refund",
     "ResponseInfo",
+    "PaymentInvoiceStatus",
+    "PayoutInvoiceStatus",
+    "Resolution",
     "PaymentService",
     "Balances",
     "Prerequest",

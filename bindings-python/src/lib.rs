@@ -267,5 +267,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::CancelToken>()?;
     records::add_classes(m)?;
     m.add_function(wrap_pyfunction!(records::record_stubs, m)?)?;
+    m.add_function(wrap_pyfunction!(records::open_enums_source, m)?)?;
     Ok(())
 }

@@ -30,6 +30,7 @@ def test_payment_invoice_lifecycle(client: Any, sb: Sandbox) -> None:
     invoice = create(client, reference_id=reference, metadata={"order": 42})
     assert invoice.id.startswith("cpi_")
     assert invoice.status == "processed" and invoice.is_final and invoice.is_success
+    assert invoice.status is polypay.PaymentInvoiceStatus.PROCESSED
     assert invoice.amount == Decimal("100.55") and isinstance(invoice.amount, Decimal)
     assert invoice.currency == "USD" and invoice.reference_id == reference
     assert invoice.response.http_status == 201 and invoice.response.reconciled is False
@@ -243,13 +244,18 @@ def test_records_are_frozen_native_classes_from_the_core_table(client: Any, sb: 
     assert event.status == "brand_new_status" and event.raw["data"]["id"] == "cpi_1"
     invoice = event.invoice
     assert type(invoice) is polypay.PaymentInvoice
-    assert invoice.status == "brand_new_status" and not invoice.is_final  # unknown values kept
+    # Statuses are str enums; a value this version does not know is kept as an OTHER member.
+    assert invoice.status == "brand_new_status" and not invoice.is_final
+    assert isinstance(invoice.status, polypay.PaymentInvoiceStatus) and invoice.status.name == "OTHER"
+    assert str(invoice.status) == "brand_new_status"
     assert invoice.amount == Decimal("100.5") and invoice.resolution is None
     assert invoice.metadata == {"big": 123456789012345678901234567890, "n": Decimal("1.5")}
     assert invoice.created is not None and invoice.created.isoformat() == "2020-08-19T10:31:38+00:00"
     assert invoice.flow_data is not None and invoice.flow_data.method == "GET"
     assert invoice.raw == event.raw["data"] and invoice.response is None
-    assert repr(invoice).startswith("PaymentInvoice(id='cpi_1', status='brand_new_status', resolution=None")
+    assert repr(invoice).startswith(
+        "PaymentInvoice(id='cpi_1', status=<PaymentInvoiceStatus.OTHER: 'brand_new_status'>, resolution=None"
+    )
     assert "FlowData(action='https://pay.example/x', method='GET', params={})" in repr(invoice)
     with pytest.raises(AttributeError):
         invoice.status = "processed"  # type: ignore[misc]
