@@ -164,7 +164,7 @@ export interface NativeClientOptions {
  * The Commerce API operations: the core's operation table (documented there and on
  * the `PayCoreClient` methods; napi would print a macro's doc literals raw).
  */
-export declare const enum Operation {
+export declare enum Operation {
   PaymentPrerequest = 0,
   PayoutPrerequest = 1,
   CreatePaymentInvoicePublic = 2,
@@ -212,8 +212,8 @@ export declare function paycoreVerifySignature(body: Buffer | string, signature:
 /** A payment invoice (`cpi_…`). */
 export interface PaymentInvoice {
   id: string
-  status: string
-  resolution: string | null
+  status: PaymentInvoiceStatus | string
+  resolution: Resolution | string | null
   referenceId: string | null
   /** An exact decimal, as text (`"100.55"`). */
   amount: string | null
@@ -244,6 +244,27 @@ export interface PaymentInvoice {
   response: ResponseInfo | null
 }
 
+/** `status` of a payment invoice (paycore-api docs §4.1). */
+export declare enum PaymentInvoiceStatus {
+  Created = 'created',
+  Expired = 'expired',
+  Terminated = 'terminated',
+  Processing = 'processing',
+  ProcessPending = 'process_pending',
+  Processed = 'processed',
+  PartiallyProcessed = 'partially_processed',
+  ProcessError = 'process_error',
+  ProcessFailed = 'process_failed',
+  Refunding = 'refunding',
+  RefundPending = 'refund_pending',
+  PartiallyRefunded = 'partially_refunded',
+  Refunded = 'refunded',
+  RefundError = 'refund_error',
+  RefundFailed = 'refund_failed',
+  ChargedBack = 'charged_back',
+  PartiallyChargedBack = 'partially_charged_back',
+}
+
 /** A payment service configured on the account (`comcps_…`). */
 export interface PaymentService {
   id: string
@@ -270,8 +291,8 @@ export interface PaymentService {
 /** A payout invoice (`cpoi_…`). */
 export interface PayoutInvoice {
   id: string
-  status: string
-  resolution: string | null
+  status: PayoutInvoiceStatus | string
+  resolution: Resolution | string | null
   referenceId: string | null
   /** An exact decimal, as text (`"100.55"`). */
   amount: string | null
@@ -293,6 +314,25 @@ export interface PayoutInvoice {
   raw: Record<string, unknown>
   /** What the HTTP exchange said (absent on list items and lookups). */
   response: ResponseInfo | null
+}
+
+/** `status` of a payout invoice (paycore-api docs §4.2). */
+export declare enum PayoutInvoiceStatus {
+  Created = 'created',
+  Expired = 'expired',
+  Terminated = 'terminated',
+  Processing = 'processing',
+  ProcessPending = 'process_pending',
+  Processed = 'processed',
+  PartiallyProcessed = 'partially_processed',
+  ProcessError = 'process_error',
+  ProcessFailed = 'process_failed',
+  Canceling = 'canceling',
+  CancelPending = 'cancel_pending',
+  PartiallyCanceled = 'partially_canceled',
+  Canceled = 'canceled',
+  CancelError = 'cancel_error',
+  CancelFailed = 'cancel_failed',
 }
 
 /** The services and methods a pre-request offers for a currency. */
@@ -348,6 +388,24 @@ export interface Refund {
 
 /** Forgets `id` (the JS side calls it once the call has settled). */
 export declare function releaseCall(id: number): void
+
+/**
+ * `resolution`: why an invoice has its status (`ok` is possible with a failed
+ * status). The public API writes `OK`, the private API `ok`.
+ */
+export declare enum Resolution {
+  Ok = 'ok',
+  Expired = 'expired',
+  GeneralDecline = 'general_decline',
+  InsufficientFunds = 'insufficient_funds',
+  AntifraudError = 'antifraud_error',
+  InvalidCard = 'invalid_card',
+  InvalidDetails = 'invalid_details',
+  IssuerDecline = 'issuer_decline',
+  Auth3dsRequired = 'auth_3ds_required',
+  FatalError = 'fatal_error',
+  InternalError = 'internal_error',
+}
 
 /** What the HTTP exchange said about a result. */
 export interface ResponseInfo {

@@ -6,5 +6,6 @@ export const {
   PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
   ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
   SignatureVerificationError, ConfigurationError, InvalidInputError, CancelledError, _internals,
+  PaymentInvoiceStatus, PayoutInvoiceStatus, Resolution,
 } = cjs;
 export default cjs;

@@ -1,9 +1,10 @@
 // polypay for Node.js: a thin layer over the Rust core (see README.md).
 import { native } from './native';
-import { Operation } from '../native';
 import type {
-  CallArgs, NativeClient, NativePager, CallbackEvent as NativeCallbackEvent, PaymentInvoice, PayoutInvoice,
+  Operation, CallArgs, NativeClient, NativePager, CallbackEvent as NativeCallbackEvent, PaymentInvoice, PayoutInvoice,
   PaymentService, Refund, Balances, Prerequest, ResponseInfo,
+  PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
+  Resolution as NativeResolution,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -221,6 +222,16 @@ export type {
   FlowData, PaymentInvoice, PayoutInvoice, PaymentService, Refund, CurrencyAccount, Balances,
   PrerequestService, Prerequest, ResponseInfo,
 } from '../native';
+
+// The known values of `status` and `resolution` (`PaymentInvoiceStatus.Processed === 'processed'`),
+// from the core's open-enum table. Fields are typed `PaymentInvoiceStatus | string`: a value this
+// SDK version does not know arrives as sent.
+export const PaymentInvoiceStatus = native.PaymentInvoiceStatus;
+export type PaymentInvoiceStatus = NativePaymentInvoiceStatus;
+export const PayoutInvoiceStatus = native.PayoutInvoiceStatus;
+export type PayoutInvoiceStatus = NativePayoutInvoiceStatus;
+export const Resolution = native.Resolution;
+export type Resolution = NativeResolution;
 
 /** A decimal amount, exact, as a string (`"100.55"`). */
 export type Decimal = string;
@@ -491,64 +502,64 @@ export class PayCoreClient {
 
   // Public API (public key)
   paymentPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
-    return this.#withRequest(Operation.PaymentPrerequest, request, options);
+    return this.#withRequest(native.Operation.PaymentPrerequest, request, options);
   }
   payoutPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
-    return this.#withRequest(Operation.PayoutPrerequest, request, options);
+    return this.#withRequest(native.Operation.PayoutPrerequest, request, options);
   }
   createPaymentInvoicePublic(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
-    return this.#withRequest(Operation.CreatePaymentInvoicePublic, request, options);
+    return this.#withRequest(native.Operation.CreatePaymentInvoicePublic, request, options);
   }
   getPaymentInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
-    return this.#withId(Operation.GetPaymentInvoicePublic, id, 'id', options);
+    return this.#withId(native.Operation.GetPaymentInvoicePublic, id, 'id', options);
   }
   getPayoutInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
-    return this.#withId(Operation.GetPayoutInvoicePublic, id, 'id', options);
+    return this.#withId(native.Operation.GetPayoutInvoicePublic, id, 'id', options);
   }
 
   // Private API (account id + API key)
   /** Never doubled: a `reference_id` is generated when missing and an unknown outcome is
    * reconciled by it before anything is sent again. */
   createPaymentInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
-    return this.#withRequest(Operation.CreatePaymentInvoice, request, options);
+    return this.#withRequest(native.Operation.CreatePaymentInvoice, request, options);
   }
   getPaymentInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
-    return this.#withId(Operation.GetPaymentInvoice, id, 'id', options);
+    return this.#withId(native.Operation.GetPaymentInvoice, id, 'id', options);
   }
   /** The payment invoice with this `reference_id`, or null. */
   findPaymentInvoice(referenceId: string, options?: RequestOptions): Promise<PaymentInvoice | null> {
-    return this.#withId(Operation.FindPaymentInvoice, referenceId, 'referenceId', options);
+    return this.#withId(native.Operation.FindPaymentInvoice, referenceId, 'referenceId', options);
   }
   /** Never re-sent once it may have arrived: an unknown outcome throws with `outcomeUnknown`.
    * `request.amount` is required (a missing one is an `InvalidInputError` naming `amount`). */
   refundPaymentInvoice(id: string, request: RequestBody, options?: RequestOptions): Promise<WithResponse<Refund>> {
-    return this.#withRequest(Operation.RefundPaymentInvoice, request, options, id, true);
+    return this.#withRequest(native.Operation.RefundPaymentInvoice, request, options, id, true);
   }
   createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
-    return this.#withRequest(Operation.CreatePayoutInvoice, request, options);
+    return this.#withRequest(native.Operation.CreatePayoutInvoice, request, options);
   }
   getPayoutInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
-    return this.#withId(Operation.GetPayoutInvoice, id, 'id', options);
+    return this.#withId(native.Operation.GetPayoutInvoice, id, 'id', options);
   }
   findPayoutInvoice(referenceId: string, options?: RequestOptions): Promise<PayoutInvoice | null> {
-    return this.#withId(Operation.FindPayoutInvoice, referenceId, 'referenceId', options);
+    return this.#withId(native.Operation.FindPayoutInvoice, referenceId, 'referenceId', options);
   }
   getPaymentService(id: string, options?: RequestOptions): Promise<WithResponse<PaymentService>> {
-    return this.#withId(Operation.GetPaymentService, id, 'id', options);
+    return this.#withId(native.Operation.GetPaymentService, id, 'id', options);
   }
   balances(options?: RequestOptions): Promise<WithResponse<Balances>> {
-    return this.#call(Operation.Balances, {}, options);
+    return this.#call(native.Operation.Balances, {}, options);
   }
 
   /** Every payment invoice, newest first, fetched lazily: `for await (const i of …)`. */
   listPaymentInvoices(options?: ListOptions): AsyncIterableIterator<PaymentInvoice> {
-    return this.#list<PaymentInvoice>(Operation.ListPaymentInvoices, options);
+    return this.#list<PaymentInvoice>(native.Operation.ListPaymentInvoices, options);
   }
   listPayoutInvoices(options?: ListOptions): AsyncIterableIterator<PayoutInvoice> {
-    return this.#list<PayoutInvoice>(Operation.ListPayoutInvoices, options);
+    return this.#list<PayoutInvoice>(native.Operation.ListPayoutInvoices, options);
   }
   listPaymentServices(options?: Omit<ListOptions, 'referenceId'>): AsyncIterableIterator<PaymentService> {
-    return this.#list<PaymentService>(Operation.ListPaymentServices, options);
+    return this.#list<PaymentService>(native.Operation.ListPaymentServices, options);
   }
 
   #list<T>(operation: Operation, options: ListOptions | undefined): AsyncIterableIterator<T> {

@@ -4,7 +4,7 @@
 //! (`raw`, `metadata`, …) are built by `JSON.parse` from their text, as a JS program would.
 
 use napi::bindgen_prelude::{
-    Either3, Either6, JsObjectValue, Object, ToNapiValue, TypeName, ValueType,
+    Either, Either3, Either6, JsObjectValue, Object, ToNapiValue, TypeName, ValueType,
 };
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -96,18 +96,27 @@ impl<C: Lower<R>, R> Lower<Vec<R>> for Vec<C> {
     }
 }
 
-// Open enums are their text in JS (a value this SDK does not know stays as sent).
-macro_rules! lower_open_enums {
-    ($( $(#[$doc:meta])* $name:ident { $($variants:tt)* } )*) => {$(
-        impl Lower<String> for model::$name {
-            fn lower(&self) -> String {
-                self.as_str().to_owned()
+// Open enums: a field holds the value's text (a value this SDK does not know stays as sent), typed
+// `PaymentInvoiceStatus | string`: the string enum declares the known values (and exports them,
+// `PaymentInvoiceStatus.Processed === 'processed'`) without closing the type.
+macro_rules! node_open_enums {
+    ($( $(#[$doc:meta])* $name:ident { $( $variant:ident = $text:literal $(| $alias:literal)* ),+ $(,)? } )*) => {$(
+        $(#[$doc])*
+        #[napi(string_enum)]
+        #[allow(dead_code)]
+        pub enum $name {
+            $( #[napi(value = $text)] $variant, )+
+        }
+
+        impl Lower<Either<$name, String>> for model::$name {
+            fn lower(&self) -> Either<$name, String> {
+                Either::B(self.as_str().to_owned())
             }
         }
     )*};
 }
 
-polypay::paycore_open_enums!(lower_open_enums);
+polypay::paycore_open_enums!(node_open_enums);
 
 /// What the HTTP exchange said about a result.
 #[napi(object, object_from_js = false, use_nullable = true)]
@@ -148,10 +157,10 @@ macro_rules! node_records {
         node_records!(@munch $m $head [$($decl)* #[napi(ts_type = "unknown[]")] pub $field: Json,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
     };
     (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident Enum($inner:ident), $($rest:tt)*) => {
-        node_records!(@munch $m $head [$($decl)* pub $field: String,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+        node_records!(@munch $m $head [$($decl)* pub $field: Either<$inner, String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
     };
     (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptEnum($inner:ident), $($rest:tt)*) => {
-        node_records!(@munch $m $head [$($decl)* pub $field: Option<String>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
+        node_records!(@munch $m $head [$($decl)* pub $field: Option<Either<$inner, String>>,] [$($init)* $field: $m.$field.lower(),] $($rest)*);
     };
     (@munch $m:ident $head:tt [$($decl:tt)*] [$($init:tt)*] $field:ident OptRecord($inner:ident), $($rest:tt)*) => {
         node_records!(@munch $m $head [$($decl)* pub $field: Option<$inner>,] [$($init)* $field: $m.$field.as_ref().map($inner::new),] $($rest)*);

@@ -294,6 +294,11 @@ test('results are the native records: exact money text, null for absent, unknown
   const invoice = event.invoice;
   assert.equal(invoice.status, 'brand_new_status');
   assert.equal(invoice.isFinal, false);
+  // The known values are exported (from the core's table); an unknown one arrived as sent.
+  assert.equal(polypay.PaymentInvoiceStatus.Processed, 'processed');
+  assert.equal(polypay.PayoutInvoiceStatus.Canceled, 'canceled');
+  assert.equal(polypay.Resolution.InsufficientFunds, 'insufficient_funds');
+  assert.ok(!Object.values(polypay.PaymentInvoiceStatus).includes(invoice.status));
   assert.equal(invoice.amount, '100.5');
   assert.equal(invoice.resolution, null);
   assert.equal(invoice.currency, null);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { ecommpay, PayCoreClient, PolypayError } from 'polypay';
 import { paycoreCallback } from 'polypay/express';
 import * as testing from 'polypay/testing';
+import * as esm from 'polypay';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +16,12 @@ test('ESM and CommonJS share one module instance', () => {
   assert.equal(typeof paycoreCallback, 'function');
   assert.equal(typeof testing.paycoreCallback, 'function');
   assert.equal(ecommpay.sign('{"a":1}', 's'), cjs.ecommpay.sign('{"a":1}', 's'));
+});
+
+test('the ESM entry point names every CommonJS export', () => {
+  const cjs = require('polypay');
+  const missing = Object.keys(cjs).filter((name) => name !== 'default' && esm[name] !== cjs[name]);
+  assert.deepEqual(missing, []);
 });
 
 test('require of the package folder loads it', () => {

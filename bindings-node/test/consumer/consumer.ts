@@ -3,7 +3,7 @@ import express from 'express';
 import {
   ecommpay, EcommpayGate, paycore, PayCoreClient, PolypayError, ValidationError, ConflictError,
   RateLimitError, APITimeoutError, SignatureVerificationError, CancelledError, type PaymentInvoice,
-  type CallbackEvent, type WithResponse, type EcommpayCallback,
+  type CallbackEvent, type WithResponse, type EcommpayCallback, PaymentInvoiceStatus, Resolution,
 } from 'polypay';
 import { paycoreCallback, ecommpayCallback } from 'polypay/express';
 import * as testing from 'polypay/testing';
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   const requestId: string | null = invoice.response.requestId;
   for await (const item of client.listPaymentInvoices({ pageSize: 50 })) {
     const status: string = item.status;
-    void status;
+    // Known values are typed; another value still fits (the field is `PaymentInvoiceStatus | string`).
+    const paid: boolean = item.status === PaymentInvoiceStatus.Processed || item.status === 'brand_new';
+    const ok: boolean = item.resolution === Resolution.Ok;
+    void status, paid, ok;
   }
   try {
     await client.refundPaymentInvoice(invoice.id, { amount: '1' });

@@ -11,12 +11,13 @@
 /// Name { Variant = "text" | "alias", … }
 /// ```
 ///
-/// Known values match case-insensitively; anything else is kept as `Other(String)`.
+/// Known values match case-insensitively; anything else is kept as `Other(String)`. Docs are
+/// `#[doc = "…"]` for the reason given at [`paycore_records!`](crate::paycore_records).
 #[macro_export]
 macro_rules! paycore_open_enums {
     ($then:path) => {
         $then! {
-            /// `status` of a payment invoice (paycore-api docs §4.1).
+            #[doc = "`status` of a payment invoice (paycore-api docs §4.1)."]
             PaymentInvoiceStatus {
                 Created = "created" | "INITIALIZED",
                 Expired = "expired",
@@ -36,7 +37,7 @@ macro_rules! paycore_open_enums {
                 ChargedBack = "charged_back",
                 PartiallyChargedBack = "partially_charged_back",
             }
-            /// `status` of a payout invoice (paycore-api docs §4.2).
+            #[doc = "`status` of a payout invoice (paycore-api docs §4.2)."]
             PayoutInvoiceStatus {
                 Created = "created",
                 Expired = "expired",
@@ -54,8 +55,8 @@ macro_rules! paycore_open_enums {
                 CancelError = "cancel_error",
                 CancelFailed = "cancel_failed",
             }
-            /// `resolution`: why an invoice has its status (`ok` is possible with a failed
-            /// status). The public API writes `OK`, the private API `ok`.
+            #[doc = "`resolution`: why an invoice has its status (`ok` is possible with a failed"]
+            #[doc = "status). The public API writes `OK`, the private API `ok`."]
             Resolution {
                 Ok = "ok",
                 Expired = "expired",
