@@ -160,27 +160,41 @@ export interface NativeClientOptions {
   allowInsecureHttp?: boolean
 }
 
-/**
- * The Commerce API operations: the core's operation table (documented there and on
- * the `PayCoreClient` methods; napi would print a macro's doc literals raw).
- */
+/** The Commerce API operations: the core's operation table. */
 export declare enum Operation {
+  /** Payment services and methods available for a currency and amount. */
   PaymentPrerequest = 0,
+  /** Payout services available for a currency and amount. */
   PayoutPrerequest = 1,
+  /** Creates a payment invoice with the public key (the account must allow it). */
   CreatePaymentInvoicePublic = 2,
+  /** A payment invoice by id, through the Public API. */
   GetPaymentInvoicePublic = 3,
+  /** A payout invoice by id, through the Public API. */
   GetPayoutInvoicePublic = 4,
+  /** Creates a payment invoice; never doubled (reconciled by `reference_id`). */
   CreatePaymentInvoice = 5,
+  /** A payment invoice by id. */
   GetPaymentInvoice = 6,
+  /** The payment invoice with this `reference_id`, if any. */
   FindPaymentInvoice = 7,
+  /** Every payment invoice, newest first, page by page. */
   ListPaymentInvoices = 8,
+  /** Refunds all or part of a payment invoice. */
   RefundPaymentInvoice = 9,
+  /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
   CreatePayoutInvoice = 10,
+  /** A payout invoice by id. */
   GetPayoutInvoice = 11,
+  /** The payout invoice with this `reference_id`, if any. */
   FindPayoutInvoice = 12,
+  /** Every payout invoice, newest first, page by page. */
   ListPayoutInvoices = 13,
+  /** The payment services configured on the account, page by page. */
   ListPaymentServices = 14,
+  /** A payment service by id. */
   GetPaymentService = 15,
+  /** Balances per currency account. */
   Balances = 16,
 }
 

@@ -574,11 +574,10 @@ fn client_options(options: NativeClientOptions) -> polypay::Result<ClientOptions
 
 macro_rules! node_operations {
     ($( $(#[doc = $doc:literal])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
-        /// The Commerce API operations: the core's operation table (documented there and on
-        /// the `PayCoreClient` methods; napi would print a macro's doc literals raw).
+        /// The Commerce API operations: the core's operation table.
         #[napi]
         pub enum Operation {
-            $( $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl From<Operation> for OperationName {

@@ -29,43 +29,45 @@ use crate::paycore::model::{
 /// - `Input`: `Nothing`, `Id`, `ReferenceId`, `Fields` (a request object), `IdFields` or
 ///   `Filter` (a list's reference filter and page size).
 /// - `Output`: the model answered (an `Option` of it for `ReferenceId`, items for `List`).
+///
+/// Docs are `#[doc = "…"]` for the reason given at [`paycore_records!`](crate::paycore_records).
 #[macro_export]
 macro_rules! paycore_operations {
     ($then:path) => {
         $then! {
-            /// Payment services and methods available for a currency and amount.
+            #[doc = "Payment services and methods available for a currency and amount."]
             PaymentPrerequest payment_prerequest: Public Read (Fields) -> Prerequest;
-            /// Payout services available for a currency and amount.
+            #[doc = "Payout services available for a currency and amount."]
             PayoutPrerequest payout_prerequest: Public Read (Fields) -> Prerequest;
-            /// Creates a payment invoice with the public key (the account must allow it).
+            #[doc = "Creates a payment invoice with the public key (the account must allow it)."]
             CreatePaymentInvoicePublic create_payment_invoice_public: Public Create (Fields) -> PaymentInvoice;
-            /// A payment invoice by id, through the Public API.
+            #[doc = "A payment invoice by id, through the Public API."]
             GetPaymentInvoicePublic get_payment_invoice_public: Public Read (Id) -> PaymentInvoice;
-            /// A payout invoice by id, through the Public API.
+            #[doc = "A payout invoice by id, through the Public API."]
             GetPayoutInvoicePublic get_payout_invoice_public: Public Read (Id) -> PayoutInvoice;
-            /// Creates a payment invoice; never doubled (reconciled by `reference_id`).
+            #[doc = "Creates a payment invoice; never doubled (reconciled by `reference_id`)."]
             CreatePaymentInvoice create_payment_invoice: Private Create (Fields) -> PaymentInvoice;
-            /// A payment invoice by id.
+            #[doc = "A payment invoice by id."]
             GetPaymentInvoice get_payment_invoice: Private Read (Id) -> PaymentInvoice;
-            /// The payment invoice with this `reference_id`, if any.
+            #[doc = "The payment invoice with this `reference_id`, if any."]
             FindPaymentInvoice find_payment_invoice: Private Read (ReferenceId) -> PaymentInvoice;
-            /// Every payment invoice, newest first, page by page.
+            #[doc = "Every payment invoice, newest first, page by page."]
             ListPaymentInvoices list_payment_invoices: Private List (Filter) -> PaymentInvoice;
-            /// Refunds all or part of a payment invoice.
+            #[doc = "Refunds all or part of a payment invoice."]
             RefundPaymentInvoice refund_payment_invoice: Private Write (IdFields) -> Refund;
-            /// Creates a payout invoice; never doubled (reconciled by `reference_id`).
+            #[doc = "Creates a payout invoice; never doubled (reconciled by `reference_id`)."]
             CreatePayoutInvoice create_payout_invoice: Private Create (Fields) -> PayoutInvoice;
-            /// A payout invoice by id.
+            #[doc = "A payout invoice by id."]
             GetPayoutInvoice get_payout_invoice: Private Read (Id) -> PayoutInvoice;
-            /// The payout invoice with this `reference_id`, if any.
+            #[doc = "The payout invoice with this `reference_id`, if any."]
             FindPayoutInvoice find_payout_invoice: Private Read (ReferenceId) -> PayoutInvoice;
-            /// Every payout invoice, newest first, page by page.
+            #[doc = "Every payout invoice, newest first, page by page."]
             ListPayoutInvoices list_payout_invoices: Private List (Filter) -> PayoutInvoice;
-            /// The payment services configured on the account, page by page.
+            #[doc = "The payment services configured on the account, page by page."]
             ListPaymentServices list_payment_services: Private List (Filter) -> PaymentService;
-            /// A payment service by id.
+            #[doc = "A payment service by id."]
             GetPaymentService get_payment_service: Private Read (Id) -> PaymentService;
-            /// Balances per currency account.
+            #[doc = "Balances per currency account."]
             Balances balances: Private Read (Nothing) -> Balances;
         }
     };
