@@ -93,6 +93,21 @@ export interface CurrencyAccount {
   balanceLowerLimit: string | null
 }
 
+/**
+ * The typed fields of a verified ecommpay callback (the TypeScript layer adds `raw`, the
+ * body parsed on first access).
+ */
+export interface EcommpayCallback {
+  projectId: number | null
+  paymentId: string | null
+  paymentType: string | null
+  paymentStatus: string | null
+  paymentSum: EcommpaySum | null
+  operation: EcommpayOperation | null
+  /** `payment.status === "success"`. */
+  isSuccess: boolean
+}
+
 /** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
 export declare function ecommpayGateBaseUrl(projectId: number, secretKey: string, baseUrl?: string | undefined | null): string
 
@@ -105,6 +120,18 @@ export declare function ecommpayGatePaymentPageUrl(paramsJson: string, projectId
 
 /** PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors). */
 export declare function ecommpayNatcmp(a: string, b: string): number
+
+/** `operation` of an ecommpay callback. */
+export interface EcommpayOperation {
+  id: string | null
+  type: string | null
+  status: string | null
+  requestId: string | null
+  code: string | null
+  message: string | null
+  sumInitial: EcommpaySum | null
+  sumConverted: EcommpaySum | null
+}
 
 export declare function ecommpayPaymentPageUrl(paramsJson: string, secret: string, baseUrl?: string | undefined | null): string
 
@@ -122,6 +149,12 @@ export declare function ecommpaySign(paramsJson: string, secret: string): string
 export declare function ecommpaySignPairs(joined: string, pairs: number, secret: string): string | null
 
 export declare function ecommpayStringToSign(paramsJson: string): string
+
+/** A sum in minor units (`payment.sum`, `operation.sum_initial`, …). */
+export interface EcommpaySum {
+  amount: number
+  currency: string
+}
 
 /** Verifies a raw callback body; the verified callback as JSON text. */
 export declare function ecommpayVerifyCallback(body: Buffer | string, secret: string): string

@@ -4,7 +4,7 @@ import type {
   Operation, CallArgs, NativeClient, NativePager, CallbackEvent as NativeCallbackEvent, PaymentInvoice, PayoutInvoice,
   PaymentService, Refund, Balances, Prerequest, ResponseInfo,
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
-  Resolution as NativeResolution,
+  Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -34,25 +34,11 @@ function withRaw<T extends object>(typed: T, body: Buffer | string): T & { raw: 
   return typed as T & { raw: Record<string, unknown> };
 }
 
-/** Sum in minor units (`payment.sum`, `operation.sum_initial`, …). */
-export interface EcommpaySum { amount: number; currency: string }
+export type { EcommpaySum, EcommpayOperation } from '../native';
 
-/** A verified ecommpay callback: typed accessors and the whole body in `raw`. */
-export interface EcommpayCallback {
-  projectId: number | null;
-  paymentId: string | null;
-  paymentType: string | null;
-  paymentStatus: string | null;
-  paymentSum: EcommpaySum | null;
-  operation: {
-    id: string | null; type: string | null; status: string | null; requestId: string | null;
-    code: string | null; message: string | null;
-    sumInitial: EcommpaySum | null; sumConverted: EcommpaySum | null;
-  } | null;
-  /** `payment.status === "success"`. */
-  isSuccess: boolean;
-  raw: Record<string, unknown>;
-}
+/** A verified ecommpay callback: its typed fields (native, see `native.d.ts`) and the whole body
+ * in `raw`. */
+export type EcommpayCallback = NativeEcommpayCallback & { readonly raw: Record<string, unknown> };
 
 /** A verified ecommpay callback: its typed fields as own properties, `raw` parsed on first use.
  * A class rather than `withRaw`: a prototype getter costs nothing per callback, where defining
@@ -63,13 +49,14 @@ class VerifiedEcommpayCallback implements EcommpayCallback {
   readonly paymentType: string | null;
   readonly paymentStatus: string | null;
   readonly paymentSum: EcommpaySum | null;
-  readonly operation: EcommpayCallback['operation'];
+  readonly operation: EcommpayOperation | null;
   readonly isSuccess: boolean;
   readonly #body: Buffer | string;
   #raw: Record<string, unknown> | undefined;
 
+  /** `json`: the typed fields as JSON text (see `EcommpayCallback` in src/records.rs). */
   constructor(json: string, body: Buffer | string) {
-    const typed = JSON.parse(json) as Omit<EcommpayCallback, 'raw'>;
+    const typed = JSON.parse(json) as NativeEcommpayCallback;
     this.projectId = typed.projectId;
     this.paymentId = typed.paymentId;
     this.paymentType = typed.paymentType;

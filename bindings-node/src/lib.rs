@@ -32,7 +32,7 @@ use futures_util::{Stream, StreamExt};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Either3, Either6};
 use napi::{Env, Error as NapiError, Status, Task};
 use napi_derive::napi;
-use polypay::ecommpay::{self, EcommpayCallback};
+use polypay::ecommpay;
 use polypay::paycore::client::{
     timeout_from_millis, Arguments, ClientOptions, Item, Operation as CoreOperation, OperationName,
     Secret,
@@ -89,65 +89,6 @@ fn body_bytes(body: &Either<Buffer, String>) -> &[u8] {
 }
 
 // ------------------------------------------------------------------------------ values → JSON
-
-/// The callback without `raw` (read lazily on the JS side from the body), as JSON text: a
-/// typed struct serialises without building a document.
-fn ecommpay_callback(cb: &EcommpayCallback) -> String {
-    #[derive(serde::Serialize)]
-    struct Sum {
-        amount: i64,
-        currency: String,
-    }
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Operation {
-        id: Option<String>,
-        #[serde(rename = "type")]
-        operation_type: Option<String>,
-        status: Option<String>,
-        request_id: Option<String>,
-        code: Option<String>,
-        message: Option<String>,
-        sum_initial: Option<Sum>,
-        sum_converted: Option<Sum>,
-    }
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Callback {
-        project_id: Option<i64>,
-        payment_id: Option<String>,
-        payment_type: Option<String>,
-        payment_status: Option<String>,
-        payment_sum: Option<Sum>,
-        operation: Option<Operation>,
-        is_success: bool,
-    }
-    let sum = |s: Option<ecommpay::Sum>| {
-        s.map(|s| Sum {
-            amount: s.amount,
-            currency: s.currency,
-        })
-    };
-    let out = Callback {
-        project_id: cb.project_id(),
-        payment_id: cb.payment_id(),
-        payment_type: cb.payment_type(),
-        payment_status: cb.payment_status().map(|s| s.as_str().to_owned()),
-        payment_sum: sum(cb.payment_sum()),
-        operation: cb.operation().map(|op| Operation {
-            id: op.id,
-            operation_type: op.operation_type,
-            status: op.status.map(|s| s.as_str().to_owned()),
-            request_id: op.request_id,
-            code: op.code,
-            message: op.message,
-            sum_initial: sum(op.sum_initial),
-            sum_converted: sum(op.sum_converted),
-        }),
-        is_success: cb.is_success(),
-    };
-    serde_json::to_string(&out).expect("serialising to memory")
-}
 
 // ------------------------------------------------------------------------------ ecommpay
 
@@ -227,7 +168,7 @@ pub fn ecommpay_verify_callback(
     secret: String,
 ) -> napi::Result<String> {
     let callback = core(ecommpay::verify_callback(body_bytes(&body), &secret))?;
-    Ok(ecommpay_callback(&callback))
+    Ok(records::EcommpayCallback::json(&callback))
 }
 
 /// PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors).
@@ -381,7 +322,7 @@ impl Task for VerifyEcommpayCallback {
                 body_bytes(&self.body),
                 &self.secret,
             ))?;
-            Ok(ecommpay_callback(&callback))
+            Ok(records::EcommpayCallback::json(&callback))
         })
     }
 
