@@ -172,6 +172,16 @@ export interface FlowData {
   params: Record<string, unknown>
 }
 
+/** The auto-redirect form of the Hosted Payment Page. */
+export interface HppForm {
+  action: string
+  method: 'POST'
+  /** The hidden fields, in order, as `[name, value]`. */
+  fields: [string, string][]
+  /** The auto-submitting form as HTML, every value escaped. */
+  html: string
+}
+
 /**
  * The core's [`ClientOptions`] under their JS names; times in milliseconds, counts as JS
  * numbers (so that `NaN`, `Infinity` and fractions meet the core's rules like any value).
@@ -240,8 +250,8 @@ export declare function panicProbe(message: string): void
 /** The same in an async export (napi-rs rejects the promise of a panicking future). */
 export declare function panicProbeAsync(message: string): Promise<void>
 
-/** The auto-redirect form as JSON text: `{action, method, fields: [[name, value]…], html}`. */
-export declare function paycoreHppForm(paramsJson: string, env?: string | undefined | null, baseUrl?: string | undefined | null, buttonLabel?: string | undefined | null): string
+/** The auto-redirect form: its data and the HTML. */
+export declare function paycoreHppForm(paramsJson: string, env?: string | undefined | null, baseUrl?: string | undefined | null, buttonLabel?: string | undefined | null): HppForm
 
 export declare function paycoreHppUrl(paramsJson: string, env?: string | undefined | null, baseUrl?: string | undefined | null): string
 

@@ -5,6 +5,7 @@ import type {
   PaymentService, Refund, Balances, Prerequest, ResponseInfo,
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
   Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
+  HppForm,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -235,13 +236,7 @@ export interface HppOptions {
   /** A custom base URL (wins over `env`). */
   baseUrl?: string;
 }
-export interface HppForm {
-  action: string;
-  method: 'POST';
-  fields: [string, string][];
-  /** The auto-submitting form as HTML, every value escaped. */
-  html: string;
-}
+export type { HppForm } from '../native';
 
 function hppArgs(options: HppOptions | undefined): [string | undefined, string | undefined] {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -291,7 +286,7 @@ export const paycore = {
     const json = paramsJson(params, 'params');
     const [env, baseUrl] = hppArgs(options);
     const label = optionalString(options?.buttonLabel, 'options.buttonLabel');
-    return JSON.parse(call(() => native.paycoreHppForm(json, env, baseUrl, label))) as HppForm;
+    return call(() => native.paycoreHppForm(json, env, baseUrl, label));
   },
 };
 

@@ -276,24 +276,17 @@ pub fn paycore_hpp_url(
     core(params.url(&environment))
 }
 
-/// The auto-redirect form as JSON text: `{action, method, fields: [[name, value]…], html}`.
+/// The auto-redirect form: its data and the HTML.
 #[napi(catch_unwind)]
 pub fn paycore_hpp_form(
     params_json: String,
     env: Option<String>,
     base_url: Option<String>,
     button_label: Option<String>,
-) -> napi::Result<String> {
+) -> napi::Result<records::HppForm> {
     let (params, environment) = hpp(&params_json, env, base_url)?;
     let form = core(params.form(&environment))?;
-    let html = form.to_html(button_label.as_deref().unwrap_or("Pay"));
-    Ok(json!({
-        "action": form.action,
-        "method": form.method,
-        "fields": form.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-        "html": html,
-    })
-    .to_string())
+    Ok(records::HppForm::new(&form, button_label.as_deref().unwrap_or("Pay")))
 }
 
 // ------------------------------------------------------------------------------ off the main thread

@@ -362,3 +362,31 @@ impl EcommpayCallback {
         }
     }
 }
+
+/// The auto-redirect form of the Hosted Payment Page.
+#[napi(object, object_from_js = false)]
+pub struct HppForm {
+    pub action: String,
+    #[napi(ts_type = "'POST'")]
+    pub method: String,
+    /// The hidden fields, in order, as `[name, value]`.
+    #[napi(ts_type = "[string, string][]")]
+    pub fields: Vec<Vec<String>>,
+    /// The auto-submitting form as HTML, every value escaped.
+    pub html: String,
+}
+
+impl HppForm {
+    pub fn new(form: &polypay::paycore::HppForm, button_label: &str) -> Self {
+        HppForm {
+            action: form.action.clone(),
+            method: form.method.to_owned(),
+            fields: form
+                .fields
+                .iter()
+                .map(|(name, value)| vec![name.clone(), value.clone()])
+                .collect(),
+            html: form.to_html(button_label),
+        }
+    }
+}
