@@ -286,7 +286,10 @@ pub fn paycore_hpp_form(
 ) -> napi::Result<records::HppForm> {
     let (params, environment) = hpp(&params_json, env, base_url)?;
     let form = core(params.form(&environment))?;
-    Ok(records::HppForm::new(&form, button_label.as_deref().unwrap_or("Pay")))
+    Ok(records::HppForm::new(
+        &form,
+        button_label.as_deref().unwrap_or("Pay"),
+    ))
 }
 
 // ------------------------------------------------------------------------------ off the main thread

@@ -9,9 +9,6 @@ when the invoice was found by ``reference_id`` after an attempt whose outcome wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import List, Tuple
-
 from . import _native
 
 __all__ = [
@@ -42,18 +39,9 @@ Balances = _native.Balances
 PrerequestService = _native.PrerequestService
 Prerequest = _native.Prerequest
 CallbackEvent = _native.CallbackEvent
+HppForm = _native.HppForm
 
 
 # Native classes: typed fields read at verification, ``raw`` built on first access.
 EcommpayCallback = _native.EcommpayCallback
 EcommpayOperation = _native.EcommpayOperation
-
-
-@dataclass(frozen=True)
-class HppForm:
-    """The auto-redirect payment form: render ``html`` or build your own from the fields."""
-
-    action: str
-    method: str
-    fields: List[Tuple[str, str]]
-    html: str = field(repr=False)

@@ -56,5 +56,4 @@ def hpp_form(
     button_label: str = "Pay",
 ) -> HppForm:
     """The auto-redirect form (action, fields, and ready-to-serve escaped ``html``)."""
-    d = _native.paycore_hpp_form(params, env, base_url, button_label)
-    return HppForm(action=d["action"], method=d["method"], fields=d["fields"], html=d["html"])
+    return _native.paycore_hpp_form(params, env, base_url, button_label)

@@ -4,7 +4,7 @@
 use polypay::ecommpay;
 use polypay::paycore::{self, Environment, HppParams};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::PyString;
 
 mod client;
 mod convert;
@@ -226,19 +226,10 @@ fn paycore_hpp_form<'py>(
     env: Option<&str>,
     base_url: Option<&str>,
     button_label: &str,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<records::HppForm> {
     let (params, env) = hpp(py, params, env, base_url)?;
     let form = params.form(&env).py_err(py)?;
-    let d = PyDict::new(py);
-    d.set_item("action", &form.action)?;
-    d.set_item("method", form.method)?;
-    let fields = PyList::empty(py);
-    for (k, v) in &form.fields {
-        fields.append((k, v))?;
-    }
-    d.set_item("fields", fields)?;
-    d.set_item("html", form.to_html(button_label))?;
-    Ok(d)
+    Ok(records::HppForm::new(&form, button_label))
 }
 
 #[pymodule]

@@ -178,6 +178,7 @@ macro_rules! python_records {
         pub fn add_classes(module: &Bound<'_, PyModule>) -> PyResult<()> {
             module.add_class::<ResponseInfo>()?;
             module.add_class::<CallbackEvent>()?;
+            module.add_class::<HppForm>()?;
             $( module.add_class::<$name>()?; )*
             Ok(())
         }
@@ -374,6 +375,37 @@ impl CallbackEvent {
                 raw: to_py(py, event.raw())?,
             },
         )
+    }
+}
+
+/// The auto-redirect form of the Hosted Payment Page: render `html`, or build your own from the
+/// fields.
+#[pyclass(module = "polypay", frozen, get_all, eq)]
+#[derive(PartialEq)]
+pub struct HppForm {
+    action: String,
+    method: &'static str,
+    /// The hidden fields, in order, as `(name, value)`.
+    fields: Vec<(String, String)>,
+    /// The auto-submitting form as HTML, every value escaped.
+    html: String,
+}
+
+impl HppForm {
+    pub fn new(form: &polypay::paycore::HppForm, button_label: &str) -> Self {
+        HppForm {
+            action: form.action.clone(),
+            method: form.method,
+            fields: form.fields.clone(),
+            html: form.to_html(button_label),
+        }
+    }
+}
+
+#[pymethods]
+impl HppForm {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        record_repr(slf.as_any(), "HppForm", &["action", "method", "fields"])
     }
 }
 
