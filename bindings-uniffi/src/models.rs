@@ -17,8 +17,15 @@ use serde_json::{Map, Value};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ExactDecimal(pub Decimal);
 
+impl ExactDecimal {
+    /// The decimal text it crosses as (and is sent as): normalised, `100.55`.
+    pub fn text(&self) -> String {
+        self.0.normalize().to_string()
+    }
+}
+
 uniffi::custom_type!(ExactDecimal, String, {
-    lower: |amount| amount.0.normalize().to_string(),
+    lower: |amount| amount.text(),
     try_lift: |text| Ok(ExactDecimal(text.parse::<Decimal>()?)),
 });
 

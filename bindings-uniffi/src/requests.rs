@@ -95,7 +95,7 @@ impl Fields {
     }
 
     fn amount(self, key: &str, amount: Option<ExactDecimal>) -> Fields {
-        self.set(key, amount.map(|a| a.0.normalize().to_string()))
+        self.set(key, amount.map(|a| a.text()))
     }
 
     fn map(self, key: &str, map: Option<HashMap<String, String>>) -> Fields {
