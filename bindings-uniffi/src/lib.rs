@@ -22,6 +22,7 @@ mod client;
 mod error;
 mod models;
 mod requests;
+mod wrappers;
 
 pub use client::{
     CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient,

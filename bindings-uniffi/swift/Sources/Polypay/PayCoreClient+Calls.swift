@@ -9,7 +9,8 @@
 // task is cancelled: the core ends the call promptly with `PolypayError.Cancelled`, which
 // carries the facts (`details.referenceId`, generated when none was given, and
 // `details.outcomeUnknown`, true when a create may have reached the gateway). A task cancelled
-// before the call sends nothing (`outcomeUnknown` false). One helper, one line per method.
+// before the call sends nothing (`outcomeUnknown` false). One helper, one line per method, generated
+// from the core's operation table (src/wrappers.rs).
 import Foundation
 
 /// Runs `call` with a fresh token that fires when the current task is cancelled (at once if it
@@ -47,57 +48,74 @@ public struct LazyList<Element>: AsyncSequence {
     }
 }
 
-extension PayCoreClientProtocol {
-    // ---- private (account id + API key) ----
+// ---- generated from the core's operation table (src/wrappers.rs) ----
 
+extension PayCoreClientProtocol {
+    /** Creates a payment invoice; never doubled (reconciled by `reference_id`). */
     public func createPaymentInvoice(fieldsJson: String, timeout: Double? = nil) async throws -> PaymentInvoice {
         try await withCallToken { try await rawCreatePaymentInvoice(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** A payment invoice by id. */
     public func getPaymentInvoice(id: String, timeout: Double? = nil) async throws -> PaymentInvoice {
         try await withCallToken { try await rawGetPaymentInvoice(id: id, timeout: timeout, token: $0) }
     }
 
-    /// The invoice with this reference id, or nil.
+    /** The payment invoice with this `reference_id`, if any. */
     public func findPaymentInvoice(referenceId: String, timeout: Double? = nil) async throws -> PaymentInvoice? {
         try await withCallToken { try await rawFindPaymentInvoice(referenceId: referenceId, timeout: timeout, token: $0) }
     }
 
-    /// Payment invoices, newest first, as an async sequence that fetches the next page only when
-    /// the items already read are used up (`break` and task cancellation stop it).
+    /**
+     * Every payment invoice, newest first, page by page.
+     * An async sequence: the next page is fetched only when the items already read are used up (`break` and task cancellation stop it).
+     */
     public func listPaymentInvoices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PaymentInvoice> {
         LazyList { let pager = try self.rawListPaymentInvoicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
-    /// Refunds a processed payment invoice; `fieldsJson` holds `amount` and optional fields.
+    /** Refunds all or part of a payment invoice. */
     public func refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = nil) async throws -> Refund {
         try await withCallToken { try await rawRefundPaymentInvoice(id: id, fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
     public func createPayoutInvoice(fieldsJson: String, timeout: Double? = nil) async throws -> PayoutInvoice {
         try await withCallToken { try await rawCreatePayoutInvoice(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** A payout invoice by id. */
     public func getPayoutInvoice(id: String, timeout: Double? = nil) async throws -> PayoutInvoice {
         try await withCallToken { try await rawGetPayoutInvoice(id: id, timeout: timeout, token: $0) }
     }
 
+    /** The payout invoice with this `reference_id`, if any. */
     public func findPayoutInvoice(referenceId: String, timeout: Double? = nil) async throws -> PayoutInvoice? {
         try await withCallToken { try await rawFindPayoutInvoice(referenceId: referenceId, timeout: timeout, token: $0) }
     }
 
+    /**
+     * Every payout invoice, newest first, page by page.
+     * An async sequence: the next page is fetched only when the items already read are used up (`break` and task cancellation stop it).
+     */
     public func listPayoutInvoices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PayoutInvoice> {
         LazyList { let pager = try self.rawListPayoutInvoicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
+    /**
+     * The payment services configured on the account, page by page.
+     * An async sequence: the next page is fetched only when the items already read are used up (`break` and task cancellation stop it).
+     */
+    public func listPaymentServices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PaymentService> {
+        LazyList { let pager = try self.rawListPaymentServicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
+    }
+
+    /** A payment service by id. */
     public func getPaymentService(id: String, timeout: Double? = nil) async throws -> PaymentService {
         try await withCallToken { try await rawGetPaymentService(id: id, timeout: timeout, token: $0) }
     }
 
-    public func listPaymentServices(pageSize: UInt32? = nil) -> LazyList<PaymentService> {
-        LazyList { let pager = try self.rawListPaymentServicesPager(referenceId: nil, pageSize: pageSize); return { try await pager.next(token: $0) } }
-    }
-
+    /** Balances per currency account. */
     public func balances(timeout: Double? = nil) async throws -> Balances {
         try await withCallToken { try await rawBalances(timeout: timeout, token: $0) }
     }
@@ -119,28 +137,37 @@ extension PayCoreClient: PublicApiCalls {}
 extension PublicPayCoreClient: PublicApiCalls {}
 
 extension PublicApiCalls {
+    /** Payment services and methods available for a currency and amount. */
     public func paymentPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
         try await withCallToken { try await rawPaymentPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** Payout services available for a currency and amount. */
     public func payoutPrerequest(fieldsJson: String, timeout: Double? = nil) async throws -> Prerequest {
         try await withCallToken { try await rawPayoutPrerequest(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** Creates a payment invoice with the public key (the account must allow it). */
     public func createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = nil) async throws -> PaymentInvoice {
         try await withCallToken { try await rawCreatePaymentInvoicePublic(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** A payment invoice by id, through the Public API. */
     public func getPaymentInvoicePublic(id: String, timeout: Double? = nil) async throws -> PaymentInvoice {
         try await withCallToken { try await rawGetPaymentInvoicePublic(id: id, timeout: timeout, token: $0) }
     }
 
+    /** A payout invoice by id, through the Public API. */
     public func getPayoutInvoicePublic(id: String, timeout: Double? = nil) async throws -> PayoutInvoice {
         try await withCallToken { try await rawGetPayoutInvoicePublic(id: id, timeout: timeout, token: $0) }
     }
+}
 
-    // ---- typed requests (the common path; the `fieldsJson` forms take any field as JSON) ----
+// ---- end of generated ----
 
+// ---- typed requests (the common path; the `fieldsJson` forms take any field as JSON) ----
+
+extension PublicApiCalls {
     public func createPaymentInvoicePublic(_ request: PaymentInvoiceRequest, timeout: Double? = nil) async throws -> PaymentInvoice {
         try await createPaymentInvoicePublic(fieldsJson: try paymentInvoiceRequestJson(request: request), timeout: timeout)
     }

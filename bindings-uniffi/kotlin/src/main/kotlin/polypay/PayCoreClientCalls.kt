@@ -132,79 +132,110 @@ private fun <P, T : Any> lazyList(open: () -> P, next: suspend P.(CallToken) -> 
     }
 }
 
-// ---- the methods of PayCoreClient (names, parameters and defaults as documented) ------------
+// ---- generated from the core's operation table (src/wrappers.rs) ----
 
+// PayCoreClient: every operation.
+
+/** Payment services and methods available for a currency and amount. */
 suspend fun PayCoreClientInterface.paymentPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
     withCallToken { rawPaymentPrerequest(fieldsJson, timeout, it) }
 
+/** Payout services available for a currency and amount. */
 suspend fun PayCoreClientInterface.payoutPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
     withCallToken { rawPayoutPrerequest(fieldsJson, timeout, it) }
 
+/** Creates a payment invoice with the public key (the account must allow it). */
 suspend fun PayCoreClientInterface.createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawCreatePaymentInvoicePublic(fieldsJson, timeout, it) }
 
+/** A payment invoice by id, through the Public API. */
 suspend fun PayCoreClientInterface.getPaymentInvoicePublic(id: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawGetPaymentInvoicePublic(id, timeout, it) }
 
+/** A payout invoice by id, through the Public API. */
 suspend fun PayCoreClientInterface.getPayoutInvoicePublic(id: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawGetPayoutInvoicePublic(id, timeout, it) }
 
+/** Creates a payment invoice; never doubled (reconciled by `reference_id`). */
 suspend fun PayCoreClientInterface.createPaymentInvoice(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawCreatePaymentInvoice(fieldsJson, timeout, it) }
 
+/** A payment invoice by id. */
 suspend fun PayCoreClientInterface.getPaymentInvoice(id: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawGetPaymentInvoice(id, timeout, it) }
 
-/** The invoice with this reference id, or null. */
+/** The payment invoice with this `reference_id`, if any. */
 suspend fun PayCoreClientInterface.findPaymentInvoice(referenceId: String, timeout: Double? = null): PaymentInvoice? =
     withCallToken { rawFindPaymentInvoice(referenceId, timeout, it) }
 
-/** Payment invoices, newest first: a cold [Flow] that fetches the next page only when the items
- * already read are used up (`take(n)`, `first()` and cancelling the collector stop it). */
+/**
+ * Every payment invoice, newest first, page by page.
+ * A cold [Flow]: the next page is fetched only when the items already read are used up (`take(n)`, `first()` and cancelling the collector stop it).
+ */
 fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, pageSize: UInt? = null): Flow<PaymentInvoice> =
     lazyList({ rawListPaymentInvoicesPager(referenceId, pageSize) }) { next(it) }
 
-/** Refunds a processed payment invoice; `fieldsJson` holds `amount` and optional fields. */
+/** Refunds all or part of a payment invoice. */
 suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = null): Refund =
     withCallToken { rawRefundPaymentInvoice(id, fieldsJson, timeout, it) }
 
+/** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
 suspend fun PayCoreClientInterface.createPayoutInvoice(fieldsJson: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawCreatePayoutInvoice(fieldsJson, timeout, it) }
 
+/** A payout invoice by id. */
 suspend fun PayCoreClientInterface.getPayoutInvoice(id: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawGetPayoutInvoice(id, timeout, it) }
 
+/** The payout invoice with this `reference_id`, if any. */
 suspend fun PayCoreClientInterface.findPayoutInvoice(referenceId: String, timeout: Double? = null): PayoutInvoice? =
     withCallToken { rawFindPayoutInvoice(referenceId, timeout, it) }
 
+/**
+ * Every payout invoice, newest first, page by page.
+ * A cold [Flow]: the next page is fetched only when the items already read are used up (`take(n)`, `first()` and cancelling the collector stop it).
+ */
 fun PayCoreClientInterface.listPayoutInvoices(referenceId: String? = null, pageSize: UInt? = null): Flow<PayoutInvoice> =
     lazyList({ rawListPayoutInvoicesPager(referenceId, pageSize) }) { next(it) }
 
+/**
+ * The payment services configured on the account, page by page.
+ * A cold [Flow]: the next page is fetched only when the items already read are used up (`take(n)`, `first()` and cancelling the collector stop it).
+ */
+fun PayCoreClientInterface.listPaymentServices(referenceId: String? = null, pageSize: UInt? = null): Flow<PaymentService> =
+    lazyList({ rawListPaymentServicesPager(referenceId, pageSize) }) { next(it) }
+
+/** A payment service by id. */
 suspend fun PayCoreClientInterface.getPaymentService(id: String, timeout: Double? = null): PaymentService =
     withCallToken { rawGetPaymentService(id, timeout, it) }
 
-fun PayCoreClientInterface.listPaymentServices(pageSize: UInt? = null): Flow<PaymentService> =
-    lazyList({ rawListPaymentServicesPager(null, pageSize) }) { next(it) }
-
+/** Balances per currency account. */
 suspend fun PayCoreClientInterface.balances(timeout: Double? = null): Balances =
     withCallToken { rawBalances(timeout, it) }
 
-// ---- PublicPayCoreClient: the Public API with the public key alone (what an app may hold) ----
+// PublicPayCoreClient: the Public API with the public key alone (what an app may hold).
 
+/** Payment services and methods available for a currency and amount. */
 suspend fun PublicPayCoreClientInterface.paymentPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
     withCallToken { rawPaymentPrerequest(fieldsJson, timeout, it) }
 
+/** Payout services available for a currency and amount. */
 suspend fun PublicPayCoreClientInterface.payoutPrerequest(fieldsJson: String, timeout: Double? = null): Prerequest =
     withCallToken { rawPayoutPrerequest(fieldsJson, timeout, it) }
 
+/** Creates a payment invoice with the public key (the account must allow it). */
 suspend fun PublicPayCoreClientInterface.createPaymentInvoicePublic(fieldsJson: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawCreatePaymentInvoicePublic(fieldsJson, timeout, it) }
 
+/** A payment invoice by id, through the Public API. */
 suspend fun PublicPayCoreClientInterface.getPaymentInvoicePublic(id: String, timeout: Double? = null): PaymentInvoice =
     withCallToken { rawGetPaymentInvoicePublic(id, timeout, it) }
 
+/** A payout invoice by id, through the Public API. */
 suspend fun PublicPayCoreClientInterface.getPayoutInvoicePublic(id: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawGetPayoutInvoicePublic(id, timeout, it) }
+
+// ---- end of generated ----
 
 // ---- typed requests (the common path; the `fieldsJson` forms take any field as JSON) --------
 
