@@ -223,7 +223,10 @@ export declare enum Operation {
   FindPaymentInvoice = 7,
   /** Every payment invoice, newest first, page by page. */
   ListPaymentInvoices = 8,
-  /** Refunds all or part of a payment invoice. */
+  /**
+   * Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+   * have arrived: an unknown outcome is an error saying `outcome_unknown`.
+   */
   RefundPaymentInvoice = 9,
   /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
   CreatePayoutInvoice = 10,
@@ -240,6 +243,23 @@ export declare enum Operation {
   /** Balances per currency account. */
   Balances = 16,
 }
+
+/** A row of the operation table (see `operationTable`). */
+export interface OperationRow {
+  variant: string
+  name: string
+  access: string
+  semantics: string
+  input: string
+  output: string
+  doc: Array<string>
+}
+
+/**
+ * The operation table's rows, from which `scripts/operations.mjs` writes the client's
+ * methods (internal).
+ */
+export declare function operationTable(): Array<OperationRow>
 
 /**
  * Panics with `message`, on purpose: the tests prove with it that a panic in a sync export

@@ -482,67 +482,104 @@ export class PayCoreClient {
     return this.#call<T>(operation, args, options);
   }
 
-  // Public API (public key)
+  // ---- generated from the core's operation table (scripts/operations.mjs) ----
+  /** Payment services and methods available for a currency and amount. */
   paymentPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
     return this.#withRequest(native.Operation.PaymentPrerequest, request, options);
   }
+
+  /** Payout services available for a currency and amount. */
   payoutPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
     return this.#withRequest(native.Operation.PayoutPrerequest, request, options);
   }
+
+  /** Creates a payment invoice with the public key (the account must allow it). */
   createPaymentInvoicePublic(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#withRequest(native.Operation.CreatePaymentInvoicePublic, request, options);
   }
+
+  /** A payment invoice by id, through the Public API. */
   getPaymentInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#withId(native.Operation.GetPaymentInvoicePublic, id, 'id', options);
   }
+
+  /** A payout invoice by id, through the Public API. */
   getPayoutInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
     return this.#withId(native.Operation.GetPayoutInvoicePublic, id, 'id', options);
   }
 
-  // Private API (account id + API key)
-  /** Never doubled: a `reference_id` is generated when missing and an unknown outcome is
-   * reconciled by it before anything is sent again. */
+  /** Creates a payment invoice; never doubled (reconciled by `reference_id`). */
   createPaymentInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#withRequest(native.Operation.CreatePaymentInvoice, request, options);
   }
+
+  /** A payment invoice by id. */
   getPaymentInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#withId(native.Operation.GetPaymentInvoice, id, 'id', options);
   }
-  /** The payment invoice with this `reference_id`, or null. */
+
+  /** The payment invoice with this `reference_id`, if any. */
   findPaymentInvoice(referenceId: string, options?: RequestOptions): Promise<PaymentInvoice | null> {
     return this.#withId(native.Operation.FindPaymentInvoice, referenceId, 'referenceId', options);
   }
-  /** Never re-sent once it may have arrived: an unknown outcome throws with `outcomeUnknown`.
-   * `request.amount` is required (a missing one is an `InvalidInputError` naming `amount`). */
-  refundPaymentInvoice(id: string, request: RequestBody, options?: RequestOptions): Promise<WithResponse<Refund>> {
-    return this.#withRequest(native.Operation.RefundPaymentInvoice, request, options, id, true);
-  }
-  createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
-    return this.#withRequest(native.Operation.CreatePayoutInvoice, request, options);
-  }
-  getPayoutInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
-    return this.#withId(native.Operation.GetPayoutInvoice, id, 'id', options);
-  }
-  findPayoutInvoice(referenceId: string, options?: RequestOptions): Promise<PayoutInvoice | null> {
-    return this.#withId(native.Operation.FindPayoutInvoice, referenceId, 'referenceId', options);
-  }
-  getPaymentService(id: string, options?: RequestOptions): Promise<WithResponse<PaymentService>> {
-    return this.#withId(native.Operation.GetPaymentService, id, 'id', options);
-  }
-  balances(options?: RequestOptions): Promise<WithResponse<Balances>> {
-    return this.#call(native.Operation.Balances, {}, options);
-  }
 
-  /** Every payment invoice, newest first, fetched lazily: `for await (const i of …)`. */
+  /**
+   * Every payment invoice, newest first, page by page.
+   * Read lazily: `for await (const item of …)`.
+   */
   listPaymentInvoices(options?: ListOptions): AsyncIterableIterator<PaymentInvoice> {
     return this.#list<PaymentInvoice>(native.Operation.ListPaymentInvoices, options);
   }
+
+  /**
+   * Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+   * have arrived: an unknown outcome is an error saying `outcome_unknown`.
+   */
+  refundPaymentInvoice(id: string, request: RequestBody, options?: RequestOptions): Promise<WithResponse<Refund>> {
+    return this.#withRequest(native.Operation.RefundPaymentInvoice, request, options, id, true);
+  }
+
+  /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
+  createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#withRequest(native.Operation.CreatePayoutInvoice, request, options);
+  }
+
+  /** A payout invoice by id. */
+  getPayoutInvoice(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
+    return this.#withId(native.Operation.GetPayoutInvoice, id, 'id', options);
+  }
+
+  /** The payout invoice with this `reference_id`, if any. */
+  findPayoutInvoice(referenceId: string, options?: RequestOptions): Promise<PayoutInvoice | null> {
+    return this.#withId(native.Operation.FindPayoutInvoice, referenceId, 'referenceId', options);
+  }
+
+  /**
+   * Every payout invoice, newest first, page by page.
+   * Read lazily: `for await (const item of …)`.
+   */
   listPayoutInvoices(options?: ListOptions): AsyncIterableIterator<PayoutInvoice> {
     return this.#list<PayoutInvoice>(native.Operation.ListPayoutInvoices, options);
   }
-  listPaymentServices(options?: Omit<ListOptions, 'referenceId'>): AsyncIterableIterator<PaymentService> {
+
+  /**
+   * The payment services configured on the account, page by page.
+   * Read lazily: `for await (const item of …)`.
+   */
+  listPaymentServices(options?: ListOptions): AsyncIterableIterator<PaymentService> {
     return this.#list<PaymentService>(native.Operation.ListPaymentServices, options);
   }
+
+  /** A payment service by id. */
+  getPaymentService(id: string, options?: RequestOptions): Promise<WithResponse<PaymentService>> {
+    return this.#withId(native.Operation.GetPaymentService, id, 'id', options);
+  }
+
+  /** Balances per currency account. */
+  balances(options?: RequestOptions): Promise<WithResponse<Balances>> {
+    return this.#call(native.Operation.Balances, {}, options);
+  }
+  // ---- end of generated ----
 
   #list<T>(operation: Operation, options: ListOptions | undefined): AsyncIterableIterator<T> {
     const checked = checkOptions(options);
@@ -617,21 +654,32 @@ export class PublicPayCoreClient {
   /** `"test"` or `"live"` from the public key. */
   get mode(): 'test' | 'live' | null { return this.#client.mode; }
 
+  // ---- generated from the core's operation table (scripts/operations.mjs) ----
+  /** Payment services and methods available for a currency and amount. */
   paymentPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
     return this.#client.paymentPrerequest(request, options);
   }
+
+  /** Payout services available for a currency and amount. */
   payoutPrerequest(request: RequestBody, options?: RequestOptions): Promise<WithResponse<Prerequest>> {
     return this.#client.payoutPrerequest(request, options);
   }
+
+  /** Creates a payment invoice with the public key (the account must allow it). */
   createPaymentInvoicePublic(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#client.createPaymentInvoicePublic(request, options);
   }
+
+  /** A payment invoice by id, through the Public API. */
   getPaymentInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PaymentInvoice>> {
     return this.#client.getPaymentInvoicePublic(id, options);
   }
+
+  /** A payout invoice by id, through the Public API. */
   getPayoutInvoicePublic(id: string, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
     return this.#client.getPayoutInvoicePublic(id, options);
   }
+  // ---- end of generated ----
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `PublicPayCoreClient { mode: ${this.mode} }`;

@@ -524,7 +524,34 @@ macro_rules! node_operations {
                 }
             }
         }
+
+        /// The operation table's rows, from which `scripts/operations.mjs` writes the client's
+        /// methods (internal).
+        #[napi(catch_unwind)]
+        pub fn operation_table() -> Vec<OperationRow> {
+            vec![$(OperationRow {
+                variant: stringify!($variant).into(),
+                name: stringify!($name).into(),
+                access: stringify!($access).into(),
+                semantics: stringify!($semantics).into(),
+                input: stringify!($input).into(),
+                output: stringify!($output).into(),
+                doc: vec![$($doc.trim().into()),*],
+            }),*]
+        }
     };
+}
+
+/// A row of the operation table (see `operationTable`).
+#[napi(object, object_from_js = false)]
+pub struct OperationRow {
+    pub variant: String,
+    pub name: String,
+    pub access: String,
+    pub semantics: String,
+    pub input: String,
+    pub output: String,
+    pub doc: Vec<String>,
 }
 
 polypay::paycore_operations!(node_operations);

@@ -74,7 +74,10 @@ extension PayCoreClientProtocol {
         LazyList { let pager = try self.rawListPaymentInvoicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
     }
 
-    /** Refunds all or part of a payment invoice. */
+    /**
+     * Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+     * have arrived: an unknown outcome is an error saying `outcome_unknown`.
+     */
     public func refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = nil) async throws -> Refund {
         try await withCallToken { try await rawRefundPaymentInvoice(id: id, fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }

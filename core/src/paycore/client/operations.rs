@@ -53,7 +53,8 @@ macro_rules! paycore_operations {
             FindPaymentInvoice find_payment_invoice: Private Read (ReferenceId) -> PaymentInvoice;
             #[doc = "Every payment invoice, newest first, page by page."]
             ListPaymentInvoices list_payment_invoices: Private List (Filter) -> PaymentInvoice;
-            #[doc = "Refunds all or part of a payment invoice."]
+            #[doc = "Refunds all or part of a payment invoice (`amount` required); never re-sent once it may"]
+            #[doc = "have arrived: an unknown outcome is an error saying `outcome_unknown`."]
             RefundPaymentInvoice refund_payment_invoice: Private Write (IdFields) -> Refund;
             #[doc = "Creates a payout invoice; never doubled (reconciled by `reference_id`)."]
             CreatePayoutInvoice create_payout_invoice: Private Create (Fields) -> PayoutInvoice;

@@ -175,7 +175,10 @@ suspend fun PayCoreClientInterface.findPaymentInvoice(referenceId: String, timeo
 fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, pageSize: UInt? = null): Flow<PaymentInvoice> =
     lazyList({ rawListPaymentInvoicesPager(referenceId, pageSize) }) { next(it) }
 
-/** Refunds all or part of a payment invoice. */
+/**
+ * Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+ * have arrived: an unknown outcome is an error saying `outcome_unknown`.
+ */
 suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = null): Refund =
     withCallToken { rawRefundPaymentInvoice(id, fieldsJson, timeout, it) }
 
