@@ -47,19 +47,20 @@ class Merchant:
     def receive(self, body: bytes, signature: str) -> int:
         """The app's callback route: returns the HTTP status to answer."""
         try:
-            invoice = paycore.verify_callback(body, signature, self.secret_key)
+            event = paycore.verify_callback(body, signature, self.secret_key)
         except polypay.SignatureVerificationError:
             with self.lock:
                 self.bad_signatures += 1
             return 400
+        invoice = event.invoice
         kind = "payout" if isinstance(invoice, polypay.PayoutInvoice) else "payment"
         with self.lock:
-            self.deliveries[invoice.id] += 1
-            if self.deliveries[invoice.id] <= self.fail_first:
-                self.refused[invoice.id] += 1
+            self.deliveries[event.id] += 1
+            if self.deliveries[event.id] <= self.fail_first:
+                self.refused[event.id] += 1
                 return 500
             self.applied[(kind, getattr(invoice, "reference_id", None) or "")].append(
-                (invoice.id, invoice.status)
+                (event.id, event.status)
             )
         return 200
 

@@ -44,10 +44,10 @@ private class Outcome(val id: String?, val status: String?, val reconciled: Bool
 private suspend fun create(client: PayCoreClient, kind: String, fieldsJson: String): Outcome = try {
     if (kind == "payment") {
         val i = client.createPaymentInvoice(fieldsJson, null)
-        Outcome(i.id, i.status, i.response?.reconciled, null)
+        Outcome(i.id, i.status.toString(), i.response?.reconciled, null)
     } else {
         val i = client.createPayoutInvoice(fieldsJson, null)
-        Outcome(i.id, i.status, i.response?.reconciled, null)
+        Outcome(i.id, i.status.toString(), i.response?.reconciled, null)
     }
 } catch (e: PolypayException) {
     Outcome(null, null, null, e)
