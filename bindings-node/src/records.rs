@@ -49,15 +49,10 @@ impl Lower<String> for String {
     }
 }
 
-impl Lower<bool> for bool {
-    fn lower(&self) -> bool {
-        *self
-    }
-}
-
+/// The core's readers normalise amounts already (`100.50` is `100.5`).
 impl Lower<String> for Decimal {
     fn lower(&self) -> String {
-        self.normalize().to_string()
+        self.to_string()
     }
 }
 

@@ -25,12 +25,6 @@ impl Lower<String> for String {
     }
 }
 
-impl Lower<bool> for bool {
-    fn lower(&self, _: Python<'_>) -> PyResult<bool> {
-        Ok(*self)
-    }
-}
-
 impl Lower<Py<PyAny>> for Decimal {
     fn lower(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         decimal_to_py(py, self)
@@ -134,14 +128,11 @@ pub struct ResponseInfo {
 
 #[pymethods]
 impl ResponseInfo {
-    fn __repr__(&self) -> String {
-        format!(
-            "ResponseInfo(http_status={}, request_id={}, reconciled={})",
-            self.http_status,
-            self.request_id
-                .as_ref()
-                .map_or("None".to_owned(), |r| format!("'{r}'")),
-            if self.reconciled { "True" } else { "False" },
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        record_repr(
+            slf.as_any(),
+            "ResponseInfo",
+            &["http_status", "request_id", "reconciled"],
         )
     }
 }
@@ -356,11 +347,16 @@ impl CallbackEvent {
 impl CallbackEvent {
     pub fn py(py: Python<'_>, event: &polypay::paycore::CallbackEvent) -> PyResult<Py<Self>> {
         use polypay::paycore::CallbackEvent as Core;
+        // The document is converted once; the invoice's `raw` is its `data` member.
+        let raw = to_py(py, event.raw())?;
+        let data = || raw.bind(py).get_item("data").map(Bound::unbind);
         let invoice = match event {
             Core::PaymentInvoice { invoice, .. } => {
-                Some(PaymentInvoice::py(py, invoice)?.into_any())
+                Some(PaymentInvoice::build(py, invoice, data()?, None)?.into_any())
             }
-            Core::PayoutInvoice { invoice, .. } => Some(PayoutInvoice::py(py, invoice)?.into_any()),
+            Core::PayoutInvoice { invoice, .. } => {
+                Some(PayoutInvoice::build(py, invoice, data()?, None)?.into_any())
+            }
             _ => None,
         };
         Py::new(
@@ -372,7 +368,7 @@ impl CallbackEvent {
                 is_final: event.is_final(),
                 is_success: event.is_success(),
                 invoice,
-                raw: to_py(py, event.raw())?,
+                raw,
             },
         )
     }

@@ -71,7 +71,7 @@ lower_by_clone!(String, bool);
 
 impl Lower<ExactDecimal> for Decimal {
     fn lower(&self) -> ExactDecimal {
-        ExactDecimal(self.normalize())
+        ExactDecimal(*self)
     }
 }
 
