@@ -256,8 +256,8 @@ export interface OperationRow {
 }
 
 /**
- * The operation table's rows, from which `scripts/operations.mjs` writes the client's
- * methods (internal).
+ * The operation table's rows, from which `scripts/operations.mjs` writes the client's methods
+ * (internal).
  */
 export declare function operationTable(): Array<OperationRow>
 

@@ -524,22 +524,25 @@ macro_rules! node_operations {
                 }
             }
         }
-
-        /// The operation table's rows, from which `scripts/operations.mjs` writes the client's
-        /// methods (internal).
-        #[napi(catch_unwind)]
-        pub fn operation_table() -> Vec<OperationRow> {
-            vec![$(OperationRow {
-                variant: stringify!($variant).into(),
-                name: stringify!($name).into(),
-                access: stringify!($access).into(),
-                semantics: stringify!($semantics).into(),
-                input: stringify!($input).into(),
-                output: stringify!($output).into(),
-                doc: vec![$($doc.trim().into()),*],
-            }),*]
-        }
     };
+}
+
+/// The operation table's rows, from which `scripts/operations.mjs` writes the client's methods
+/// (internal).
+#[napi(catch_unwind)]
+pub fn operation_table() -> Vec<OperationRow> {
+    OperationName::ALL
+        .iter()
+        .map(|&name| OperationRow {
+            variant: name.variant().into(),
+            name: name.as_str().into(),
+            access: format!("{:?}", name.access()),
+            semantics: format!("{:?}", name.semantics()),
+            input: format!("{:?}", name.input()),
+            output: name.output().into(),
+            doc: name.doc().iter().map(|line| line.to_string()).collect(),
+        })
+        .collect()
 }
 
 /// A row of the operation table (see `operationTable`).

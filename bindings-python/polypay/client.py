@@ -50,9 +50,8 @@ T = TypeVar("T")
 logger = logging.getLogger("polypay")
 
 
-def _fields(
-    request: Optional[Mapping[str, Any]], reference_id: Optional[str], extra: Dict[str, Any]
-) -> Dict[str, Any]:
+def _fields(request: Optional[Mapping[str, Any]], keywords: Dict[str, Any]) -> Dict[str, Any]:
+    """A request's fields: the ``request`` mapping updated by the keyword arguments."""
     if request is not None and not isinstance(request, Mapping):
         from .errors import InvalidArgumentTypeError
 
@@ -61,15 +60,7 @@ def _fields(
             code="python_type",
             argument="request",
         )
-    out: Dict[str, Any] = dict(request or {})
-    out.update(extra)
-    if reference_id is not None:
-        out["reference_id"] = reference_id
-    return out
-
-
-def _drop_none(**values: Any) -> Dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    return {**request, **keywords} if request else keywords
 
 
 class _Base:
@@ -182,62 +173,93 @@ class PayCoreClient(_Base):
         _log_done(op.method, started, result)
         return result
 
-    # Public API (public_key)
+    def _list(self, op: _Op, **args: Any) -> Iterator[Any]:
+        return _iterate(self._native.list(op, **args))
+
+    # ---- generated from the core's operation table (tests/test_generated.py) ----
     def payment_prerequest(
-        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Prerequest:
-        fields = _drop_none(currency=currency, amount=amount)
-        return self._call(_Op.PaymentPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Payment services and methods available for a currency and amount.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.PaymentPrerequest, fields=_fields(request, fields), timeout=timeout)
 
     def payout_prerequest(
-        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Prerequest:
-        fields = _drop_none(currency=currency, amount=amount)
-        return self._call(_Op.PayoutPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Payout services available for a currency and amount.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.PayoutPrerequest, fields=_fields(request, fields), timeout=timeout)
 
     def create_payment_invoice_public(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PaymentInvoice:
-        body = _fields(request, reference_id, kwargs)
-        return self._call(_Op.CreatePaymentInvoicePublic, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payment invoice with the public key (the account must allow it).
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.CreatePaymentInvoicePublic, fields=_fields(request, fields), timeout=timeout)
 
     def get_payment_invoice_public(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PaymentInvoice:
-        return self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payment invoice by id, through the Public API."""
+        return self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)
 
     def get_payout_invoice_public(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PayoutInvoice:
-        return self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payout invoice by id, through the Public API."""
+        return self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)
 
-    # Private API (account_id + api_key)
     def create_payment_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PaymentInvoice:
-        """Creates a payment invoice (``service``, ``amount``, ``currency`` and optional fields,
-        as a ``request`` mapping and/or keyword arguments). Safe to call again with the same
-        ``reference_id``: an existing invoice is returned, never a second one."""
-        body = _fields(request, reference_id, kwargs)
-        return self._call(_Op.CreatePaymentInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payment invoice; never doubled (reconciled by `reference_id`).
 
-    def get_payment_invoice(self, id: str, *, timeout: Optional[float] = None) -> PaymentInvoice:
-        return self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.CreatePaymentInvoice, fields=_fields(request, fields), timeout=timeout)
+
+    def get_payment_invoice(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> PaymentInvoice:
+        """A payment invoice by id."""
+        return self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)
 
     def find_payment_invoice(
-        self, reference_id: str, *, timeout: Optional[float] = None
+        self,
+        reference_id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> Optional[PaymentInvoice]:
-        return self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        """The payment invoice with this `reference_id`, if any."""
+        return self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)
 
     def list_payment_invoices(
         self,
@@ -246,46 +268,54 @@ class PayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> Iterator[PaymentInvoice]:
-        """Newest first; pages are fetched lazily as you iterate."""
-        return _iterate(
-            self._native.list(
-                _Op.ListPaymentInvoices,
-                reference_id=reference_id,
-                page_size=page_size,
-                timeout=timeout,
-            )
-        )
+        """Every payment invoice, newest first, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPaymentInvoices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
     def refund_payment_invoice(
         self,
         id: str,
+        request: Optional[Mapping[str, Any]] = None,
         *,
-        amount: Amount,
-        reference_id: Optional[str] = None,
-        description: Optional[str] = None,
         timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Refund:
-        fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
-        return self._call(_Op.RefundPaymentInvoice, id=id, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+        have arrived: an unknown outcome is an error saying `outcome_unknown`.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.RefundPaymentInvoice, id=id, fields=_fields(request, fields), timeout=timeout)
 
     def create_payout_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PayoutInvoice:
-        body = _fields(request, reference_id, kwargs)
-        return self._call(_Op.CreatePayoutInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payout invoice; never doubled (reconciled by `reference_id`).
 
-    def get_payout_invoice(self, id: str, *, timeout: Optional[float] = None) -> PayoutInvoice:
-        return self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return self._call(_Op.CreatePayoutInvoice, fields=_fields(request, fields), timeout=timeout)
+
+    def get_payout_invoice(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> PayoutInvoice:
+        """A payout invoice by id."""
+        return self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)
 
     def find_payout_invoice(
-        self, reference_id: str, *, timeout: Optional[float] = None
+        self,
+        reference_id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> Optional[PayoutInvoice]:
-        return self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        """The payout invoice with this `reference_id`, if any."""
+        return self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)
 
     def list_payout_invoices(
         self,
@@ -294,27 +324,40 @@ class PayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> Iterator[PayoutInvoice]:
-        return _iterate(
-            self._native.list(
-                _Op.ListPayoutInvoices,
-                reference_id=reference_id,
-                page_size=page_size,
-                timeout=timeout,
-            )
-        )
+        """Every payout invoice, newest first, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPayoutInvoices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
     def list_payment_services(
-        self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
     ) -> Iterator[PaymentService]:
-        return _iterate(
-            self._native.list(_Op.ListPaymentServices, page_size=page_size, timeout=timeout)
-        )
+        """The payment services configured on the account, page by page.
 
-    def get_payment_service(self, id: str, *, timeout: Optional[float] = None) -> PaymentService:
-        return self._call(_Op.GetPaymentService, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPaymentServices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
-    def balances(self, *, timeout: Optional[float] = None) -> Balances:
-        return self._call(_Op.Balances, timeout=timeout)  # type: ignore[no-any-return]
+    def get_payment_service(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> PaymentService:
+        """A payment service by id."""
+        return self._call(_Op.GetPaymentService, id=id, timeout=timeout)
+
+    def balances(
+        self,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Balances:
+        """Balances per currency account."""
+        return self._call(_Op.Balances, timeout=timeout)
+    # ---- end of generated ----
 
 
 def _iterate(pager: Any) -> Iterator[Any]:
@@ -325,9 +368,9 @@ def _iterate(pager: Any) -> Iterator[Any]:
         yield item
 
 
-async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
+async def _aiterate(op: _Op, pager: Any, token: Any) -> AsyncIterator[Any]:
     while True:
-        item = await _cancellable("list", pager.next_async(), token)
+        item = await _cancellable(op, pager.next_async(), token)
         if item is None:
             return
         yield item
@@ -340,18 +383,7 @@ async def _aiterate(pager: Any, token: Any) -> AsyncIterator[Any]:
 # a grace that runs out loses the facts (the task ends with a bare CancelledError).
 _CANCEL_GRACE = 10.0
 
-# Operations that a cancellation may leave done on the gateway.
-_WRITES = frozenset(
-    {
-        "create_payment_invoice_public",
-        "create_payment_invoice",
-        "create_payout_invoice",
-        "refund_payment_invoice",
-    }
-)
-
-
-async def _cancellable(op: str, future: "asyncio.Future[Any]", token: Any) -> Any:
+async def _cancellable(op: _Op, future: "asyncio.Future[Any]", token: Any) -> Any:
     """Awaits a native call. When the awaiting task is cancelled, the call is not dropped (that
     would lose what it knows): its token fires, the core ends it with a ``cancelled`` error
     that keeps the facts, and the task's ``CancelledError`` is raised with that error as its
@@ -368,7 +400,7 @@ async def _cancellable(op: str, future: "asyncio.Future[Any]", token: Any) -> An
 
 
 async def _ended_by_cancel(
-    op: str, future: "asyncio.Future[Any]", token: Any
+    op: _Op, future: "asyncio.Future[Any]", token: Any
 ) -> Optional[BaseException]:
     """Fires the call's token and returns the error the call ended with."""
     token.cancel()
@@ -389,7 +421,7 @@ async def _ended_by_cancel(
     # The call completed just before the cancellation reached the task: its result is lost
     # with the task, so say what a cancelled call says, the reference_id of what it did.
     result = future.result()
-    write = op in _WRITES
+    write = op.writes
     return OperationCancelledError(
         "the call was cancelled after it completed; its result was discarded"
         + (": find it by reference_id" if write else ""),
@@ -412,7 +444,7 @@ class AsyncPayCoreClient(_Base):
         token = _native.CancelToken()
         try:
             future = self._native.call_async(op, timeout=timeout, cancel=token, **args)
-            result = await _cancellable(op.method, future, token)
+            result = await _cancellable(op, future, token)
         except asyncio.CancelledError as cancelled:
             _log_failed(op.method, started, cancelled_call_error(cancelled) or cancelled)
             raise
@@ -422,59 +454,94 @@ class AsyncPayCoreClient(_Base):
         _log_done(op.method, started, result)
         return result
 
+    def _list(self, op: _Op, **args: Any) -> AsyncIterator[Any]:
+        token = _native.CancelToken()
+        return _aiterate(op, self._native.list(op, cancel=token, **args), token)
+
+    # ---- generated from the core's operation table (tests/test_generated.py) ----
     async def payment_prerequest(
-        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Prerequest:
-        fields = _drop_none(currency=currency, amount=amount)
-        return await self._call(_Op.PaymentPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Payment services and methods available for a currency and amount.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.PaymentPrerequest, fields=_fields(request, fields), timeout=timeout)
 
     async def payout_prerequest(
-        self, currency: str, amount: Optional[Amount] = None, *, timeout: Optional[float] = None
+        self,
+        request: Optional[Mapping[str, Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Prerequest:
-        fields = _drop_none(currency=currency, amount=amount)
-        return await self._call(_Op.PayoutPrerequest, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Payout services available for a currency and amount.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.PayoutPrerequest, fields=_fields(request, fields), timeout=timeout)
 
     async def create_payment_invoice_public(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PaymentInvoice:
-        body = _fields(request, reference_id, kwargs)
-        return await self._call(_Op.CreatePaymentInvoicePublic, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payment invoice with the public key (the account must allow it).
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.CreatePaymentInvoicePublic, fields=_fields(request, fields), timeout=timeout)
 
     async def get_payment_invoice_public(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PaymentInvoice:
-        return await self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payment invoice by id, through the Public API."""
+        return await self._call(_Op.GetPaymentInvoicePublic, id=id, timeout=timeout)
 
     async def get_payout_invoice_public(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PayoutInvoice:
-        return await self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payout invoice by id, through the Public API."""
+        return await self._call(_Op.GetPayoutInvoicePublic, id=id, timeout=timeout)
 
     async def create_payment_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PaymentInvoice:
-        body = _fields(request, reference_id, kwargs)
-        return await self._call(_Op.CreatePaymentInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payment invoice; never doubled (reconciled by `reference_id`).
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.CreatePaymentInvoice, fields=_fields(request, fields), timeout=timeout)
 
     async def get_payment_invoice(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PaymentInvoice:
-        return await self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payment invoice by id."""
+        return await self._call(_Op.GetPaymentInvoice, id=id, timeout=timeout)
 
     async def find_payment_invoice(
-        self, reference_id: str, *, timeout: Optional[float] = None
+        self,
+        reference_id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> Optional[PaymentInvoice]:
-        return await self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        """The payment invoice with this `reference_id`, if any."""
+        return await self._call(_Op.FindPaymentInvoice, reference_id=reference_id, timeout=timeout)
 
     def list_payment_invoices(
         self,
@@ -483,48 +550,54 @@ class AsyncPayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PaymentInvoice]:
-        token = _native.CancelToken()
-        pager = self._native.list(
-            _Op.ListPaymentInvoices,
-            reference_id=reference_id,
-            page_size=page_size,
-            timeout=timeout,
-            cancel=token,
-        )
-        return _aiterate(pager, token)
+        """Every payment invoice, newest first, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPaymentInvoices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
     async def refund_payment_invoice(
         self,
         id: str,
+        request: Optional[Mapping[str, Any]] = None,
         *,
-        amount: Amount,
-        reference_id: Optional[str] = None,
-        description: Optional[str] = None,
         timeout: Optional[float] = None,
+        **fields: Any,
     ) -> Refund:
-        fields = _drop_none(amount=amount, reference_id=reference_id, description=description)
-        return await self._call(_Op.RefundPaymentInvoice, id=id, fields=fields, timeout=timeout)  # type: ignore[no-any-return]
+        """Refunds all or part of a payment invoice (`amount` required); never re-sent once it may
+        have arrived: an unknown outcome is an error saying `outcome_unknown`.
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.RefundPaymentInvoice, id=id, fields=_fields(request, fields), timeout=timeout)
 
     async def create_payout_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
         *,
-        reference_id: Optional[str] = None,
         timeout: Optional[float] = None,
-        **kwargs: Any,
+        **fields: Any,
     ) -> PayoutInvoice:
-        body = _fields(request, reference_id, kwargs)
-        return await self._call(_Op.CreatePayoutInvoice, fields=body, timeout=timeout)  # type: ignore[no-any-return]
+        """Creates a payout invoice; never doubled (reconciled by `reference_id`).
+
+        The fields go as a ``request`` mapping and/or keyword arguments."""
+        return await self._call(_Op.CreatePayoutInvoice, fields=_fields(request, fields), timeout=timeout)
 
     async def get_payout_invoice(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PayoutInvoice:
-        return await self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payout invoice by id."""
+        return await self._call(_Op.GetPayoutInvoice, id=id, timeout=timeout)
 
     async def find_payout_invoice(
-        self, reference_id: str, *, timeout: Optional[float] = None
+        self,
+        reference_id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> Optional[PayoutInvoice]:
-        return await self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)  # type: ignore[no-any-return]
+        """The payout invoice with this `reference_id`, if any."""
+        return await self._call(_Op.FindPayoutInvoice, reference_id=reference_id, timeout=timeout)
 
     def list_payout_invoices(
         self,
@@ -533,29 +606,37 @@ class AsyncPayCoreClient(_Base):
         page_size: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[PayoutInvoice]:
-        token = _native.CancelToken()
-        pager = self._native.list(
-            _Op.ListPayoutInvoices,
-            reference_id=reference_id,
-            page_size=page_size,
-            timeout=timeout,
-            cancel=token,
-        )
-        return _aiterate(pager, token)
+        """Every payout invoice, newest first, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPayoutInvoices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
     def list_payment_services(
-        self, *, page_size: Optional[int] = None, timeout: Optional[float] = None
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
     ) -> AsyncIterator[PaymentService]:
-        token = _native.CancelToken()
-        pager = self._native.list(
-            _Op.ListPaymentServices, page_size=page_size, timeout=timeout, cancel=token
-        )
-        return _aiterate(pager, token)
+        """The payment services configured on the account, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPaymentServices, reference_id=reference_id, page_size=page_size, timeout=timeout)
 
     async def get_payment_service(
-        self, id: str, *, timeout: Optional[float] = None
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
     ) -> PaymentService:
-        return await self._call(_Op.GetPaymentService, id=id, timeout=timeout)  # type: ignore[no-any-return]
+        """A payment service by id."""
+        return await self._call(_Op.GetPaymentService, id=id, timeout=timeout)
 
-    async def balances(self, *, timeout: Optional[float] = None) -> Balances:
-        return await self._call(_Op.Balances, timeout=timeout)  # type: ignore[no-any-return]
+    async def balances(
+        self,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Balances:
+        """Balances per currency account."""
+        return await self._call(_Op.Balances, timeout=timeout)
+    # ---- end of generated ----

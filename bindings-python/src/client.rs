@@ -36,6 +36,10 @@ macro_rules! python_operations {
                 }
             }
         }
+
+        impl Operation {
+            const ALL: &'static [Operation] = &[$(Operation::$variant),*];
+        }
     };
 }
 
@@ -47,6 +51,34 @@ impl Operation {
     #[getter]
     fn method(&self) -> &'static str {
         OperationName::from(*self).as_str()
+    }
+
+    /// Whether a call may change the gateway's state (a create or a write).
+    #[getter]
+    fn writes(&self) -> bool {
+        OperationName::from(*self).writes()
+    }
+
+    /// The table's row (`variant`, `name`, `access`, `semantics`, `input`, `output`, `doc`),
+    /// from which the clients' methods are generated (internal).
+    #[getter]
+    fn row(&self) -> [String; 7] {
+        let name = OperationName::from(*self);
+        [
+            name.variant().into(),
+            name.as_str().into(),
+            format!("{:?}", name.access()),
+            format!("{:?}", name.semantics()),
+            format!("{:?}", name.input()),
+            name.output().into(),
+            name.doc().join("\n"),
+        ]
+    }
+
+    /// Every operation, in the table's order.
+    #[staticmethod]
+    fn all() -> Vec<Operation> {
+        Operation::ALL.to_vec()
     }
 }
 

@@ -28,7 +28,7 @@ def cases(c: Any) -> List[Tuple[str, Callable[[], Any], Type[BaseException], str
     return [
         ("float-amount", lambda: c.create_payment_invoice(GOOD, amount=1.5), TypeError, "Decimal"),
         ("float-refund", lambda: c.refund_payment_invoice("cpi_1", amount=0.1), TypeError, "amount"),
-        ("float-prerequest", lambda: c.payment_prerequest("USD", 2.5), TypeError, "amount"),
+        ("float-prerequest", lambda: c.payment_prerequest(currency="USD", amount=2.5), TypeError, "amount"),
         ("negative-amount", lambda: c.create_payment_invoice(GOOD, amount="-5"), ValueError, "amount"),
         ("zero-amount", lambda: c.create_payment_invoice(GOOD, amount=0), ValueError, "amount"),
         ("too-many-decimals", lambda: c.create_payment_invoice(GOOD, amount=Decimal("1.001")), ValueError, "amount"),

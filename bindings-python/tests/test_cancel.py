@@ -255,7 +255,7 @@ def test_a_call_that_completed_as_it_was_cancelled_says_so() -> None:
         future: "asyncio.Future[Any]" = loop.create_future()
         token = _native.CancelToken()
         task = asyncio.ensure_future(
-            client_module._cancellable("create_payment_invoice", future, token)
+            client_module._cancellable(_native.Operation.CreatePaymentInvoice, future, token)
         )
         await asyncio.sleep(0)
         future.set_result(None)  # the answer arrived...
@@ -277,7 +277,7 @@ def test_the_wait_for_a_cancelled_call_is_bounded(monkeypatch: Any) -> None:
         loop = asyncio.get_running_loop()
         never: "asyncio.Future[Any]" = loop.create_future()
         token = _native.CancelToken()
-        task = asyncio.ensure_future(client_module._cancellable("balances", never, token))
+        task = asyncio.ensure_future(client_module._cancellable(_native.Operation.Balances, never, token))
         await asyncio.sleep(0)
         started = time.monotonic()
         task.cancel()

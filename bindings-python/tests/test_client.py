@@ -92,9 +92,9 @@ def test_payouts(client: Any) -> None:
 
 
 def test_public_api_services_balances(client: Any) -> None:
-    pre = client.payment_prerequest("USD", Decimal("10"))
+    pre = client.payment_prerequest(currency="USD", amount=Decimal("10"))
     assert isinstance(pre, polypay.Prerequest) and pre.services
-    assert client.payout_prerequest("USD", "10").services
+    assert client.payout_prerequest(currency="USD", amount="10").services
     public = client.create_payment_invoice_public(
         service="test_usd_test", amount=5, currency="USD", service_fields={"status": "success"}
     )
@@ -206,8 +206,8 @@ def test_async_client(sb: Sandbox) -> None:
         )
         assert (await client.get_payout_invoice(payout.id)).id == payout.id
         assert (await client.balances()).currencies
-        assert (await client.payment_prerequest("USD")).services
-        assert (await client.payout_prerequest("USD", "5")).services
+        assert (await client.payment_prerequest(currency="USD")).services
+        assert (await client.payout_prerequest(currency="USD", amount="5")).services
         services = [s async for s in client.list_payment_services()]
         assert (await client.get_payment_service(services[0].id)).id == services[0].id
         assert (await client.get_payment_invoice_public(invoice.id)).id == invoice.id

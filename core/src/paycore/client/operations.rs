@@ -104,11 +104,11 @@ pub enum Input {
 }
 
 macro_rules! operation_names {
-    ($( $(#[$doc:meta])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident $name:ident: $access:ident $semantics:ident ($input:ident) -> $output:ident; )*) => {
         /// An operation of the table, by name.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum OperationName {
-            $( $(#[$doc])* $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl OperationName {
@@ -129,6 +129,27 @@ macro_rules! operation_names {
 
             pub fn input(self) -> Input {
                 match self { $(OperationName::$variant => Input::$input,)* }
+            }
+
+            /// The CamelCase name (the bindings' enum variant).
+            pub fn variant(self) -> &'static str {
+                match self { $(OperationName::$variant => stringify!($variant),)* }
+            }
+
+            /// The model it answers, by name (for generators of binding code).
+            pub fn output(self) -> &'static str {
+                match self { $(OperationName::$variant => stringify!($output),)* }
+            }
+
+            /// Its documentation, line by line (for generators of binding code).
+            pub fn doc(self) -> &'static [&'static str] {
+                match self { $(OperationName::$variant => &[$($doc),*],)* }
+            }
+
+            /// Whether a call may change the gateway's state (a create or a write): what an
+            /// interrupted call leaves is then worth reporting.
+            pub fn writes(self) -> bool {
+                matches!(self.semantics(), Semantics::Create | Semantics::Write)
             }
         }
     };
@@ -370,6 +391,28 @@ mod tests {
                 "{name:?}"
             );
         }
+    }
+
+    #[test]
+    fn rows_describe_themselves_for_generators() {
+        let writes: Vec<&str> = OperationName::ALL
+            .iter()
+            .filter(|n| n.writes())
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(
+            writes,
+            [
+                "create_payment_invoice_public",
+                "create_payment_invoice",
+                "refund_payment_invoice",
+                "create_payout_invoice"
+            ]
+        );
+        assert_eq!(OperationName::FindPayoutInvoice.variant(), "FindPayoutInvoice");
+        assert_eq!(OperationName::FindPayoutInvoice.output(), "PayoutInvoice");
+        assert_eq!(OperationName::RefundPaymentInvoice.doc().len(), 2);
+        assert!(OperationName::ALL.iter().all(|n| !n.doc().is_empty()));
     }
 
     #[test]
