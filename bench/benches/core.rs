@@ -4,13 +4,11 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hmac::{Hmac, KeyInit, Mac};
 use polypay::ecommpay::{self, Gate, Signer};
 use polypay::paycore::{self, Environment, HppParams};
 use polypay_bench::{CALLBACK, TYPICAL10};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
-use sha2::Sha512;
 use std::hint::black_box;
 
 const SECRET: &str = "secret";
@@ -34,21 +32,16 @@ fn ecommpay_benches(c: &mut Criterion) {
         b.iter(|| ecommpay::string_to_sign(black_box(&typical)).unwrap())
     });
     group.bench_function("bare_hmac_sha512_prekeyed_typical10", |b| {
-        let keyed = <Hmac<Sha512>>::new_from_slice(SECRET.as_bytes()).unwrap();
-        b.iter(|| {
-            let mut mac = keyed.clone();
-            mac.update(black_box(message.as_bytes()));
-            STANDARD.encode(mac.finalize().into_bytes())
-        })
+        let keyed = ring::hmac::Key::new(ring::hmac::HMAC_SHA512, SECRET.as_bytes());
+        b.iter(|| STANDARD.encode(ring::hmac::sign(&keyed, black_box(message.as_bytes()))))
     });
     group.bench_function("sign_typical10_new_key", |b| {
         b.iter(|| ecommpay::sign(black_box(&typical), SECRET).unwrap())
     });
     group.bench_function("bare_hmac_sha512_base64_typical10", |b| {
         b.iter(|| {
-            let mut mac = <Hmac<Sha512>>::new_from_slice(SECRET.as_bytes()).unwrap();
-            mac.update(black_box(message.as_bytes()));
-            STANDARD.encode(mac.finalize().into_bytes())
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA512, SECRET.as_bytes());
+            STANDARD.encode(ring::hmac::sign(&key, black_box(message.as_bytes())))
         })
     });
     group.bench_function("sign_nested_callback", |b| {

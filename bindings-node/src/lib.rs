@@ -107,7 +107,13 @@ pub fn ecommpay_sign_pairs(
     pairs: u32,
     secret: String,
 ) -> napi::Result<Option<String>> {
-    let parts: Vec<&str> = joined.split('\0').collect();
+    // memchr finds the separators faster than `str::split`'s char searcher.
+    let mut parts = Vec::with_capacity(2 * pairs as usize);
+    let mut start = 0;
+    for end in memchr::memchr_iter(0, joined.as_bytes()).chain([joined.len()]) {
+        parts.push(&joined[start..end]);
+        start = end + 1;
+    }
     if parts.len() != 2 * pairs as usize {
         return Ok(None);
     }

@@ -121,6 +121,8 @@ class EcommpayCallback:
 
 @final
 class EcommpayGate:
+    """A project's connection to the Payment Page. Thread-safe; create it once."""
+
     def __new__(
         cls, project_id: int, secret_key: str, base_url: Optional[str] = None
     ) -> "EcommpayGate": ...
@@ -128,10 +130,25 @@ class EcommpayGate:
     def project_id(self) -> int: ...
     @property
     def base_url(self) -> str: ...
-    def payment_page_url(self, fields: Mapping[str, Any]) -> str: ...
-    def params_url(self, params: Mapping[str, Any]) -> str: ...
-    def sign(self, params: Mapping[str, Any]) -> str: ...
-    def verify_callback(self, body: _Body) -> EcommpayCallback: ...
+    def payment_page_url(
+        self,
+        *,
+        payment_id: str,
+        payment_amount: Optional[int] = None,
+        payment_currency: Optional[str] = None,
+        best_before: Optional[datetime] = None,
+        booking_info: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> str:
+        """The signed URL of a payment: ``project_id`` first, then ``payment_id`` and the other
+        keyword arguments in order. ``payment_amount`` is in minor units (3550 is 35.50),
+        ``best_before`` a timezone-aware ``datetime``, ``booking_info`` a mapping."""
+    def params_url(self, params: Mapping[str, Any]) -> str:
+        """The signed URL for raw parameters (nothing added)."""
+    def sign(self, params: Mapping[str, Any]) -> str:
+        """The signature of ``params`` with the project's secret."""
+    def verify_callback(self, body: _Body) -> EcommpayCallback:
+        """Verifies a callback from its raw body; see ``polypay.ecommpay.verify_callback``."""
 
 @final
 class CancelToken:

@@ -78,6 +78,16 @@ pub fn to_object(
     }
 }
 
+/// Converts one value (a keyword argument) to JSON.
+pub fn to_value(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Value> {
+    let mut ctx = Ctx {
+        argument,
+        floats: Floats::Allow,
+        path: Vec::new(),
+    };
+    convert(obj, &mut ctx, 1)
+}
+
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()

@@ -1,10 +1,17 @@
 //! `polypay._native`: the thin pyo3 layer over the polypay core. Conversion and idiom only;
 //! every rule lives in the core. The public API is the pure-Python package around it.
 
+// Every call allocates a few short-lived strings and maps, which mimalloc serves more cheaply
+// than glibc's allocator (see "Issue 16, last figures" in bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use chrono::{DateTime, FixedOffset};
 use polypay::ecommpay;
 use polypay::paycore::{self, Environment, HppParams};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+use serde_json::Map;
 
 mod client;
 mod convert;
@@ -14,7 +21,7 @@ mod models;
 mod records;
 mod runtime;
 
-use convert::{body_bytes, text, to_object, Floats, PyParams};
+use convert::{body_bytes, text, to_object, to_value, Floats, PyParams};
 use errors::IntoPyResult;
 
 // ---- ecommpay -------------------------------------------------------------------------------
@@ -84,9 +91,27 @@ fn ecommpay_php_float(value: f64) -> String {
     ecommpay::php::float_to_string(value)
 }
 
+/// A project's connection to the Payment Page. Thread-safe; create it once.
 #[pyclass(module = "polypay._native", frozen)]
 struct EcommpayGate {
     gate: ecommpay::Gate,
+}
+
+/// Python's `int` (not `bool`, which is one) as an `i64`, else a TypeError naming `argument`.
+fn int_arg(value: &Bound<'_, PyAny>, argument: &str, what: &str) -> PyResult<i64> {
+    let refused = || {
+        errors::type_error(
+            argument,
+            format!(
+                "{argument}: must be {what}, not {}",
+                convert::type_name(value)
+            ),
+        )
+    };
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(refused());
+    }
+    value.extract().map_err(|_| refused())
 }
 
 #[pymethods]
@@ -95,10 +120,11 @@ impl EcommpayGate {
     #[pyo3(signature = (project_id, secret_key, base_url=None))]
     fn new(
         py: Python<'_>,
-        project_id: i64,
+        project_id: &Bound<'_, PyAny>,
         secret_key: &Bound<'_, PyString>,
         base_url: Option<&str>,
     ) -> PyResult<Self> {
+        let project_id = int_arg(project_id, "project_id", "an int")?;
         let secret_key = text(secret_key, "secret_key")?;
         let gate = ecommpay::Gate::new(project_id, secret_key, base_url).py_err(py)?;
         Ok(EcommpayGate { gate })
@@ -114,10 +140,52 @@ impl EcommpayGate {
         self.gate.base_url()
     }
 
-    /// The signed URL of a payment built from `fields` (`project_id` first, then
-    /// `interface_type`, `payment_id`, then the rest in order; `booking_info` as a dict).
-    fn payment_page_url(&self, py: Python<'_>, fields: &Bound<'_, PyAny>) -> PyResult<String> {
-        let fields = to_object(fields, "payment", Floats::Allow)?;
+    /// The signed URL of a payment: `project_id` first, then `payment_id` and the other
+    /// keyword arguments in order. `payment_amount` is in minor units (3550 is 35.50),
+    /// `best_before` a timezone-aware `datetime`, `booking_info` a mapping.
+    #[pyo3(signature = (
+        *, payment_id, payment_amount=None, payment_currency=None, best_before=None,
+        booking_info=None, **params
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
+    fn payment_page_url(
+        &self,
+        py: Python<'_>,
+        payment_id: &Bound<'_, PyAny>,
+        payment_amount: Option<&Bound<'_, PyAny>>,
+        payment_currency: Option<&Bound<'_, PyAny>>,
+        best_before: Option<&Bound<'_, PyAny>>,
+        booking_info: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
+        let mut fields = Map::new();
+        fields.insert("payment_id".into(), to_value(payment_id, "payment_id")?);
+        if let Some(amount) = payment_amount.filter(|a| !a.is_none()) {
+            let what = "an int number of minor units (3550 for 35.50)";
+            let amount = int_arg(amount, "payment_amount", what)?;
+            fields.insert("payment_amount".into(), amount.into());
+        }
+        if let Some(currency) = payment_currency.filter(|c| !c.is_none()) {
+            fields.insert(
+                "payment_currency".into(),
+                to_value(currency, "payment_currency")?,
+            );
+        }
+        if let Some(params) = params {
+            fields.extend(to_object(params.as_any(), "payment", Floats::Allow)?);
+        }
+        if let Some(at) = best_before.filter(|b| !b.is_none()) {
+            let at: DateTime<FixedOffset> = at.extract().map_err(|_| {
+                errors::type_error(
+                    "best_before",
+                    "best_before: must be a timezone-aware datetime".into(),
+                )
+            })?;
+            fields.insert("best_before".into(), ecommpay::php::date_c(&at).into());
+        }
+        if let Some(info) = booking_info.filter(|b| !b.is_none()) {
+            fields.insert("booking_info".into(), to_value(info, "booking_info")?);
+        }
         self.gate.payment_page_url_from_fields(fields).py_err(py)
     }
 
@@ -127,12 +195,14 @@ impl EcommpayGate {
         self.gate.params_url(&params).py_err(py)
     }
 
+    /// The signature of `params` with the project's secret.
     fn sign(&self, py: Python<'_>, params: &Bound<'_, PyAny>) -> PyResult<String> {
         self.gate
             .sign_params(&py_params(params))
             .map_err(|e| e.into_py(py))
     }
 
+    /// Verifies a callback from its raw body; see `polypay.ecommpay.verify_callback`.
     fn verify_callback(
         &self,
         py: Python<'_>,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, List, Tuple, Type
 
@@ -60,6 +61,9 @@ def cases(c: Any) -> List[Tuple[str, Callable[[], Any], Type[BaseException], str
         ("gate-float-amount", lambda: polypay.EcommpayGate(112, "s").payment_page_url(payment_id="x", payment_amount=35.5), TypeError, "payment_amount"),
         ("gate-bad-currency", lambda: polypay.EcommpayGate(112, "s").payment_page_url(payment_id="x", payment_currency="EURO"), ValueError, "payment_currency"),
         ("gate-project-id-str", lambda: polypay.EcommpayGate("112", "s"), TypeError, "project_id"),  # type: ignore[arg-type]
+        ("gate-project-id-bool", lambda: polypay.EcommpayGate(True, "s"), TypeError, "project_id"),
+        ("gate-bool-amount", lambda: polypay.EcommpayGate(112, "s").payment_page_url(payment_id="x", payment_amount=True), TypeError, "payment_amount"),
+        ("gate-naive-best-before", lambda: polypay.EcommpayGate(112, "s").payment_page_url(payment_id="x", best_before=datetime(2030, 1, 2)), TypeError, "best_before"),
         ("set-key", lambda: ecommpay.sign({"a": {1, 2}}, "s"), TypeError, "params[a]"),
     ]
 

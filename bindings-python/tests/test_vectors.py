@@ -174,3 +174,30 @@ def test_hpp_errors(case: Dict[str, Any]) -> None:
     assert isinstance(info.value, ValueError)
     with pytest.raises(polypay.InvalidArgumentError):
         paycore.hpp_form(params, env=case["env"] or "paycore")
+
+
+def test_gate_payment_page_url_orders_and_encodes_its_keyword_arguments() -> None:
+    from datetime import datetime, timedelta, timezone
+    from urllib.parse import parse_qsl, urlsplit
+
+    gate = polypay.EcommpayGate(112, "secret")
+    url = gate.payment_page_url(
+        customer_id="c-1",
+        payment_id="order-1",
+        booking_info={"firstname": "Jane", "price": 1},
+        best_before=datetime(2030, 1, 2, 3, 4, 5, 999, tzinfo=timezone(timedelta(hours=3))),
+        payment_currency="EUR",
+        payment_amount=3550,
+        language_code="en",
+    )
+    pairs = parse_qsl(urlsplit(url).query)
+    assert [key for key, _ in pairs] == [
+        "project_id", "payment_id", "payment_amount", "payment_currency", "customer_id",
+        "language_code", "best_before", "booking_info", "signature",
+    ]
+    params = dict(pairs)
+    assert params["best_before"] == "2030-01-02T03:04:05+03:00"
+    assert json.loads(base64.b64decode(params["booking_info"])) == {"firstname": "Jane", "price": 1}
+    signature = params.pop("signature")
+    # Integers and their decimal text sign alike, so the URL's own values check the signature.
+    assert ecommpay.sign(params, "secret") == signature

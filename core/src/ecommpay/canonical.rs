@@ -148,6 +148,18 @@ struct Element {
     end: usize,
     /// The path has no digits and no whitespace: natural order is then plain byte order.
     plain: bool,
+    /// The path's first 16 bytes, big-endian and zero-padded: byte order agrees with the
+    /// paths' wherever two prefixes differ, so most comparisons of a sort need no `memcmp`.
+    prefix: u128,
+}
+
+impl Element {
+    fn prefix_of(path: &[u8]) -> u128 {
+        let mut bytes = [0u8; 16];
+        let n = path.len().min(16);
+        bytes[..n].copy_from_slice(&path[..n]);
+        u128::from_be_bytes(bytes)
+    }
 }
 
 /// The flattened elements, sorted: all element texts live in one buffer.
@@ -185,6 +197,7 @@ impl Flattened {
                 path_end: end,
                 end,
                 plain: false,
+                prefix: 0,
             });
         }
         Ok(flat)
@@ -193,14 +206,16 @@ impl Flattened {
     fn sort(&mut self) {
         let text = self.text.as_bytes();
         let path = |e: &Element| &text[e.start..e.path_end];
+        let bytewise =
+            |a: &Element, b: &Element| a.prefix.cmp(&b.prefix).then_with(|| path(a).cmp(path(b)));
         if self.elements.iter().all(|e| e.plain) {
             // Without digits or whitespace, natural order is byte order: a total order, so
             // the standard (stable) sort is safe and fast.
-            self.elements.sort_by(|a, b| path(a).cmp(path(b)));
+            self.elements.sort_by(bytewise);
         } else {
             stable_sort(&mut self.elements, |a, b| {
                 if a.plain && b.plain {
-                    path(a).cmp(path(b))
+                    bytewise(a, b)
                 } else {
                     php::natcmp(path(a), path(b))
                 }
@@ -300,6 +315,7 @@ impl Canonical {
             path_end,
             end: self.text.len(),
             plain,
+            prefix: Element::prefix_of(self.path.as_bytes()),
         });
     }
 

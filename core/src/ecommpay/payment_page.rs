@@ -521,8 +521,7 @@ impl Payment {
 
     /// Until when the page accepts payment, written as PHP `DateTime::format('c')`.
     pub fn best_before(self, at: DateTime<FixedOffset>) -> Self {
-        let text = at.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
-        self.set("best_before", Value::String(text))
+        self.set("best_before", Value::String(php::date_c(&at)))
     }
 
     /// Booking details: base64 of the JSON as PHP `json_encode` writes it (key order kept,

@@ -3,7 +3,13 @@
 
 use std::cmp::Ordering;
 
+use chrono::{DateTime, FixedOffset};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// PHP `DateTime::format('c')`: `2030-01-02T03:04:05+00:00` (how `best_before` is written).
+pub fn date_c(at: &DateTime<FixedOffset>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
 
 /// PHP `strnatcmp` (case-sensitive natural order) over bytes.
 pub fn natcmp(a: &[u8], b: &[u8]) -> Ordering {

@@ -409,7 +409,10 @@ mod tests {
                 "create_payout_invoice"
             ]
         );
-        assert_eq!(OperationName::FindPayoutInvoice.variant(), "FindPayoutInvoice");
+        assert_eq!(
+            OperationName::FindPayoutInvoice.variant(),
+            "FindPayoutInvoice"
+        );
         assert_eq!(OperationName::FindPayoutInvoice.output(), "PayoutInvoice");
         assert_eq!(OperationName::RefundPaymentInvoice.doc().len(), 2);
         assert!(OperationName::ALL.iter().all(|n| !n.doc().is_empty()));
