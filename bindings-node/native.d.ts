@@ -19,7 +19,7 @@ export declare class NativeClient {
    * overall deadline of this call (retries included), checked by the core's rule;
    * `cancel_id` names its token in the registry (see `abortCall`).
    */
-  call(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<Prerequest | PaymentInvoice | PayoutInvoice | Refund | PaymentService | Balances | null>
+  call(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<Prerequest | PaymentInvoice | PayoutInvoice | Refund | PaymentService | PayoutService | Balances | null>
   /** The lazy pages of a list `operation`. */
   list(operation: Operation, args: CallArgs, timeoutMs?: number | undefined | null): NativePager
   /** Verifies a callback with the configured `secretKey`. */
@@ -29,7 +29,7 @@ export declare class NativeClient {
 /** A lazy list: each `next()` reads one item, fetching the next page when needed. */
 export declare class NativePager {
   /** The next item, or `null` at the end. */
-  next(): Promise<PaymentInvoice | PayoutInvoice | PaymentService | null>
+  next(): Promise<PaymentInvoice | PayoutInvoice | PaymentService | PayoutService | Refund | null>
   /** Cancels the list (its `AbortSignal` fired). */
   abort(): void
 }
@@ -228,20 +228,28 @@ export declare enum Operation {
    * have arrived: an unknown outcome is an error saying `outcome_unknown`.
    */
   RefundPaymentInvoice = 9,
+  /** A refund by id (`ref_…`). */
+  GetRefund = 10,
+  /** Every refund, newest first, page by page (`reference_id` finds the one made with it). */
+  ListRefunds = 11,
   /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
-  CreatePayoutInvoice = 10,
+  CreatePayoutInvoice = 12,
   /** A payout invoice by id. */
-  GetPayoutInvoice = 11,
+  GetPayoutInvoice = 13,
   /** The payout invoice with this `reference_id`, if any. */
-  FindPayoutInvoice = 12,
+  FindPayoutInvoice = 14,
   /** Every payout invoice, newest first, page by page. */
-  ListPayoutInvoices = 13,
+  ListPayoutInvoices = 15,
   /** The payment services configured on the account, page by page. */
-  ListPaymentServices = 14,
+  ListPaymentServices = 16,
   /** A payment service by id. */
-  GetPaymentService = 15,
+  GetPaymentService = 17,
+  /** The payout services configured on the account, page by page. */
+  ListPayoutServices = 18,
+  /** A payout service by id. */
+  GetPayoutService = 19,
   /** Balances per currency account. */
-  Balances = 16,
+  Balances = 20,
 }
 
 /** A row of the operation table (see `operationTable`). */
@@ -410,6 +418,29 @@ export declare enum PayoutInvoiceStatus {
   Canceled = 'canceled',
   CancelError = 'cancel_error',
   CancelFailed = 'cancel_failed',
+}
+
+/** A payout service configured on the account. */
+export interface PayoutService {
+  id: string
+  service: string | null
+  method: string | null
+  currency: string | null
+  available: boolean | null
+  active: boolean | null
+  enabled: boolean | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMin: string | null
+  /** An exact decimal, as text (`"100.55"`). */
+  amountMax: string | null
+  testMode: boolean | null
+  /**
+   * The resource exactly as received (numbers as JS numbers: read money from the
+   * typed fields).
+   */
+  raw: Record<string, unknown>
+  /** What the HTTP exchange said (absent on list items and lookups). */
+  response: ResponseInfo | null
 }
 
 /** The services and methods a pre-request offers for a currency. */

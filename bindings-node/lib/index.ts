@@ -2,7 +2,7 @@
 import { native } from './native';
 import type {
   Operation, CallArgs, NativeClient, NativePager, CallbackEvent as NativeCallbackEvent, PaymentInvoice, PayoutInvoice,
-  PaymentService, Refund, Balances, Prerequest, ResponseInfo,
+  PaymentService, PayoutService, Refund, Balances, Prerequest, ResponseInfo,
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
   Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
   HppForm,
@@ -207,7 +207,8 @@ export class EcommpayGate {
 // The result types are the native records, declared in `native.d.ts` from the core's record
 // table: money is exact decimal text, times RFC 3339 UTC text, absent values null.
 export type {
-  FlowData, PaymentInvoice, PayoutInvoice, PaymentService, Refund, CurrencyAccount, Balances,
+  FlowData, PaymentInvoice, PayoutInvoice, PaymentService, PayoutService, Refund, CurrencyAccount,
+  Balances,
   PrerequestService, Prerequest, ResponseInfo,
 } from '../native';
 
@@ -539,6 +540,19 @@ export class PayCoreClient {
     return this.#withRequest(native.Operation.RefundPaymentInvoice, request, options, id, true);
   }
 
+  /** A refund by id (`ref_…`). */
+  getRefund(id: string, options?: RequestOptions): Promise<WithResponse<Refund>> {
+    return this.#withId(native.Operation.GetRefund, id, 'id', options);
+  }
+
+  /**
+   * Every refund, newest first, page by page (`reference_id` finds the one made with it).
+   * Read lazily: `for await (const item of …)`.
+   */
+  listRefunds(options?: ListOptions): AsyncIterableIterator<Refund> {
+    return this.#list<Refund>(native.Operation.ListRefunds, options);
+  }
+
   /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
   createPayoutInvoice(request: RequestBody, options?: RequestOptions): Promise<WithResponse<PayoutInvoice>> {
     return this.#withRequest(native.Operation.CreatePayoutInvoice, request, options);
@@ -573,6 +587,19 @@ export class PayCoreClient {
   /** A payment service by id. */
   getPaymentService(id: string, options?: RequestOptions): Promise<WithResponse<PaymentService>> {
     return this.#withId(native.Operation.GetPaymentService, id, 'id', options);
+  }
+
+  /**
+   * The payout services configured on the account, page by page.
+   * Read lazily: `for await (const item of …)`.
+   */
+  listPayoutServices(options?: ListOptions): AsyncIterableIterator<PayoutService> {
+    return this.#list<PayoutService>(native.Operation.ListPayoutServices, options);
+  }
+
+  /** A payout service by id. */
+  getPayoutService(id: string, options?: RequestOptions): Promise<WithResponse<PayoutService>> {
+    return this.#withId(native.Operation.GetPayoutService, id, 'id', options);
   }
 
   /** Balances per currency account. */

@@ -29,7 +29,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::{Stream, StreamExt};
-use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Either3, Either6};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Either5, Either7};
 use napi::{Env, Error as NapiError, Status, Task};
 use napi_derive::napi;
 use polypay::ecommpay;
@@ -43,7 +43,9 @@ use tokio_util::sync::CancellationToken;
 
 mod records;
 
-use records::{Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund};
+use records::{
+    Balances, PaymentInvoice, PaymentService, PayoutInvoice, PayoutService, Prerequest, Refund,
+};
 
 /// Prefix of every message produced by [`to_napi`]; the TS layer looks for it.
 const MARKER: &str = "\u{1}polypay:";
@@ -617,7 +619,9 @@ impl NativePager {
     #[napi]
     pub async fn next(
         &self,
-    ) -> napi::Result<Option<Either3<PaymentInvoice, PayoutInvoice, PaymentService>>> {
+    ) -> napi::Result<
+        Option<Either5<PaymentInvoice, PayoutInvoice, PaymentService, PayoutService, Refund>>,
+    > {
         // Items already read with a page are not handed out once the list is aborted.
         if self.cancel.is_cancelled() {
             return Err(to_napi(polypay::Error::new(
@@ -678,7 +682,15 @@ impl NativeClient {
         cancel_id: Option<u32>,
     ) -> napi::Result<
         Option<
-            Either6<Prerequest, PaymentInvoice, PayoutInvoice, Refund, PaymentService, Balances>,
+            Either7<
+                Prerequest,
+                PaymentInvoice,
+                PayoutInvoice,
+                Refund,
+                PaymentService,
+                PayoutService,
+                Balances,
+            >,
         >,
     > {
         let mut client = call_client(&self.client, timeout_ms)?;

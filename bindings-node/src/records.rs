@@ -4,7 +4,7 @@
 //! (`raw`, `metadata`, …) are built by `JSON.parse` from their text, as a JS program would.
 
 use napi::bindgen_prelude::{
-    Either, Either3, Either6, JsObjectValue, Object, ToNapiValue, TypeName, ValueType,
+    Either, Either5, Either7, JsObjectValue, Object, ToNapiValue, TypeName, ValueType,
 };
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -214,34 +214,50 @@ macro_rules! node_records {
 polypay::paycore_records!(node_records);
 
 /// The answer of an operation: one of the models, or `null` for a lookup that found nothing.
-pub type Answer =
-    Option<Either6<Prerequest, PaymentInvoice, PayoutInvoice, Refund, PaymentService, Balances>>;
+pub type Answer = Option<
+    Either7<
+        Prerequest,
+        PaymentInvoice,
+        PayoutInvoice,
+        Refund,
+        PaymentService,
+        PayoutService,
+        Balances,
+    >,
+>;
 
 pub fn answer(outcome: Outcome) -> Answer {
-    use napi::bindgen_prelude::Either6::*;
+    use napi::bindgen_prelude::Either7::*;
     Some(match outcome {
         Outcome::Prerequest(r) => A(Prerequest::answered(&r)),
         Outcome::PaymentInvoice(r) => B(PaymentInvoice::answered(&r)),
         Outcome::PayoutInvoice(r) => C(PayoutInvoice::answered(&r)),
         Outcome::Refund(r) => D(Refund::answered(&r)),
         Outcome::PaymentService(r) => E(PaymentService::answered(&r)),
-        Outcome::Balances(r) => F(Balances::answered(&r)),
+        Outcome::PayoutService(r) => F(PayoutService::answered(&r)),
+        Outcome::Balances(r) => G(Balances::answered(&r)),
         Outcome::Found(None) => return None,
-        Outcome::Found(Some(Item::PaymentInvoice(i))) => B(PaymentInvoice::new(&i)),
-        Outcome::Found(Some(Item::PayoutInvoice(i))) => C(PayoutInvoice::new(&i)),
-        Outcome::Found(Some(Item::PaymentService(s))) => E(PaymentService::new(&s)),
+        Outcome::Found(Some(item)) => match list_item(item) {
+            Either5::A(i) => B(i),
+            Either5::B(i) => C(i),
+            Either5::C(s) => E(s),
+            Either5::D(s) => F(s),
+            Either5::E(r) => D(r),
+        },
     })
 }
 
 /// An item of a list.
-pub type ListItem = Either3<PaymentInvoice, PayoutInvoice, PaymentService>;
+pub type ListItem = Either5<PaymentInvoice, PayoutInvoice, PaymentService, PayoutService, Refund>;
 
 pub fn list_item(item: Item) -> ListItem {
-    use napi::bindgen_prelude::Either3::*;
+    use napi::bindgen_prelude::Either5::*;
     match item {
         Item::PaymentInvoice(i) => A(PaymentInvoice::new(&i)),
         Item::PayoutInvoice(i) => B(PayoutInvoice::new(&i)),
         Item::PaymentService(s) => C(PaymentService::new(&s)),
+        Item::PayoutService(s) => D(PayoutService::new(&s)),
+        Item::Refund(r) => E(Refund::new(&r)),
     }
 }
 

@@ -89,6 +89,15 @@ test('private payment invoice: create, get, find, refund; money exact as strings
   const refund = await client.refundPaymentInvoice(inv.id, { amount: '10.05' });
   assert.equal(refund.amount, '10.05');
   assert.equal(refund.originalId, inv.id);
+  const gotRefund = await client.getRefund(refund.id);
+  assert.equal(gotRefund.id, refund.id);
+  assert.equal(gotRefund.response.httpStatus, 200);
+  const refunds = [];
+  for await (const r of client.listRefunds({ referenceId: refund.referenceId })) refunds.push(r.id);
+  assert.deepEqual(refunds, [refund.id]);
+  const paged = [];
+  for await (const r of client.listRefunds({ pageSize: 1 })) paged.push(r.id);
+  assert.ok(paged.includes(refund.id));
 });
 
 test('payout invoice: create, get, find', async () => {
@@ -123,6 +132,11 @@ test('lists are lazy async iterables (for await), services, balances', async () 
   assert.ok(services.length > 3);
   const one = await client.getPaymentService(services[0].id);
   assert.equal(one.id, services[0].id);
+  const payoutServices = [];
+  for await (const s of client.listPayoutServices({ pageSize: 1 })) payoutServices.push(s);
+  assert.ok(payoutServices.length > 1);
+  assert.ok(payoutServices.every((s) => s.raw.type === 'payout-services'));
+  assert.equal((await client.getPayoutService(payoutServices[0].id)).id, payoutServices[0].id);
   const balances = await client.balances();
   assert.equal(balances.accountId, sb.config.paycore.account_id);
   assert.ok(balances.currencies.some((c) => c.currency === 'USD' && typeof c.activeBalance === 'string'));

@@ -37,6 +37,7 @@ from .models import (
     PaymentInvoice,
     PaymentService,
     PayoutInvoice,
+    PayoutService,
     Prerequest,
     Refund,
 )
@@ -287,6 +288,27 @@ class PayCoreClient(_Base):
         The fields go as a ``request`` mapping and/or keyword arguments."""
         return self._call(_Op.RefundPaymentInvoice, id=id, fields=_fields(request, fields), timeout=timeout)
 
+    def get_refund(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Refund:
+        """A refund by id (`ref_…`)."""
+        return self._call(_Op.GetRefund, id=id, timeout=timeout)
+
+    def list_refunds(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[Refund]:
+        """Every refund, newest first, page by page (`reference_id` finds the one made with it).
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListRefunds, reference_id=reference_id, page_size=page_size, timeout=timeout)
+
     def create_payout_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
@@ -349,6 +371,27 @@ class PayCoreClient(_Base):
     ) -> PaymentService:
         """A payment service by id."""
         return self._call(_Op.GetPaymentService, id=id, timeout=timeout)
+
+    def list_payout_services(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[PayoutService]:
+        """The payout services configured on the account, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPayoutServices, reference_id=reference_id, page_size=page_size, timeout=timeout)
+
+    def get_payout_service(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> PayoutService:
+        """A payout service by id."""
+        return self._call(_Op.GetPayoutService, id=id, timeout=timeout)
 
     def balances(
         self,
@@ -569,6 +612,27 @@ class AsyncPayCoreClient(_Base):
         The fields go as a ``request`` mapping and/or keyword arguments."""
         return await self._call(_Op.RefundPaymentInvoice, id=id, fields=_fields(request, fields), timeout=timeout)
 
+    async def get_refund(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Refund:
+        """A refund by id (`ref_…`)."""
+        return await self._call(_Op.GetRefund, id=id, timeout=timeout)
+
+    def list_refunds(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[Refund]:
+        """Every refund, newest first, page by page (`reference_id` finds the one made with it).
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListRefunds, reference_id=reference_id, page_size=page_size, timeout=timeout)
+
     async def create_payout_invoice(
         self,
         request: Optional[Mapping[str, Any]] = None,
@@ -631,6 +695,27 @@ class AsyncPayCoreClient(_Base):
     ) -> PaymentService:
         """A payment service by id."""
         return await self._call(_Op.GetPaymentService, id=id, timeout=timeout)
+
+    def list_payout_services(
+        self,
+        *,
+        reference_id: Optional[str] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[PayoutService]:
+        """The payout services configured on the account, page by page.
+
+        Pages are fetched as you iterate."""
+        return self._list(_Op.ListPayoutServices, reference_id=reference_id, page_size=page_size, timeout=timeout)
+
+    async def get_payout_service(
+        self,
+        id: str,
+        *,
+        timeout: Optional[float] = None,
+    ) -> PayoutService:
+        """A payout service by id."""
+        return await self._call(_Op.GetPayoutService, id=id, timeout=timeout)
 
     async def balances(
         self,

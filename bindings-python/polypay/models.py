@@ -18,6 +18,7 @@ __all__ = [
     "PayoutInvoice",
     "Refund",
     "PaymentService",
+    "PayoutService",
     "CurrencyAccount",
     "Balances",
     "PrerequestService",
@@ -34,6 +35,7 @@ PaymentInvoice = _native.PaymentInvoice
 PayoutInvoice = _native.PayoutInvoice
 Refund = _native.Refund
 PaymentService = _native.PaymentService
+PayoutService = _native.PayoutService
 CurrencyAccount = _native.CurrencyAccount
 Balances = _native.Balances
 PrerequestService = _native.PrerequestService

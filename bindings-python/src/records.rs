@@ -301,6 +301,7 @@ pub fn answer(py: Python<'_>, outcome: Outcome) -> PyResult<Py<PyAny>> {
         Outcome::PayoutInvoice(r) => PayoutInvoice::answered(py, &r),
         Outcome::Refund(r) => Refund::answered(py, &r),
         Outcome::PaymentService(r) => PaymentService::answered(py, &r),
+        Outcome::PayoutService(r) => PayoutService::answered(py, &r),
         Outcome::Balances(r) => Balances::answered(py, &r),
         Outcome::Found(None) => Ok(py.None()),
         Outcome::Found(Some(item)) => list_item(py, &item),
@@ -313,6 +314,8 @@ pub fn list_item(py: Python<'_>, item: &Item) -> PyResult<Py<PyAny>> {
         Item::PaymentInvoice(i) => PaymentInvoice::py(py, i)?.into_any(),
         Item::PayoutInvoice(i) => PayoutInvoice::py(py, i)?.into_any(),
         Item::PaymentService(s) => PaymentService::py(py, s)?.into_any(),
+        Item::PayoutService(s) => PayoutService::py(py, s)?.into_any(),
+        Item::Refund(r) => Refund::py(py, r)?.into_any(),
     })
 }
 

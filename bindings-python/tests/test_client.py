@@ -51,6 +51,16 @@ def test_payment_invoice_lifecycle(client: Any, sb: Sandbox) -> None:
     refund = client.refund_payment_invoice(invoice.id, amount="10.05")
     assert isinstance(refund, polypay.Refund)
     assert refund.amount == Decimal("10.05")
+    got_refund = client.get_refund(refund.id)
+    assert got_refund.id == refund.id and got_refund.original_id == invoice.id
+    assert got_refund.response.http_status == 200
+    assert [r.id for r in client.list_refunds(reference_id=refund.reference_id)] == [refund.id]
+    assert refund.id in [r.id for r in client.list_refunds(page_size=1)]
+
+    payout_services = list(client.list_payout_services(page_size=1))
+    assert len(payout_services) > 1
+    assert all(type(s) is polypay.PayoutService for s in payout_services)
+    assert client.get_payout_service(payout_services[0].id).id == payout_services[0].id
 
     public = client.get_payment_invoice_public(invoice.id)
     assert public.id == invoice.id
@@ -201,6 +211,12 @@ def test_async_client(sb: Sandbox) -> None:
         assert [i.id async for i in client.list_payment_invoices(reference_id=reference)] == [invoice.id]
         refund = await client.refund_payment_invoice(invoice.id, amount=Decimal("1"))
         assert refund.amount == Decimal("1")
+        assert (await client.get_refund(refund.id)).original_id == invoice.id
+        listed = [r.id async for r in client.list_refunds(reference_id=refund.reference_id)]
+        assert listed == [refund.id]
+        payout_services = [s async for s in client.list_payout_services()]
+        got = await client.get_payout_service(payout_services[0].id)
+        assert type(got) is polypay.PayoutService and got.id == payout_services[0].id
         payout = await client.create_payout_invoice(
             service="test_usd", amount="3", currency="USD", fields={"account": "12345"}
         )

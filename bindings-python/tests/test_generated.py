@@ -1,7 +1,7 @@
 """Code generated from the core's tables, kept equal to what the native module says:
 
-- the records' part of `_native.pyi` (mypy.stubtest then checks the whole file against the
-  module);
+- the records' part of `_native.pyi` and the members of its `Operation` (mypy.stubtest then
+  checks the whole file against the module);
 - `polypay/enums.py`, the open enums;
 - the network methods of `PayCoreClient` and `AsyncPayCoreClient` in `polypay/client.py`, one
   per row of the operation table.
@@ -20,6 +20,8 @@ ENUMS = PACKAGE / "enums.py"
 CLIENT = PACKAGE / "client.py"
 BEGIN = "# ---- generated ----\n"
 END = "# ---- end of generated ----\n"
+OPS_BEGIN = "    # ---- operations: generated from the core's operation table ----\n"
+OPS_END = "    # ---- end of operations ----\n"
 CLIENT_BEGIN = "    # ---- generated from the core's operation table (tests/test_generated.py) ----\n"
 CLIENT_END = "    # ---- end of generated ----\n"
 
@@ -89,6 +91,8 @@ def client_sections() -> List[str]:
 
 
 def expected_stubs(text: str) -> str:
+    members = "".join(f"    {op.row[0]}: ClassVar[Operation]\n" for op in _native.Operation.all())
+    text = replace_sections(text, OPS_BEGIN, OPS_END, [members])
     return replace_sections(text, BEGIN, END, [_native.record_stubs()])
 
 

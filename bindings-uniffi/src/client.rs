@@ -21,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{PolypayError, Result};
 use crate::models::{
-    Balances, CallbackEvent, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
-    ResponseInfo,
+    Balances, CallbackEvent, PaymentInvoice, PaymentService, PayoutInvoice, PayoutService,
+    Prerequest, Refund, ResponseInfo,
 };
 use crate::params;
 
@@ -322,8 +322,9 @@ answers! {
     Prerequest: ;
     PaymentInvoice: PaymentInvoice;
     PayoutInvoice: PayoutInvoice;
-    Refund: ;
+    Refund: Refund;
     PaymentService: PaymentService;
+    PayoutService: PayoutService;
     Balances: ;
 }
 

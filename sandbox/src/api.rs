@@ -300,6 +300,56 @@ pub async fn get_refund(Ax(st): St, headers: HeaderMap, Path(id): Path<String>) 
     }
 }
 
+/// `GET /api/refunds`: cursor pages like the invoices' (`page[after]`, `links.next`), or the
+/// refund made with `filter[reference_id]`.
+pub async fn list_refunds(Ax(st): St, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let account = match auth(&st, &headers) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let pairs = crate::util::query_pairs(q.as_deref());
+    let mut errors = Errors::default();
+    let size = page_size(&pairs, &mut errors);
+    if !errors.is_empty() {
+        return validation(&errors);
+    }
+    let (refunds, has_more) = match crate::util::query_param(&pairs, "filter[reference_id]") {
+        Some(r) => (
+            st.refund_by_reference(account.index, r)
+                .into_iter()
+                .collect(),
+            false,
+        ),
+        None => match st.refunds_page(
+            account.index,
+            size,
+            crate::util::query_param(&pairs, "page[after]"),
+        ) {
+            Ok(page) => page,
+            Err(_) => {
+                return validation(&Errors::single(
+                    "page.after",
+                    "This value is not a known refund id.",
+                ))
+            }
+        },
+    };
+    let next = match refunds.last() {
+        Some(last) if has_more => {
+            let after: String = form_urlencoded::byte_serialize(last.id.as_bytes()).collect();
+            format!("/api/refunds?page[after]={after}&page[size]={size}")
+        }
+        _ => String::new(),
+    };
+    let data: Vec<Value> = refunds.iter().map(|r| r.resource()).collect();
+    let body = json!({
+        "meta": {"count": data.len(), "size": size},
+        "links": {"prev": "", "next": next},
+        "data": data,
+    });
+    http::json(&st, StatusCode::OK, &body)
+}
+
 async fn list_services(
     st: Arc<State>,
     headers: HeaderMap,

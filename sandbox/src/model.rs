@@ -468,6 +468,8 @@ pub struct Refund {
     pub amount: Decimal,
     pub currency: &'static str,
     pub created: i64,
+    /// The store's creation order (lists are newest first; `created` has whole seconds).
+    pub seq: u64,
 }
 
 impl Refund {

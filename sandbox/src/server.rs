@@ -61,6 +61,7 @@ pub fn router(state: Arc<State>) -> Router {
             get(api::list_payouts).post(api::create_payout),
         )
         .route("/api/payout-invoices/{id}", get(api::get_payout))
+        .route("/api/refunds", get(api::list_refunds))
         .route("/api/refunds/{id}", get(api::get_refund))
         .route("/api/payment-services", get(api::payment_services))
         .route("/api/payment-services/{id}", get(api::payment_service))

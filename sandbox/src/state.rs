@@ -122,6 +122,24 @@ impl State {
         self.store.read().unwrap().refund(account, id).cloned()
     }
 
+    pub fn refund_by_reference(&self, account: usize, reference_id: &str) -> Option<Refund> {
+        let store = self.store.read().unwrap();
+        store.refund_by_reference(account, reference_id).cloned()
+    }
+
+    /// A page of an account's refunds, newest first, and whether more follow.
+    pub fn refunds_page(
+        &self,
+        account: usize,
+        size: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<Refund>, bool), UnknownCursor> {
+        self.store
+            .read()
+            .unwrap()
+            .refunds_page(account, size, after)
+    }
+
     /// A page of an account's invoices, newest first. `after`: older than that id;
     /// `before`: newer than that id.
     pub fn list(
@@ -530,8 +548,9 @@ impl State {
             amount,
             currency: inv.service.currency.code(),
             created: now(),
+            seq: 0,
         };
-        store.add_refund(refund.clone());
+        let refund = store.add_refund(refund);
         let refund_id = refund.id.clone();
         self.transition(&mut store, invoice_id, |i| {
             i.refunded += amount;

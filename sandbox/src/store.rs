@@ -230,16 +230,47 @@ impl Store {
         php_obj(map)
     }
 
-    pub fn add_refund(&mut self, refund: Refund) {
+    /// Adds a refund, numbered in creation order; the stored copy is returned.
+    pub fn add_refund(&mut self, mut refund: Refund) -> Refund {
+        self.seq += 1;
+        refund.seq = self.seq;
         self.refund_refs.insert(
             (refund.account, refund.reference_id.clone()),
             refund.id.clone(),
         );
-        self.refunds.insert(refund.id.clone(), refund);
+        self.refunds.insert(refund.id.clone(), refund.clone());
+        refund
     }
 
     pub fn refund(&self, account: usize, id: &str) -> Option<&Refund> {
         self.refunds.get(id).filter(|r| r.account == account)
+    }
+
+    /// A page of an account's refunds, newest first; `after`: the refunds after that one.
+    /// Also whether more follow.
+    pub fn refunds_page(
+        &self,
+        account: usize,
+        size: usize,
+        after: Option<&str>,
+    ) -> Result<(Vec<Refund>, bool), UnknownCursor> {
+        let mut all: Vec<&Refund> = self
+            .refunds
+            .values()
+            .filter(|r| r.account == account)
+            .collect();
+        all.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        let start = match after {
+            None => 0,
+            Some(id) => all.iter().position(|r| r.id == id).ok_or(UnknownCursor)? + 1,
+        };
+        let page: Vec<Refund> = all
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(|r| (*r).clone())
+            .collect();
+        Ok((page, all.len() > start + size))
     }
 
     pub fn refund_by_reference(&self, account: usize, reference_id: &str) -> Option<&Refund> {

@@ -209,6 +209,10 @@ impl PayoutInvoice {
     }
 }
 
+/// A payout service configured on the account (private API): the same fields as a payment
+/// service.
+pub type PayoutService = PaymentService;
+
 /// A payment service configured on the account (`comcps_…`, private API).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentService {

@@ -159,6 +159,19 @@ macro_rules! paycore_records {
                 amount_max: OptMoney,
                 test_mode: OptBool,
             } derived {}
+            #[doc = "A payout service configured on the account."]
+            PayoutService Resource {
+                id: Text,
+                service: OptText,
+                method: OptText,
+                currency: OptText,
+                available: OptBool,
+                active: OptBool,
+                enabled: OptBool,
+                amount_min: OptMoney,
+                amount_max: OptMoney,
+                test_mode: OptBool,
+            } derived {}
             #[doc = "One currency account of the commerce account."]
             CurrencyAccount Part {
                 currency: Text,

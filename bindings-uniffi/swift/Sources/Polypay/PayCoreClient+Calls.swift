@@ -82,6 +82,19 @@ extension PayCoreClientProtocol {
         try await withCallToken { try await rawRefundPaymentInvoice(id: id, fieldsJson: fieldsJson, timeout: timeout, token: $0) }
     }
 
+    /** A refund by id (`ref_…`). */
+    public func getRefund(id: String, timeout: Double? = nil) async throws -> Refund {
+        try await withCallToken { try await rawGetRefund(id: id, timeout: timeout, token: $0) }
+    }
+
+    /**
+     * Every refund, newest first, page by page (`reference_id` finds the one made with it).
+     * An async sequence: the next page is fetched only when the items already read are used up (`break` and task cancellation stop it).
+     */
+    public func listRefunds(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<Refund> {
+        LazyList { let pager = try self.rawListRefundsPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
+    }
+
     /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
     public func createPayoutInvoice(fieldsJson: String, timeout: Double? = nil) async throws -> PayoutInvoice {
         try await withCallToken { try await rawCreatePayoutInvoice(fieldsJson: fieldsJson, timeout: timeout, token: $0) }
@@ -116,6 +129,19 @@ extension PayCoreClientProtocol {
     /** A payment service by id. */
     public func getPaymentService(id: String, timeout: Double? = nil) async throws -> PaymentService {
         try await withCallToken { try await rawGetPaymentService(id: id, timeout: timeout, token: $0) }
+    }
+
+    /**
+     * The payout services configured on the account, page by page.
+     * An async sequence: the next page is fetched only when the items already read are used up (`break` and task cancellation stop it).
+     */
+    public func listPayoutServices(referenceId: String? = nil, pageSize: UInt32? = nil) -> LazyList<PayoutService> {
+        LazyList { let pager = try self.rawListPayoutServicesPager(referenceId: referenceId, pageSize: pageSize); return { try await pager.next(token: $0) } }
+    }
+
+    /** A payout service by id. */
+    public func getPayoutService(id: String, timeout: Double? = nil) async throws -> PayoutService {
+        try await withCallToken { try await rawGetPayoutService(id: id, timeout: timeout, token: $0) }
     }
 
     /** Balances per currency account. */

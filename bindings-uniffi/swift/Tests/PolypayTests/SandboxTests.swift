@@ -68,6 +68,16 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(Set(firstTwo).count, 2)
         let refund = try await client.refundPaymentInvoice(id: invoice.id, RefundRequest(amount: Decimal(string: "10.05")!))
         XCTAssertEqual(refund.amount, Decimal(string: "10.05"))
+        let gotRefund = try await client.getRefund(id: refund.id)
+        XCTAssertEqual(gotRefund.originalId, invoice.id)
+        var refunds: [String] = []
+        for try await item in client.listRefunds(referenceId: refund.referenceId) { refunds.append(item.id) }
+        XCTAssertEqual(refunds, [refund.id])
+        var payoutServices: [PayoutService] = []
+        for try await service in client.listPayoutServices(pageSize: 1) { payoutServices.append(service) }
+        XCTAssertGreaterThan(payoutServices.count, 1)
+        let payoutService = try await client.getPayoutService(id: payoutServices[0].id)
+        XCTAssertEqual(payoutService.id, payoutServices[0].id)
         let balances = try await client.balances()
         XCTAssertFalse(balances.currencies.isEmpty)
     }

@@ -7,8 +7,8 @@ use tokio::runtime::Runtime;
 
 use super::{
     Balances, Client, Config, Item, ListOptions, Operation, Outcome, Pager, PaymentInvoice,
-    PaymentInvoiceRequest, PaymentService, PayoutInvoice, PayoutInvoiceRequest, Prerequest,
-    PrerequestRequest, Refund, RefundRequest, Response,
+    PaymentInvoiceRequest, PaymentService, PayoutInvoice, PayoutInvoiceRequest, PayoutService,
+    Prerequest, PrerequestRequest, Refund, RefundRequest, Response,
 };
 use crate::error::{Error, Result};
 use crate::paycore::CallbackEvent;
@@ -79,7 +79,9 @@ impl BlockingClient {
         fn create_payout_invoice(&self, request: &PayoutInvoiceRequest) -> Response<PayoutInvoice>;
         fn get_payout_invoice(&self, id: &str) -> Response<PayoutInvoice>;
         fn find_payout_invoice(&self, reference_id: &str) -> Option<PayoutInvoice>;
+        fn get_refund(&self, id: &str) -> Response<Refund>;
         fn get_payment_service(&self, id: &str) -> Response<PaymentService>;
+        fn get_payout_service(&self, id: &str) -> Response<PayoutService>;
         fn balances(&self) -> Response<Balances>;
     }
 
@@ -93,6 +95,14 @@ impl BlockingClient {
 
     pub fn list_payment_services(&self, page_size: Option<u32>) -> BlockingPager<PaymentService> {
         BlockingPager(self.client.list_payment_services(page_size))
+    }
+
+    pub fn list_payout_services(&self, page_size: Option<u32>) -> BlockingPager<PayoutService> {
+        BlockingPager(self.client.list_payout_services(page_size))
+    }
+
+    pub fn list_refunds(&self, options: &ListOptions) -> BlockingPager<Refund> {
+        BlockingPager(self.client.list_refunds(options))
     }
 
     pub fn verify_callback(&self, body: &[u8], signature: &str) -> Result<CallbackEvent> {

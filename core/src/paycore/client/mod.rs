@@ -36,7 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 use self::http::{Call, Lookup, Reconcile, Transport};
 use self::policy::CallKind;
-use super::model::{Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund};
+use super::model::{
+    Balances, PaymentInvoice, PaymentService, PayoutInvoice, PayoutService, Prerequest, Refund,
+};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A result with what the HTTP exchange said about it.
@@ -301,6 +303,23 @@ impl Client {
         decode(response, Refund::from_resource)
     }
 
+    /// A refund by id (`GET /api/refunds/{id}`, the refund's `links.self`).
+    pub async fn get_refund(&self, id: &str) -> Result<Response<Refund>> {
+        let path = format!("/api/refunds/{}", path_segment(id)?);
+        let response = self.run(Call::get(path, true)).await?;
+        decode(response, Refund::from_resource)
+    }
+
+    /// Every refund, newest first (`GET /api/refunds`, cursor pages like the invoices';
+    /// `filter[reference_id]` finds the refund made with it).
+    pub fn list_refunds(&self, options: &ListOptions) -> Pager<Refund> {
+        Pager::new(
+            self.clone(),
+            list_path("/api/refunds", &self.paged(options), "page[size]"),
+            Refund::from_resource,
+        )
+    }
+
     /// Creates a payout invoice (`POST /api/payout-invoices`), reconciled like payments.
     pub async fn create_payout_invoice(
         &self,
@@ -356,6 +375,25 @@ impl Client {
         let path = format!("/api/payment-services/{}", path_segment(id)?);
         let response = self.run(Call::get(path, true)).await?;
         decode(response, PaymentService::from_resource)
+    }
+
+    /// The payout services configured on the account, every page.
+    pub fn list_payout_services(&self, page_size: Option<u32>) -> Pager<PayoutService> {
+        let options = ListOptions {
+            reference_id: None,
+            page_size,
+        };
+        Pager::new(
+            self.clone(),
+            list_path("/api/payout-services", &self.paged(&options), "page[size]"),
+            PayoutService::from_resource,
+        )
+    }
+
+    pub async fn get_payout_service(&self, id: &str) -> Result<Response<PayoutService>> {
+        let path = format!("/api/payout-services/{}", path_segment(id)?);
+        let response = self.run(Call::get(path, true)).await?;
+        decode(response, PayoutService::from_resource)
     }
 
     /// Balances per currency account (`GET /api/account/balances`).

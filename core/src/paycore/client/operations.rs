@@ -12,7 +12,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::paycore::model::{
-    Balances, PaymentInvoice, PaymentService, PayoutInvoice, Prerequest, Refund,
+    Balances, PaymentInvoice, PaymentService, PayoutInvoice, PayoutService, Prerequest, Refund,
 };
 
 /// Expands `$then! { … }` with one row per operation:
@@ -56,6 +56,10 @@ macro_rules! paycore_operations {
             #[doc = "Refunds all or part of a payment invoice (`amount` required); never re-sent once it may"]
             #[doc = "have arrived: an unknown outcome is an error saying `outcome_unknown`."]
             RefundPaymentInvoice refund_payment_invoice: Private Write (IdFields) -> Refund;
+            #[doc = "A refund by id (`ref_…`)."]
+            GetRefund get_refund: Private Read (Id) -> Refund;
+            #[doc = "Every refund, newest first, page by page (`reference_id` finds the one made with it)."]
+            ListRefunds list_refunds: Private List (Filter) -> Refund;
             #[doc = "Creates a payout invoice; never doubled (reconciled by `reference_id`)."]
             CreatePayoutInvoice create_payout_invoice: Private Create (Fields) -> PayoutInvoice;
             #[doc = "A payout invoice by id."]
@@ -68,6 +72,10 @@ macro_rules! paycore_operations {
             ListPaymentServices list_payment_services: Private List (Filter) -> PaymentService;
             #[doc = "A payment service by id."]
             GetPaymentService get_payment_service: Private Read (Id) -> PaymentService;
+            #[doc = "The payout services configured on the account, page by page."]
+            ListPayoutServices list_payout_services: Private List (Filter) -> PayoutService;
+            #[doc = "A payout service by id."]
+            GetPayoutService get_payout_service: Private Read (Id) -> PayoutService;
             #[doc = "Balances per currency account."]
             Balances balances: Private Read (Nothing) -> Balances;
         }
@@ -245,6 +253,7 @@ pub enum Outcome {
     PayoutInvoice(Response<PayoutInvoice>),
     Refund(Response<Refund>),
     PaymentService(Response<PaymentService>),
+    PayoutService(Response<PayoutService>),
     Balances(Response<Balances>),
     /// A lookup by `reference_id`: the entity, or `None` when there is none.
     Found(Option<Item>),
@@ -256,6 +265,8 @@ pub enum Item {
     PaymentInvoice(PaymentInvoice),
     PayoutInvoice(PayoutInvoice),
     PaymentService(PaymentService),
+    PayoutService(PayoutService),
+    Refund(Refund),
 }
 
 impl Item {
@@ -264,7 +275,8 @@ impl Item {
         match self {
             Item::PaymentInvoice(i) => &i.raw,
             Item::PayoutInvoice(i) => &i.raw,
-            Item::PaymentService(s) => &s.raw,
+            Item::PaymentService(s) | Item::PayoutService(s) => &s.raw,
+            Item::Refund(r) => &r.raw,
         }
     }
 }
@@ -278,7 +290,7 @@ impl Outcome {
             Outcome::PaymentInvoice(r) => &r.raw,
             Outcome::PayoutInvoice(r) => &r.raw,
             Outcome::Refund(r) => &r.raw,
-            Outcome::PaymentService(r) => &r.raw,
+            Outcome::PaymentService(r) | Outcome::PayoutService(r) => &r.raw,
             Outcome::Balances(r) => &r.raw,
             Outcome::Found(item) => return item.as_ref().map(Item::raw),
         })
@@ -328,8 +340,12 @@ impl Client {
             (N::FindPayoutInvoice, Checked::ReferenceId(r)) => {
                 Outcome::Found(self.find_payout_invoice(r).await?.map(Item::PayoutInvoice))
             }
+            (N::GetRefund, Checked::Id(id)) => Outcome::Refund(self.get_refund(id).await?),
             (N::GetPaymentService, Checked::Id(id)) => {
                 Outcome::PaymentService(self.get_payment_service(id).await?)
+            }
+            (N::GetPayoutService, Checked::Id(id)) => {
+                Outcome::PayoutService(self.get_payout_service(id).await?)
             }
             (N::Balances, Checked::Nothing) => Outcome::Balances(self.balances().await?),
             (name, _) => return Err(not_this_way(name, "Client::pager")),
@@ -349,6 +365,12 @@ impl Client {
             (N::ListPaymentServices, Checked::Filter(options)) => self
                 .list_payment_services(options.page_size)
                 .map(Item::PaymentService),
+            (N::ListPayoutServices, Checked::Filter(options)) => self
+                .list_payout_services(options.page_size)
+                .map(Item::PayoutService),
+            (N::ListRefunds, Checked::Filter(options)) => {
+                self.list_refunds(options).map(Item::Refund)
+            }
             (name, _) => return Err(not_this_way(name, "Client::execute")),
         })
     }

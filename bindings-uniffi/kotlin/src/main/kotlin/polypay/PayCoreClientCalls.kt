@@ -182,6 +182,17 @@ fun PayCoreClientInterface.listPaymentInvoices(referenceId: String? = null, page
 suspend fun PayCoreClientInterface.refundPaymentInvoice(id: String, fieldsJson: String, timeout: Double? = null): Refund =
     withCallToken { rawRefundPaymentInvoice(id, fieldsJson, timeout, it) }
 
+/** A refund by id (`ref_…`). */
+suspend fun PayCoreClientInterface.getRefund(id: String, timeout: Double? = null): Refund =
+    withCallToken { rawGetRefund(id, timeout, it) }
+
+/**
+ * Every refund, newest first, page by page (`reference_id` finds the one made with it).
+ * A cold [Flow]: the next page is fetched only when the items already read are used up (`take(n)`, `first()` and cancelling the collector stop it).
+ */
+fun PayCoreClientInterface.listRefunds(referenceId: String? = null, pageSize: UInt? = null): Flow<Refund> =
+    lazyList({ rawListRefundsPager(referenceId, pageSize) }) { next(it) }
+
 /** Creates a payout invoice; never doubled (reconciled by `reference_id`). */
 suspend fun PayCoreClientInterface.createPayoutInvoice(fieldsJson: String, timeout: Double? = null): PayoutInvoice =
     withCallToken { rawCreatePayoutInvoice(fieldsJson, timeout, it) }
@@ -211,6 +222,17 @@ fun PayCoreClientInterface.listPaymentServices(referenceId: String? = null, page
 /** A payment service by id. */
 suspend fun PayCoreClientInterface.getPaymentService(id: String, timeout: Double? = null): PaymentService =
     withCallToken { rawGetPaymentService(id, timeout, it) }
+
+/**
+ * The payout services configured on the account, page by page.
+ * A cold [Flow]: the next page is fetched only when the items already read are used up (`take(n)`, `first()` and cancelling the collector stop it).
+ */
+fun PayCoreClientInterface.listPayoutServices(referenceId: String? = null, pageSize: UInt? = null): Flow<PayoutService> =
+    lazyList({ rawListPayoutServicesPager(referenceId, pageSize) }) { next(it) }
+
+/** A payout service by id. */
+suspend fun PayCoreClientInterface.getPayoutService(id: String, timeout: Double? = null): PayoutService =
+    withCallToken { rawGetPayoutService(id, timeout, it) }
 
 /** Balances per currency account. */
 suspend fun PayCoreClientInterface.balances(timeout: Double? = null): Balances =

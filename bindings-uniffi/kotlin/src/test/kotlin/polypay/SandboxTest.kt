@@ -118,6 +118,10 @@ class SandboxTest {
 
         val refund = client.refundPaymentInvoice(invoice.id, RefundRequest(amount = BigDecimal("10.05")))
         assertEquals(BigDecimal("10.05"), refund.amount)
+        val gotRefund = client.getRefund(refund.id)
+        assertEquals(invoice.id, gotRefund.originalId)
+        assertEquals(200, gotRefund.response!!.httpStatus.toInt())
+        assertEquals(listOf(refund.id), client.listRefunds(referenceId = refund.referenceId).toList().map { it.id })
         assertEquals(invoice.id, client.getPaymentInvoicePublic(invoice.id).id)
     }
 
@@ -179,6 +183,9 @@ class SandboxTest {
         val services = client.listPaymentServices().take(3).toList()
         assertTrue(services.isNotEmpty())
         assertEquals(services[0].id, client.getPaymentService(services[0].id).id)
+        val payoutServices = client.listPayoutServices(pageSize = 1u).toList()
+        assertTrue(payoutServices.size > 1)
+        assertEquals(payoutServices[0].id, client.getPayoutService(payoutServices[0].id).id)
         assertTrue(client.balances().currencies.isNotEmpty())
         assertEquals("test", client.mode())
     }
