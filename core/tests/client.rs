@@ -304,6 +304,7 @@ async fn public_api_in_both_documented_shapes() {
         .mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/public-api/payment-invoices/cpi_PUB"))
+        .and(query_param("public_key", "pk_test_public"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"data": {"id": "cpi_PUB", "status": "processed", "resolution": "OK"}}),
         ))
@@ -311,6 +312,7 @@ async fn public_api_in_both_documented_shapes() {
         .await;
     Mock::given(method("GET"))
         .and(path("/public-api/payout-invoices/cpoi_PUB"))
+        .and(query_param("public_key", "pk_test_public"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"data": {"id": "cpoi_PUB", "status": "canceled"}})),

@@ -144,3 +144,43 @@ async fn payout_services_are_listed_and_read_back() {
     let missing = client.get_payout_service("comcpos_nope").await.unwrap_err();
     assert_eq!(missing.kind(), polypay::ErrorKind::NotFound);
 }
+
+#[tokio::test]
+async fn public_gets_are_authorised_with_the_public_key() {
+    let sandbox = sandbox().await;
+    let private = client(&sandbox);
+    let invoice = private
+        .create_payment_invoice(
+            &PaymentInvoiceRequest::new("test_usd_test", Money::parse("3.00", "USD").unwrap())
+                .set("service_fields", json!({"status": "success"})),
+        )
+        .await
+        .unwrap();
+    let public = |key: &str| {
+        let mut config = Config::new(Environment::custom(sandbox.base_url()).unwrap());
+        config.public_key = Some(key.into());
+        Client::new(config).unwrap()
+    };
+    let got = public("pk_test_sandbox")
+        .get_payment_invoice_public(&invoice.id)
+        .await
+        .unwrap();
+    assert_eq!(got.id, invoice.id);
+    // The sandbox refuses a key it does not know, as the gateway does.
+    let unknown = public("pk_test_nobody")
+        .get_payment_invoice_public(&invoice.id)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), polypay::ErrorKind::Authentication);
+    // Without a public key the call is refused before anything is sent.
+    let before = sandbox.state().stats_json()["requests_total"].clone();
+    let missing = private
+        .get_payout_invoice_public("cpoi_any")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (missing.kind(), missing.code()),
+        (polypay::ErrorKind::Configuration, "missing_public_key")
+    );
+    assert_eq!(sandbox.state().stats_json()["requests_total"], before);
+}

@@ -582,19 +582,41 @@ pub async fn public_create(Ax(st): St, body: Bytes) -> Response {
     }
 }
 
-async fn public_get(st: Arc<State>, id: String, kind: Kind) -> Response {
-    match st.get(&id).filter(|i| i.kind == kind) {
+/// A public GET by id. A `public_key` in the query (how the SDK authorises it) must be one of
+/// the invoice's account (401 when unknown, 404 when another account's); without one the
+/// invoice is served as to older clients (the msdk sends none), its id being unguessable.
+async fn public_get(st: Arc<State>, id: String, query: Option<String>, kind: Kind) -> Response {
+    let pairs = crate::util::query_pairs(query.as_deref());
+    let account = match crate::util::query_param(&pairs, "public_key") {
+        None => None,
+        Some(key) => match st.accounts.public_key(key) {
+            Some((account, _)) => Some(account.index),
+            None => return status_error(401),
+        },
+    };
+    match st
+        .get(&id)
+        .filter(|i| i.kind == kind && account.is_none_or(|a| a == i.account))
+    {
         Some(inv) => ok(&st, inv.flat(&st.base_url)),
         None => status_error(404),
     }
 }
 
-pub async fn public_get_payment(Ax(st): St, Path(id): Path<String>) -> Response {
-    public_get(st, id, Kind::Payment).await
+pub async fn public_get_payment(
+    Ax(st): St,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    public_get(st, id, q, Kind::Payment).await
 }
 
-pub async fn public_get_payout(Ax(st): St, Path(id): Path<String>) -> Response {
-    public_get(st, id, Kind::Payout).await
+pub async fn public_get_payout(
+    Ax(st): St,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    public_get(st, id, q, Kind::Payout).await
 }
 
 pub async fn not_found() -> Response {

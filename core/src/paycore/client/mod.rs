@@ -225,16 +225,19 @@ impl Client {
         decode(response, PaymentInvoice::from_resource)
     }
 
-    /// A payment invoice by id, through the Public API (flat shape).
+    /// A payment invoice by id, through the Public API (flat shape), authorised with the
+    /// public key as the Paymega reference describes ("Авторизация: Public keys"): a GET has
+    /// no body, so the key goes in the query, as the Public API's other callers send it.
     pub async fn get_payment_invoice_public(&self, id: &str) -> Result<Response<PaymentInvoice>> {
-        let path = format!("/public-api/payment-invoices/{}", path_segment(id)?);
+        let path = self.public_path("payment-invoices", id)?;
         let response = self.run(Call::get(path, false)).await?;
         decode(response, PaymentInvoice::from_resource)
     }
 
-    /// A payout invoice by id, through the Public API (flat shape).
+    /// A payout invoice by id, through the Public API (flat shape), authorised as
+    /// [`Client::get_payment_invoice_public`] is.
     pub async fn get_payout_invoice_public(&self, id: &str) -> Result<Response<PayoutInvoice>> {
-        let path = format!("/public-api/payout-invoices/{}", path_segment(id)?);
+        let path = self.public_path("payout-invoices", id)?;
         let response = self.run(Call::get(path, false)).await?;
         decode(response, PayoutInvoice::from_resource)
     }
@@ -480,14 +483,27 @@ impl Client {
         }
     }
 
-    fn public_body(&self, fields: &Map<String, Value>) -> Result<Vec<u8>> {
-        let key = self.transport.config.public_key.as_deref().ok_or_else(|| {
+    fn public_key(&self) -> Result<&str> {
+        self.transport.config.public_key.as_deref().ok_or_else(|| {
             Error::configuration(
                 "missing_public_key",
                 "the Public API needs public_key (pk_…)",
             )
             .with_argument("public_key")
-        })?;
+        })
+    }
+
+    /// `/public-api/{resource}/{id}?public_key=…`.
+    fn public_path(&self, resource: &str, id: &str) -> Result<String> {
+        let id = path_segment(id)?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("public_key", self.public_key()?)
+            .finish();
+        Ok(format!("/public-api/{resource}/{id}?{query}"))
+    }
+
+    fn public_body(&self, fields: &Map<String, Value>) -> Result<Vec<u8>> {
+        let key = self.public_key()?;
         let mut body = Map::new();
         body.insert("public_key".into(), Value::from(key));
         body.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
