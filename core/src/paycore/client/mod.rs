@@ -323,7 +323,12 @@ impl Client {
         )
     }
 
-    /// Creates a payout invoice (`POST /api/payout-invoices`), reconciled like payments.
+    /// Creates a payout invoice (`POST /api/payout-invoices`), reconciled like payments. The
+    /// attributes are those of the reference's payout example (`test_mode`, `currency`,
+    /// `amount`, `description`, `reference_id`, `service`, `fields`), which writes them flat;
+    /// they go as JSON:API with type `payout-invoices`, as the references write the Private
+    /// API's payment create and as the API names the resource in its answers (the sandbox
+    /// takes either form; which one the gateway requires is not documented).
     pub async fn create_payout_invoice(
         &self,
         request: &PayoutInvoiceRequest,
