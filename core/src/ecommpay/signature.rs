@@ -113,6 +113,26 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
+    /// A Gate request body (ecommpay's page on signing Gate requests; the official PHP SDK's
+    /// signer, which ecommpay's Magento and PrestaShop plugins use for Gate, and the official
+    /// Python SDK's give the same): the signature goes into `general.signature`.
+    #[test]
+    fn gate_request_docs_example() {
+        let body = params(
+            r#"{"general":{"project_id":3254,"payment_id":"id_38202316"},
+            "customer":{"id":"585741","email":"johndoe@example.com","first_name":"John","last_name":"Doe",
+            "address":"Downing str., 23","identify":{"doc_number":"54122312544"},"ip_address":"198.51.100.47"},
+            "payment":{"amount":10800,"currency":"USD","description":"Computer keyboards"},
+            "receipt_data":{"positions":[{"quantity":"10","amount":"108","description":"Computer keyboard"}]},
+            "return_url":{"success":"https://paymentpage.example.com/complete-redirect?id=success",
+            "decline":"https://paymentpage.example.com/complete-redirect?id=decline"}}"#,
+        );
+        assert_eq!(
+            sign(&body, "secret").unwrap(),
+            "lagSnuspAn+F6XkmQISqwtBg0PsiTy62fF9x33TM+278mnufIDZyi1yP0BQALuCxyikkIxIMbodBn2F8hMdRwA=="
+        );
+    }
+
     #[test]
     fn docs_example() {
         let p = params(
