@@ -920,6 +920,14 @@ fn paycore_api_operations_against_the_sandbox() {
         r#"{"amount": "10"}"#,
     ]));
     assert_eq!(refund["original_id"], id.as_str());
+    let refund_id = refund["id"].as_str().unwrap();
+    assert_eq!(
+        json_out(&sandbox.api(&["get-refund", "--id", refund_id]))["id"],
+        refund_id
+    );
+    let reference = refund["reference_id"].as_str().unwrap();
+    let refunds = json_out(&sandbox.api(&["list-refunds", "--reference-id", reference]));
+    assert_eq!(refunds[0]["id"], refund_id);
     let payout = json_out(&sandbox.api(&[
         "create-payout-invoice",
         "--json",
@@ -933,6 +941,13 @@ fn paycore_api_operations_against_the_sandbox() {
             .unwrap()
             .len()
             > 5
+    );
+    let payout_services = json_out(&sandbox.api(&["list-payout-services", "--page-size", "1"]));
+    let first = payout_services[0]["id"].as_str().unwrap();
+    assert_eq!(payout_services[0]["type"], "payout-services");
+    assert_eq!(
+        json_out(&sandbox.api(&["get-payout-service", "--id", first]))["id"],
+        first
     );
     let pre = json_out(&sandbox.api(&["payment-prerequest", "--json", r#"{"currency": "USD"}"#]));
     assert!(pre["services"]["test_usd_test"].is_object());
