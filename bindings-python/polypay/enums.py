@@ -1,6 +1,6 @@
 """Statuses and resolutions: `str` enums that keep a value this version does not know (as
 an ``OTHER`` member). Generated from the core's table by ``_native.open_enums_source()``;
-``tests/test_stubs.py`` keeps this file equal to it."""
+``tests/test_generated.py`` keeps this file equal to it."""
 
 from ._open_enum import OpenEnum
 

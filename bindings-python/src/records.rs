@@ -1,7 +1,7 @@
 //! The core's models as frozen Python classes, expanded from the core's record table, with
 //! their stubs: [`record_stubs`] is the `_native.pyi` text of every record, which
-//! `tests/test_stubs.py` compares with the file (and `mypy.stubtest` checks the file against the
-//! module). Money is `decimal.Decimal`, times are aware `datetime`s (UTC), objects the gateway
+//! `tests/test_generated.py` compares with the file (and `mypy.stubtest` checks the file against
+//! the module). Money is `decimal.Decimal`, times are aware `datetime`s (UTC), objects the gateway
 //! sent are dicts (key order kept, integers as `int`, other numbers as `Decimal`).
 
 use chrono::{DateTime, Utc};
@@ -102,7 +102,7 @@ polypay::paycore_open_enums!(python_open_enums);
 const ENUMS_HEADER: &str =
     "\"\"\"Statuses and resolutions: `str` enums that keep a value this version does not know (as
 an ``OTHER`` member). Generated from the core's table by ``_native.open_enums_source()``;
-``tests/test_stubs.py`` keeps this file equal to it.\"\"\"
+``tests/test_generated.py`` keeps this file equal to it.\"\"\"
 
 from ._open_enum import OpenEnum
 
