@@ -103,6 +103,16 @@ export interface EcommpayCallback {
   paymentType: string | null
   paymentStatus: string | null
   paymentSum: EcommpaySum | null
+  /** `payment.method`, e.g. `card`. */
+  paymentMethod: string | null
+  /** `customer.id`. */
+  customerId: string | null
+  /** The saved card's token (`account.token`, or `token` in a tokenize callback). */
+  cardToken: string | null
+  /** The masked card number (`account.number`). */
+  cardMask: string | null
+  /** The recurring (COF) id to charge the card again (`recurring.id`). */
+  recurringId: string | null
   operation: EcommpayOperation | null
   /** `payment.status === "success"`. */
   isSuccess: boolean

@@ -50,6 +50,11 @@ class VerifiedEcommpayCallback implements EcommpayCallback {
   readonly paymentType: string | null;
   readonly paymentStatus: string | null;
   readonly paymentSum: EcommpaySum | null;
+  readonly paymentMethod: string | null;
+  readonly customerId: string | null;
+  readonly cardToken: string | null;
+  readonly cardMask: string | null;
+  readonly recurringId: string | null;
   readonly operation: EcommpayOperation | null;
   readonly isSuccess: boolean;
   readonly #body: Buffer | string;
@@ -63,6 +68,11 @@ class VerifiedEcommpayCallback implements EcommpayCallback {
     this.paymentType = typed.paymentType;
     this.paymentStatus = typed.paymentStatus;
     this.paymentSum = typed.paymentSum;
+    this.paymentMethod = typed.paymentMethod;
+    this.customerId = typed.customerId;
+    this.cardToken = typed.cardToken;
+    this.cardMask = typed.cardMask;
+    this.recurringId = typed.recurringId;
     this.operation = typed.operation;
     this.isSuccess = typed.isSuccess;
     this.#body = body;

@@ -72,6 +72,21 @@ test('ecommpay_callback.json: verdicts, ids and statuses (string and Buffer bodi
         assert.equal(callback.paymentId, c.payment_id, `${c.id} payment_id`);
         assert.equal(callback.paymentStatus, c.payment_status, `${c.id} payment_status`);
         assert.equal(ecommpay.stringToSign(stripSignatures(callback.raw)) !== undefined, true);
+        // The typed members (read in the verifying pass) agree with the parsed body.
+        const raw = callback.raw;
+        const member = (o, k) => {
+          const v = o && typeof o === 'object' && !Array.isArray(o) ? o[k] : undefined;
+          return v === undefined || v === null ? null : (typeof v === 'number' ? String(v) : v);
+        };
+        const token = member(raw.account, 'token');
+        assert.equal(callback.cardToken, token ?? member(raw, 'token'), `${c.id} cardToken`);
+        assert.equal(callback.cardMask, member(raw.account, 'number'), `${c.id} cardMask`);
+        assert.equal(callback.customerId, member(raw.customer, 'id'), `${c.id} customerId`);
+        assert.equal(callback.recurringId, member(raw.recurring, 'id'), `${c.id} recurringId`);
+        assert.equal(callback.paymentMethod, member(raw.payment, 'method'), `${c.id} paymentMethod`);
+        if (c.id === 'cb-success') {
+          assert.deepEqual([callback.cardMask, callback.cardToken, callback.paymentMethod], ['531234******4321', 'c0ffee12ab', 'card']);
+        }
       }
     }
   }

@@ -116,6 +116,19 @@ class EcommpayCallback:
     @property
     def payment_sum(self) -> Optional[Tuple[int, str]]: ...
     @property
+    def payment_method(self) -> Optional[str]: ...
+    @property
+    def customer_id(self) -> Optional[str]: ...
+    @property
+    def card_token(self) -> Optional[str]:
+        """The saved card's token (``account.token``, or ``token`` in a tokenize callback)."""
+    @property
+    def card_mask(self) -> Optional[str]:
+        """The masked card number (``account.number``)."""
+    @property
+    def recurring_id(self) -> Optional[str]:
+        """The recurring (COF) id to charge the card again (``recurring.id``)."""
+    @property
     def operation(self) -> Optional[EcommpayOperation]: ...
     @property
     def is_success(self) -> bool: ...

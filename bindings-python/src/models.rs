@@ -21,6 +21,16 @@ pub struct EcommpayCallback {
     #[pyo3(get)]
     payment_sum: Option<(i64, String)>,
     #[pyo3(get)]
+    payment_method: Option<String>,
+    #[pyo3(get)]
+    customer_id: Option<String>,
+    #[pyo3(get)]
+    card_token: Option<String>,
+    #[pyo3(get)]
+    card_mask: Option<String>,
+    #[pyo3(get)]
+    recurring_id: Option<String>,
+    #[pyo3(get)]
     operation: Option<Py<EcommpayOperation>>,
     #[pyo3(get)]
     is_success: bool,
@@ -77,6 +87,11 @@ impl EcommpayCallback {
             payment_type: c.payment_type(),
             payment_status: c.payment_status().map(|s| s.as_str().to_owned()),
             payment_sum: sum(c.payment_sum()),
+            payment_method: c.payment_method(),
+            customer_id: c.customer_id(),
+            card_token: c.card_token(),
+            card_mask: c.card_mask(),
+            recurring_id: c.recurring_id(),
             operation,
             is_success: c.is_success(),
             callback: c,
@@ -104,12 +119,17 @@ impl EcommpayCallback {
             None => "None".to_owned(),
         };
         format!(
-            "EcommpayCallback(project_id={}, payment_id={}, payment_type={}, payment_status={}, payment_sum={}, operation={}, is_success={})",
+            "EcommpayCallback(project_id={}, payment_id={}, payment_type={}, payment_status={}, payment_sum={}, payment_method={}, customer_id={}, card_token={}, card_mask={}, recurring_id={}, operation={}, is_success={})",
             self.project_id.map_or("None".to_owned(), |i| i.to_string()),
             text(&self.payment_id),
             text(&self.payment_type),
             text(&self.payment_status),
             self.payment_sum.as_ref().map_or("None".to_owned(), |(a, c)| format!("({a}, {c:?})")),
+            text(&self.payment_method),
+            text(&self.customer_id),
+            text(&self.card_token),
+            text(&self.card_mask),
+            text(&self.recurring_id),
             operation,
             if self.is_success { "True" } else { "False" },
         )

@@ -57,6 +57,23 @@ def test_ecommpay_callback(case: Dict[str, Any]) -> None:
             )
         assert "signature" not in cb.raw
         assert cb.is_success == (case["payment_status"] == "success")
+        # The typed members (read in the verifying pass) agree with the parsed body.
+        raw = cb.raw
+
+        def member(obj: Any, key: str) -> Any:
+            value = obj.get(key) if isinstance(obj, dict) else None
+            return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
+
+        account = raw.get("account")
+        token = member(account, "token")
+        assert cb.card_token == (token if token is not None else member(raw, "token"))
+        assert cb.card_mask == member(account, "number")
+        assert cb.customer_id == member(raw.get("customer"), "id")
+        assert cb.recurring_id == member(raw.get("recurring"), "id")
+        assert cb.payment_method == member(raw.get("payment"), "method")
+        if case["id"] == "cb-success":
+            assert (cb.card_mask, cb.card_token, cb.payment_method) == ("531234******4321", "c0ffee12ab", "card")
+            assert 'card_token="c0ffee12ab"' in repr(cb) and "recurring_id=None" in repr(cb)
     elif case["error"] == "signature":
         with pytest.raises(polypay.SignatureVerificationError):
             ecommpay.verify_callback(body, case["secret"])

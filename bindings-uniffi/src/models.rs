@@ -274,6 +274,16 @@ pub struct EcommpayCallback {
     pub payment_type: Option<String>,
     pub payment_status: Option<String>,
     pub payment_sum: Option<EcommpaySum>,
+    /// `payment.method`, e.g. `card`.
+    pub payment_method: Option<String>,
+    /// `customer.id`.
+    pub customer_id: Option<String>,
+    /// The saved card's token (`account.token`, or `token` in a tokenize callback).
+    pub card_token: Option<String>,
+    /// The masked card number (`account.number`).
+    pub card_mask: Option<String>,
+    /// The recurring (COF) id to charge the card again (`recurring.id`).
+    pub recurring_id: Option<String>,
     pub operation: Option<EcommpayOperation>,
     pub is_success: bool,
     /// The whole body, as received.
@@ -295,6 +305,11 @@ impl EcommpayCallback {
             payment_type: c.payment_type(),
             payment_status: c.payment_status().map(|s| s.as_str().to_owned()),
             payment_sum: c.payment_sum().map(sum),
+            payment_method: c.payment_method(),
+            customer_id: c.customer_id(),
+            card_token: c.card_token(),
+            card_mask: c.card_mask(),
+            recurring_id: c.recurring_id(),
             operation: c.operation().map(|op| EcommpayOperation {
                 id: op.id,
                 operation_type: op.operation_type,

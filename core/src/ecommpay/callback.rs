@@ -113,6 +113,11 @@ struct Fields {
     payment_type: Option<String>,
     payment_status: Option<PaymentStatus>,
     payment_sum: Option<Sum>,
+    payment_method: Option<String>,
+    customer_id: Option<String>,
+    card_token: Option<String>,
+    card_mask: Option<String>,
+    recurring_id: Option<String>,
     operation: Option<Operation>,
 }
 
@@ -145,6 +150,7 @@ impl Fields {
         };
         let payment = body.object("payment");
         let general = body.object("general");
+        let account = body.object("account");
         Fields {
             project_id: integer(body, "project_id")
                 .or_else(|| general.and_then(|g| integer(g, "project_id"))),
@@ -157,6 +163,14 @@ impl Fields {
                 .and_then(|p| string(p, "status"))
                 .map(|s| PaymentStatus::parse(&s)),
             payment_sum: payment.and_then(|p| sum(p, "sum")),
+            payment_method: payment.and_then(|p| string(p, "method")),
+            customer_id: body.object("customer").and_then(|c| string(c, "id")),
+            // `account.token`, or the top-level `token` of a tokenize callback.
+            card_token: account
+                .and_then(|a| string(a, "token"))
+                .or_else(|| string(body, "token")),
+            card_mask: account.and_then(|a| string(a, "number")),
+            recurring_id: body.object("recurring").and_then(|r| string(r, "id")),
             operation: body.object("operation").map(|op| Operation {
                 id: string(op, "id"),
                 operation_type: string(op, "type"),
@@ -176,6 +190,10 @@ impl Fields {
 static SUM: Spec = Spec(&[("amount", None), ("currency", None)]);
 static HEAD: Spec = Spec(&[
     ("project_id", None),
+    ("token", None),
+    ("customer", Some(&Spec(&[("id", None)]))),
+    ("account", Some(&Spec(&[("token", None), ("number", None)]))),
+    ("recurring", Some(&Spec(&[("id", None)]))),
     (
         "general",
         Some(&Spec(&[("project_id", None), ("payment_id", None)])),
@@ -186,6 +204,7 @@ static HEAD: Spec = Spec(&[
             ("id", None),
             ("type", None),
             ("status", None),
+            ("method", None),
             ("sum", Some(&SUM)),
         ])),
     ),
@@ -366,6 +385,33 @@ impl EcommpayCallback {
         self.fields.payment_sum.clone()
     }
 
+    /// `payment.method`, e.g. `card`.
+    pub fn payment_method(&self) -> Option<String> {
+        self.fields.payment_method.clone()
+    }
+
+    /// `customer.id`: the merchant's customer, as sent with the payment.
+    pub fn customer_id(&self) -> Option<String> {
+        self.fields.customer_id.clone()
+    }
+
+    /// The saved card's token for later payments (`account.token`, or `token` in a tokenize
+    /// callback).
+    pub fn card_token(&self) -> Option<String> {
+        self.fields.card_token.clone()
+    }
+
+    /// The masked card number (`account.number`, e.g. `531234******4321`).
+    pub fn card_mask(&self) -> Option<String> {
+        self.fields.card_mask.clone()
+    }
+
+    /// The recurring (COF) id to charge the card again (`recurring.id`).
+    pub fn recurring_id(&self) -> Option<String> {
+        self.fields.recurring_id.clone()
+    }
+
+    /// The last operation, with its decline `code` and `message`.
     pub fn operation(&self) -> Option<Operation> {
         self.fields.operation.clone()
     }
@@ -386,6 +432,45 @@ mod tests {
         let sig = sign(&doc, secret).unwrap();
         doc.insert("signature".into(), Value::String(sig));
         serde_json::to_string(&doc).unwrap()
+    }
+
+    #[test]
+    fn reads_the_card_customer_and_recurring_members_on_both_paths() {
+        let body = signed(
+            r#"{"project_id":1,"payment":{"id":"p-2","type":"purchase","status":"success","method":"card",
+            "sum":{"amount":100,"currency":"EUR"}},"account":{"number":"531234******4321","token":"c0ffee12ab",
+            "type":"mastercard"},"customer":{"id":"usr-1"},"recurring":{"id":1079,"currency":"EUR"},
+            "operation":{"id":5,"type":"sale","status":"decline","code":"20105","message":"Insufficient funds"}}"#,
+            "secret",
+        );
+        let one_pass = verify_callback(body.as_bytes(), "secret").unwrap();
+        assert!(matches!(one_pass.body, Body::Text { .. }));
+        assert_eq!(one_pass.payment_method().as_deref(), Some("card"));
+        assert_eq!(one_pass.customer_id().as_deref(), Some("usr-1"));
+        assert_eq!(one_pass.card_token().as_deref(), Some("c0ffee12ab"));
+        assert_eq!(one_pass.card_mask().as_deref(), Some("531234******4321"));
+        assert_eq!(one_pass.recurring_id().as_deref(), Some("1079"));
+        let op = one_pass.operation().unwrap();
+        assert_eq!(
+            (op.code.as_deref(), op.message.as_deref()),
+            (Some("20105"), Some("Insufficient funds"))
+        );
+        // The exact path (a parsed document) reads the same fields.
+        let mut document: Map<String, Value> = serde_json::from_str(&body).unwrap();
+        strip_signatures(&mut document);
+        assert_eq!(EcommpayCallback::parsed(document).fields, one_pass.fields);
+
+        // A tokenize callback: the token at the top level, the project in `general`.
+        let token = signed(
+            r#"{"general":{"project_id":7},"customer":{"id":"usr-9"},"token":"tok-1","token_status":"active"}"#,
+            "secret",
+        );
+        let cb = verify_callback(token.as_bytes(), "secret").unwrap();
+        assert_eq!(cb.card_token().as_deref(), Some("tok-1"));
+        assert_eq!(
+            (cb.project_id(), cb.customer_id().as_deref()),
+            (Some(7), Some("usr-9"))
+        );
     }
 
     #[test]

@@ -28,6 +28,11 @@ final class VectorsTests: XCTestCase {
                 let cb = try ecommpayVerifyCallback(body: body, secret: c.str("secret")!)
                 XCTAssertEqual(cb.paymentId, c.str("payment_id"), id)
                 XCTAssertEqual(cb.paymentStatus, c.str("payment_status"), id)
+                if id == "cb-success" {
+                    XCTAssertEqual([cb.cardMask, cb.cardToken, cb.paymentMethod, cb.customerId],
+                                   ["531234******4321", "c0ffee12ab", "card", "usr-55913"])
+                    XCTAssertNil(cb.recurringId)
+                }
             } else {
                 let e = expectError(id) { _ = try ecommpayVerifyCallback(body: body, secret: c.str("secret")!) }
                 XCTAssertEqual(e?.details.kind, c.str("error"), id)

@@ -38,6 +38,11 @@ class VectorsTest {
             val cb = ecommpayVerifyCallback(body, c.str("secret")!!)
             assertEquals(c.str("payment_id"), cb.paymentId)
             assertEquals(c.str("payment_status"), cb.paymentStatus)
+            if (c.str("id") == "cb-success") {
+                assertEquals(listOf("531234******4321", "c0ffee12ab", "card", "usr-55913"),
+                    listOf(cb.cardMask, cb.cardToken, cb.paymentMethod, cb.customerId))
+                assertNull(cb.recurringId)
+            }
         } else {
             val e = assertThrows<PolypayException> { ecommpayVerifyCallback(body, c.str("secret")!!) }
             assertEquals(c.str("error"), e.details.kind, e.details.msg)
