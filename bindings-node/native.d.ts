@@ -93,6 +93,9 @@ export interface CurrencyAccount {
   balanceLowerLimit: string | null
 }
 
+/** `best_before` text of an instant in milliseconds since the epoch (a `Date`'s value). */
+export declare function ecommpayBestBefore(epochMillis: number): string
+
 /**
  * The typed fields of a verified ecommpay callback (the TypeScript layer adds `raw`, the
  * body parsed on first access).

@@ -116,6 +116,12 @@ export const ecommpay = {
     requireSecret(secret, 'secret');
     return signWith(input, params, secret);
   },
+  /** `best_before` as the Payment Page expects it (PHP's `DateTime::format('c')`, in UTC):
+   * `paymentPageUrl({ ..., best_before: ecommpay.bestBefore(new Date(Date.now() + 3600e3)) })`. */
+  bestBefore(at: Date): string {
+    if (!(at instanceof Date)) throw new TypeError(`at must be a Date, got ${describe(at)}`);
+    return call(() => native.ecommpayBestBefore(at.getTime()));
+  },
   /** The `;`-joined string that is signed (for diagnosis). */
   stringToSign(params: Params): string {
     const json = paramsJson(params, 'params');

@@ -185,6 +185,21 @@ pub fn ecommpay_natcmp(a: String, b: String) -> i32 {
     ecommpay::php::natcmp(a.as_bytes(), b.as_bytes()) as i32
 }
 
+/// `best_before` text of an instant in milliseconds since the epoch (a `Date`'s value).
+#[napi(catch_unwind)]
+pub fn ecommpay_best_before(epoch_millis: f64) -> napi::Result<String> {
+    let text = (epoch_millis.is_finite() && epoch_millis.abs() < 9.0e15)
+        .then(|| ecommpay::php::date_c_from_unix_millis(epoch_millis.floor() as i64))
+        .flatten();
+    text.ok_or_else(|| {
+        to_napi(polypay::Error::invalid(
+            "at",
+            "invalid_date",
+            "bestBefore needs a valid Date",
+        ))
+    })
+}
+
 /// PHP `(string)$float` with precision=14 (for the vectors).
 #[napi(catch_unwind)]
 pub fn ecommpay_php_float(value: f64) -> String {

@@ -243,3 +243,9 @@ test('paycore_hpp.json: links, forms and refusals', () => {
     assert.throws(() => paycore.hppForm(c.params_json, options), (e) => e.kind === c.error, c.id);
   }
 });
+
+test('ecommpay.bestBefore writes a Date as PHP DateTime::format(\'c\') in UTC', () => {
+  assert.equal(ecommpay.bestBefore(new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 999))), '2030-01-02T03:04:05+00:00');
+  assert.throws(() => ecommpay.bestBefore('2030-01-02'), TypeError);
+  assert.throws(() => ecommpay.bestBefore(new Date(NaN)), (e) => e instanceof InvalidInputError && e.code === 'invalid_date');
+});

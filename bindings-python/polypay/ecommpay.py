@@ -20,6 +20,7 @@ __all__ = [
     "verify_callback",
     "EcommpayGate",
     "EcommpayCallback",
+    "best_before",
     "natcmp",
     "php_float",
     "DEFAULT_BASE_URL",
@@ -34,6 +35,7 @@ Body = Union[bytes, bytearray, memoryview, str]
 # overhead to every signature.
 sign = _native.ecommpay_sign
 string_to_sign = _native.ecommpay_string_to_sign
+best_before = _native.ecommpay_best_before
 
 
 def payment_page_url(

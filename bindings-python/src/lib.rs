@@ -85,6 +85,22 @@ fn ecommpay_natcmp(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<i32> 
     Ok(ecommpay::php::natcmp(&a, &b) as i32)
 }
 
+/// `best_before` as the Payment Page expects it (PHP's `DateTime::format('c')`) from a
+/// timezone-aware `datetime`.
+#[pyfunction]
+fn ecommpay_best_before(at: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(ecommpay::php::date_c(&aware_datetime(at, "at")?))
+}
+
+fn aware_datetime(at: &Bound<'_, PyAny>, argument: &str) -> PyResult<DateTime<FixedOffset>> {
+    at.extract().map_err(|_| {
+        errors::type_error(
+            argument,
+            format!("{argument}: must be a timezone-aware datetime"),
+        )
+    })
+}
+
 /// PHP `(string)$float` (precision 14), as floats are signed.
 #[pyfunction]
 fn ecommpay_php_float(value: f64) -> String {
@@ -175,12 +191,7 @@ impl EcommpayGate {
             fields.extend(to_object(params.as_any(), "payment", Floats::Allow)?);
         }
         if let Some(at) = best_before.filter(|b| !b.is_none()) {
-            let at: DateTime<FixedOffset> = at.extract().map_err(|_| {
-                errors::type_error(
-                    "best_before",
-                    "best_before: must be a timezone-aware datetime".into(),
-                )
-            })?;
+            let at = aware_datetime(at, "best_before")?;
             fields.insert("best_before".into(), ecommpay::php::date_c(&at).into());
         }
         if let Some(info) = booking_info.filter(|b| !b.is_none()) {
@@ -313,6 +324,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ecommpay_verify_callback, m)?)?;
     m.add_function(wrap_pyfunction!(ecommpay_natcmp, m)?)?;
     m.add_function(wrap_pyfunction!(ecommpay_php_float, m)?)?;
+    m.add_function(wrap_pyfunction!(ecommpay_best_before, m)?)?;
     m.add_class::<EcommpayGate>()?;
     m.add_class::<models::EcommpayCallback>()?;
     m.add_class::<models::EcommpayOperation>()?;

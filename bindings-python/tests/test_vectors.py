@@ -218,3 +218,13 @@ def test_gate_payment_page_url_orders_and_encodes_its_keyword_arguments() -> Non
     signature = params.pop("signature")
     # Integers and their decimal text sign alike, so the URL's own values check the signature.
     assert ecommpay.sign(params, "secret") == signature
+
+
+def test_best_before_is_written_as_php_date_c() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    at = datetime(2030, 1, 2, 3, 4, 5, 999, tzinfo=timezone(timedelta(hours=3)))
+    assert ecommpay.best_before(at) == "2030-01-02T03:04:05+03:00"
+    assert ecommpay.best_before(at.astimezone(timezone.utc)) == "2030-01-02T00:04:05+00:00"
+    with pytest.raises(polypay.InvalidArgumentTypeError):
+        ecommpay.best_before(datetime(2030, 1, 2))

@@ -79,6 +79,12 @@ pub fn ecommpay_natcmp(a: Vec<u8>, b: Vec<u8>) -> i32 {
     ecommpay::php::natcmp(&a, &b) as i32
 }
 
+/// `best_before` as the Payment Page expects it (PHP's `DateTime::format('c')`, in UTC).
+#[uniffi::export]
+pub fn ecommpay_best_before(at: std::time::SystemTime) -> String {
+    ecommpay::php::date_c(&chrono::DateTime::<chrono::Utc>::from(at).fixed_offset())
+}
+
 /// PHP `(string)$float` (precision 14), as floats are signed.
 #[uniffi::export]
 pub fn ecommpay_php_float(value: f64) -> String {

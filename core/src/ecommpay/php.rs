@@ -3,12 +3,18 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// PHP `DateTime::format('c')`: `2030-01-02T03:04:05+00:00` (how `best_before` is written).
 pub fn date_c(at: &DateTime<FixedOffset>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// [`date_c`] of a UTC instant given in milliseconds since the epoch (what JavaScript's
+/// `Date` holds); `None` outside chrono's range.
+pub fn date_c_from_unix_millis(millis: i64) -> Option<String> {
+    DateTime::<Utc>::from_timestamp_millis(millis).map(|at| date_c(&at.fixed_offset()))
 }
 
 /// PHP `strnatcmp` (case-sensitive natural order) over bytes.

@@ -20,6 +20,10 @@ final class VectorsTests: XCTestCase {
         }
     }
 
+    func testBestBeforeIsWrittenAsPhpDateC() {
+        XCTAssertEqual(ecommpayBestBefore(at: Date(timeIntervalSince1970: 1_893_553_445.999)), "2030-01-02T03:04:05+00:00")
+    }
+
     func testEcommpayCallback() throws {
         for c in try Vectors.cases("ecommpay_callback.json") {
             let body = Data(c.str("body")!.utf8)

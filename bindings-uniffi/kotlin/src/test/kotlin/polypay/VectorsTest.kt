@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.DynamicTest.dynamicTest
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
 import java.util.Base64
@@ -29,6 +30,11 @@ class VectorsTest {
     fun ecommpayUrl() = each("ecommpay_url.json") { c ->
         val url = ecommpayPaymentPageUrl(c.str("params_json")!!, c.str("secret")!!, c.str("base_url"))
         assertEquals(c.str("url"), url)
+    }
+
+    @Test
+    fun bestBeforeIsWrittenAsPhpDateC() {
+        assertEquals("2030-01-02T03:04:05+00:00", ecommpayBestBefore(java.time.Instant.parse("2030-01-02T03:04:05.999Z")))
     }
 
     @TestFactory
