@@ -102,6 +102,8 @@ pub struct ApiDetails {
     pub existing: Option<serde_json::Value>,
     /// The `reference_id` a create used (generated when the caller gave none).
     pub reference_id: Option<String>,
+    /// The ecommpay `payment_id` a Gate request was about.
+    pub payment_id: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -224,6 +226,11 @@ impl Error {
     pub fn reference_id(&self) -> Option<&str> {
         self.api.as_ref().and_then(|a| a.reference_id.as_deref())
     }
+
+    /// The ecommpay `payment_id` of the Gate request this error belongs to.
+    pub fn payment_id(&self) -> Option<&str> {
+        self.api.as_ref().and_then(|a| a.payment_id.as_deref())
+    }
 }
 
 impl fmt::Display for Error {
@@ -247,7 +254,8 @@ impl fmt::Debug for Error {
         if let Some(api) = &self.api {
             d.field("http_status", &api.http_status)
                 .field("request_id", &api.request_id)
-                .field("reference_id", &api.reference_id);
+                .field("reference_id", &api.reference_id)
+                .field("payment_id", &api.payment_id);
         }
         d.finish()
     }

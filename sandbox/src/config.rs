@@ -43,6 +43,8 @@ pub struct SandboxConfig {
     pub ecommpay: Vec<EcommpayProjectConfig>,
     /// Fault rules (JSON objects, see the README).
     pub faults: Vec<Value>,
+    /// How long after accepting a Gate request the sandbox processes it and sends the callback.
+    pub gate_delay_ms: u64,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +62,7 @@ impl Default for SandboxConfig {
             accounts: vec![AccountConfig::default()],
             ecommpay: vec![EcommpayProjectConfig::default()],
             faults: Vec::new(),
+            gate_delay_ms: 300,
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::callbacks::{Job, Payload};
 use crate::cards;
 use crate::config::EcommpayProjectConfig;
 use crate::ecommpay_sessions::{PendingCard, Session};
+use crate::gate::GatePayment;
 use crate::html::{
     error_page, page, EcommpayCardPage, EcommpayRefusedPage, EcommpayResultPage,
     EcommpayThreeDsPage,
@@ -247,7 +248,7 @@ pub async fn result_get(Ax(st): St, Path(id): Path<String>) -> Response {
         return card_page(&s, None);
     };
     let status = result["payment"]["status"].as_str().unwrap_or("");
-    let (word, class) = if status == "success" {
+    let (word, class) = if paid(result) {
         ("Paid", "status-processed")
     } else {
         ("Declined", "status-failed")
@@ -265,10 +266,7 @@ pub async fn result_get(Ax(st): St, Path(id): Path<String>) -> Response {
 
 /// After the payment: 303 to the merchant's success/fail URL when given, else the result page.
 fn finish(s: &Session) -> Response {
-    let success = s
-        .result
-        .as_ref()
-        .is_some_and(|r| r["payment"]["status"] == "success");
+    let success = s.result.as_ref().is_some_and(paid);
     let keys: &[&str] = if success {
         &["merchant_success_url", "redirect_success_url"]
     } else {
@@ -281,6 +279,14 @@ fn finish(s: &Session) -> Response {
         Some(url) => redirect(url),
         None => redirect(&format!("/ecommpay/result/{}", s.id)),
     }
+}
+
+/// Paid, or authorised for a later capture.
+fn paid(result: &Value) -> bool {
+    matches!(
+        result["payment"]["status"].as_str(),
+        Some("success" | "awaiting capture")
+    )
 }
 
 fn date(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -302,10 +308,13 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
     };
     let p = &s.params;
     let now = chrono::Utc::now();
-    let status = if pending.success {
-        "success"
-    } else {
-        "decline"
+    // A two-step payment (`card_operation_type=auth`) holds the amount until captured.
+    let auth = str_of(p, "card_operation_type") == Some("auth");
+    let (status, operation_type) = match (pending.success, auth) {
+        (true, true) => ("awaiting capture", "auth"),
+        (true, false) => ("success", "sale"),
+        (false, true) => ("decline", "auth"),
+        (false, false) => ("decline", "sale"),
     };
     let currency = str_of(p, "payment_currency").unwrap_or("").to_owned();
     let sum = json!({"amount": minor_amount(p).unwrap_or(0), "currency": currency});
@@ -324,7 +333,21 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
             "description": str_of(p, "payment_description").unwrap_or(""),
         }),
     );
-    body.insert("account".into(), pending.account.clone());
+    let mut account = pending.account.clone();
+    let token = pending
+        .success
+        .then(|| st.ids.token("", 64).to_ascii_lowercase());
+    if let Some(token) = &token {
+        account["token"] = json!(token);
+    }
+    body.insert("account".into(), account.clone());
+    let register = p
+        .get("recurring_register")
+        .is_some_and(|v| *v == json!(1) || *v == json!(true) || *v == "1" || *v == "true");
+    let recurring_id = (pending.success && register).then(|| st.ids.number() % 1_000_000_000);
+    if let Some(id) = recurring_id {
+        body.insert("recurring".into(), json!({"id": id, "type": "U"}));
+    }
     if let Some(customer) = str_of(p, "customer_id").filter(|c| !c.is_empty()) {
         body.insert("customer".into(), json!({"id": customer}));
     }
@@ -332,8 +355,8 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
         "operation".into(),
         json!({
             "id": operation_id,
-            "type": "sale",
-            "status": status,
+            "type": operation_type,
+            "status": if pending.success { "success" } else { "decline" },
             "date": date(now),
             "created_date": date(s.created),
             "request_id": format!("{}-00001", st.ids.token("", 40).to_ascii_lowercase()),
@@ -350,6 +373,7 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
             },
         }),
     );
+    let operation = body["operation"].clone();
     let signature = polypay::ecommpay::sign(&body, &project.secret_key).unwrap_or_default();
     body.insert("signature".into(), json!(signature));
     let document = Value::Object(body);
@@ -358,6 +382,30 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
         .map(str::to_owned)
         .or_else(|| project.callback_url.clone())
         .or_else(|| st.config.callback_url.clone());
+    {
+        let mut gate = st.gate.lock().unwrap();
+        for credential in token
+            .into_iter()
+            .chain(recurring_id.map(|id| format!("recurring:{id}")))
+        {
+            gate.remember_credential(credential, true);
+        }
+        gate.insert(GatePayment {
+            project_id: s.project_id,
+            payment_id: str_of(p, "payment_id").unwrap_or("").to_owned(),
+            payment_type: "purchase".into(),
+            status: status.into(),
+            amount: minor_amount(p).unwrap_or(0),
+            currency,
+            description: str_of(p, "payment_description").unwrap_or("").to_owned(),
+            account,
+            customer_id: str_of(p, "customer_id").map(str::to_owned),
+            operations: vec![operation],
+            refunded: 0,
+            card_success: pending.success,
+            callback_url: url.clone(),
+        });
+    }
     if let Some(url) = url {
         st.deliverer.enqueue(Job {
             queue_key: format!("ecommpay:{id}"),
@@ -381,4 +429,70 @@ fn complete(st: &State, id: &str, pending: PendingCard) -> Response {
         }
     };
     finish(&updated)
+}
+
+/// `POST /__sandbox/ecommpay/payments`: a payment made as if on the Payment Page, for tests
+/// and demos that need a paid (or authorised) payment to refund, capture or charge again.
+/// Body: `payment_id`, `payment_amount`, `payment_currency` and any other Payment Page
+/// parameter (`card_operation_type`, `recurring_register`, `customer_id`,
+/// `merchant_callback_url`), with `card_number` (default: the success card without 3-D
+/// Secure) and `project_id` (default: the first project). Answers the callback document.
+pub async fn pay_direct(Ax(st): St, body: Bytes) -> Response {
+    let Ok(Value::Object(mut params)) = serde_json::from_slice::<Value>(&body) else {
+        return crate::http::plain_json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "the body must be a JSON object"}),
+        );
+    };
+    let card = params
+        .remove("card_number")
+        .and_then(|c| c.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "5519283812030000".into());
+    let project_id = match params.get("project_id").and_then(Value::as_i64) {
+        Some(id) => id,
+        None => st.config.ecommpay[0].project_id,
+    };
+    params.insert("project_id".into(), json!(project_id));
+    if project(&st, &params).is_none() || minor_amount(&params).is_none() {
+        return crate::http::plain_json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "a known project_id and a positive payment_amount are needed"}),
+        );
+    }
+    let form: Map<String, Value> = [
+        ("card_number", card.as_str()),
+        ("expiry", "12/40"),
+        ("cvv", "123"),
+        ("card_holder", "Sandbox Tester"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), json!(v)))
+    .collect();
+    let decision = match cards::evaluate(&form) {
+        Ok(decision) => decision,
+        Err(message) => {
+            return crate::http::plain_json(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+        }
+    };
+    let id = st.ids.id("eps_");
+    st.ecommpay.lock().unwrap().insert(Session {
+        id: id.clone(),
+        project_id,
+        params,
+        created: chrono::Utc::now(),
+        pending_card: None,
+        result: None,
+    });
+    complete(
+        &st,
+        &id,
+        PendingCard {
+            success: decision.payment.success,
+            account: decision.account,
+        },
+    );
+    match session(&st, &id).and_then(|s| s.result) {
+        Some(document) => crate::http::plain_json(StatusCode::OK, &document),
+        None => session_missing(),
+    }
 }

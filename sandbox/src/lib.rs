@@ -50,6 +50,7 @@ pub mod config;
 mod ecommpay;
 mod ecommpay_sessions;
 pub mod faults;
+mod gate;
 mod html;
 mod http;
 pub mod model;

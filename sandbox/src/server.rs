@@ -24,7 +24,7 @@ use crate::config::SandboxConfig;
 use crate::faults::{Action, Effect, REDIRECT_TARGET};
 use crate::http::{self, DropConnection};
 use crate::state::State;
-use crate::{admin, api, ecommpay, pages};
+use crate::{admin, api, ecommpay, gate, pages};
 
 pub fn router(state: Arc<State>) -> Router {
     let admin = Router::new()
@@ -45,7 +45,10 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/reset", post(admin::reset))
         .route("/stats", get(admin::stats))
         .route("/expire", post(admin::expire))
-        .route("/ecommpay/payments", get(admin::ecommpay_payments))
+        .route(
+            "/ecommpay/payments",
+            get(admin::ecommpay_payments).post(ecommpay::pay_direct),
+        )
         .route("/redirect-target", any(admin::redirect_target))
         .fallback(admin::not_found);
     Router::new()
@@ -107,6 +110,9 @@ pub fn router(state: Arc<State>) -> Router {
             get(ecommpay::three_ds_get).post(ecommpay::three_ds_post),
         )
         .route("/ecommpay/result/{id}", get(ecommpay::result_get))
+        .route("/v2/payment/status", post(gate::status))
+        .route("/v2/payment/status/request", post(gate::request_status))
+        .route("/v2/payment/{*path}", post(gate::operation))
         .nest("/__sandbox", admin)
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)

@@ -14,6 +14,7 @@ use crate::callbacks::{self, Deliverer, Job, Payload};
 use crate::config::SandboxConfig;
 use crate::ecommpay_sessions::Sessions;
 use crate::faults::FaultSet;
+use crate::gate::GateStore;
 use crate::model::{CardPayment, Invoice, Refund};
 use crate::services::{Flow, Kind, Service};
 use crate::store::{Page, Store, UnknownCursor};
@@ -50,6 +51,7 @@ pub struct State {
     pub ids: IdGen,
     pub deliverer: Deliverer,
     pub ecommpay: Mutex<Sessions>,
+    pub gate: Mutex<GateStore>,
     rng: Mutex<SplitMix>,
 }
 
@@ -84,6 +86,7 @@ impl State {
             ids: IdGen::new(config.seed),
             rng: Mutex::new(SplitMix::new(derive_seed(seed, "outcomes"))),
             ecommpay: Mutex::new(Sessions::default()),
+            gate: Mutex::new(GateStore::default()),
             faults: Mutex::new(faults),
             stats: Mutex::new(Stats::default()),
             store,
@@ -658,6 +661,7 @@ impl State {
         *self.rng.lock().unwrap() = SplitMix::new(derive_seed(seed, "outcomes"));
         self.ids.reseed(self.config.seed);
         *self.ecommpay.lock().unwrap() = Sessions::default();
+        *self.gate.lock().unwrap() = GateStore::default();
         Ok(())
     }
 

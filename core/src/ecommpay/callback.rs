@@ -141,13 +141,7 @@ impl Fields {
     fn read<O: Object>(body: &O) -> Fields {
         let string = |o: &O, key: &str| o.value(key).and_then(read::string_of);
         let integer = |o: &O, key: &str| o.value(key).and_then(read::integer_of);
-        let sum = |o: &O, key: &str| {
-            let s = o.object(key)?;
-            Some(Sum {
-                amount: integer(s, "amount")?,
-                currency: string(s, "currency")?,
-            })
-        };
+        let sum = sum_of::<O>;
         let payment = body.object("payment");
         let general = body.object("general");
         let account = body.object("account");
@@ -171,17 +165,46 @@ impl Fields {
                 .or_else(|| string(body, "token")),
             card_mask: account.and_then(|a| string(a, "number")),
             recurring_id: body.object("recurring").and_then(|r| string(r, "id")),
-            operation: body.object("operation").map(|op| Operation {
-                id: string(op, "id"),
-                operation_type: string(op, "type"),
-                status: string(op, "status").map(|s| OperationStatus::parse(&s)),
-                request_id: string(op, "request_id"),
-                code: string(op, "code"),
-                message: string(op, "message"),
-                sum_initial: sum(op, "sum_initial"),
-                sum_converted: sum(op, "sum_converted"),
-            }),
+            operation: body.object("operation").map(Operation::read),
         }
+    }
+}
+
+fn sum_of<O: Object>(o: &O, key: &str) -> Option<Sum> {
+    let s = o.object(key)?;
+    Some(Sum {
+        amount: s.value("amount").and_then(read::integer_of)?,
+        currency: s.value("currency").and_then(read::string_of)?,
+    })
+}
+
+impl Operation {
+    fn read<O: Object>(op: &O) -> Operation {
+        let string = |key: &str| op.value(key).and_then(read::string_of);
+        Operation {
+            id: string("id"),
+            operation_type: string("type"),
+            status: string("status").map(|s| OperationStatus::parse(&s)),
+            request_id: string("request_id"),
+            code: string("code"),
+            message: string("message"),
+            sum_initial: sum_of(op, "sum_initial"),
+            sum_converted: sum_of(op, "sum_converted"),
+        }
+    }
+
+    /// An operation object of a callback or a Gate status answer (`operations[]`).
+    pub fn from_map(op: &Map<String, Value>) -> Operation {
+        Operation::read(op)
+    }
+
+    /// The operation has its result: it will not change any more.
+    pub fn is_final(&self) -> bool {
+        use OperationStatus::*;
+        matches!(
+            self.status,
+            Some(Success | Decline | ExternalError | InternalError | Expired)
+        )
     }
 }
 
@@ -259,7 +282,14 @@ pub(crate) fn verify_with(body: &[u8], signer: &Signer) -> Result<EcommpayCallba
             },
         });
     }
-    let mut document = json::parse_object(body, "body")?;
+    verify_document(json::parse_object(body, "body")?, signer)
+}
+
+/// Verifies a parsed document (a Gate status answer): the exact path of [`verify_with`].
+pub(crate) fn verify_document(
+    mut document: Map<String, Value>,
+    signer: &Signer,
+) -> Result<EcommpayCallback> {
     let signature = take_signature(&document)?;
     strip_signatures(&mut document);
     if signer.verify(&document, &signature)? {

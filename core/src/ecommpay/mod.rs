@@ -13,9 +13,11 @@
 //! 5. `signature`: [`Signer`], HMAC-SHA512 of the canonical string in base64.
 //! 6. `callback`: callback verification and its typed fields.
 //! 7. `payment_page`: the [`Payment`] builder and signed Payment Page URLs.
+//! 8. `gate`: the server-to-server Gate API ([`GateApi`]).
 
 mod callback;
 mod canonical;
+mod gate;
 mod json_feed;
 mod payment_page;
 pub mod php;
@@ -26,6 +28,10 @@ pub use callback::{
     verify_callback, EcommpayCallback, Operation, OperationStatus, PaymentStatus, Sum,
 };
 pub use canonical::{string_to_sign, string_to_sign_params, Canonical, Params};
+pub use gate::{
+    GateAccepted, GateApi, GateError, GateOperation, GateOptions, GateOutcome, GatePayment,
+    GateRequest, GateSemantics, DEFAULT_API_URL, DEFAULT_STATUS_DELAY,
+};
 pub use json_feed::JsonParams;
 pub use payment_page::{payment_page_url, Payment, DEFAULT_BASE_URL};
 pub use scalar::Scalar;
@@ -150,6 +156,7 @@ mod tests {
             ("signature", include_str!("signature.rs")),
             ("callback", include_str!("callback.rs")),
             ("payment_page", include_str!("payment_page.rs")),
+            ("gate", include_str!("gate.rs")),
         ];
         for (at, (layer, source)) in layers.iter().enumerate() {
             for (later, _) in &layers[at + 1..] {

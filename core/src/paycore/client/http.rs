@@ -1,6 +1,7 @@
 //! One HTTP exchange, its translation into the crate's `Error`, and the loop that applies the
 //! retry/reconcile policy within a call's deadline.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
@@ -22,6 +23,7 @@ const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// One API call: what to send and how the policy treats it.
+#[derive(Clone)]
 pub(crate) struct Call {
     method: Method,
     /// A path below the base URL, or an absolute URL on the same origin (pagination links).
@@ -30,16 +32,95 @@ pub(crate) struct Call {
     kind: CallKind,
     private: bool,
     /// For creates: how to find the entity again and tell it from another request's.
-    reconcile: Option<Reconcile>,
+    reconcile: Option<Arc<dyn Reconciler>>,
+    dialect: Dialect,
 }
 
-/// What a create needs to be looked up and recognised: its `reference_id`, the list path that
-/// finds it, and the request's own amount, currency and service to compare with what is found.
-#[derive(Clone)]
+/// How a gateway's answers read: which 2xx answers are the result, and what an error status
+/// means. The Commerce API's is [`COMMERCE`]; ecommpay's Gate has its own.
+#[derive(Clone, Copy)]
+pub(crate) struct Dialect {
+    /// A 2xx answer: the result, or the error and what the attempt proves.
+    pub accept: fn(&Call, Response<Value>) -> Attempted,
+    /// A non-2xx answer (status, request id, `Retry-After`, body).
+    pub refusal: fn(u16, Option<String>, Option<Duration>, &[u8]) -> Failed,
+}
+
+/// An attempt's error, with what the attempt proves.
+pub(crate) type Failed = (Error, Attempt);
+/// One attempt's answer, or its failure.
+pub(crate) type Attempted = std::result::Result<Response<Value>, Failed>;
+
+pub(crate) const COMMERCE: Dialect = Dialect {
+    accept,
+    refusal: |status, request_id, retry_after, body| {
+        (
+            status_error(status, request_id, retry_after, body),
+            Attempt::Status {
+                status,
+                retry_after,
+            },
+        )
+    },
+};
+
+/// How a create whose outcome is unknown is found again: the lookup to send, what its answer
+/// proves, and whether what is found is this request's.
+pub(crate) trait Reconciler: Send + Sync {
+    /// The merchant's id the create is found by, and its name (for logs).
+    fn key(&self) -> &str;
+    fn key_name(&self) -> &'static str;
+    fn lookup(&self) -> Call;
+    /// How long after the create was first sent a lookup may be (the Gate's 10 s).
+    fn not_before(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn judge(&self, found: Result<Response<Value>>) -> Lookup;
+    /// The result for the entity found, or the error when it is another request's.
+    fn recognise(
+        &self,
+        found: Value,
+        http_status: u16,
+        request_id: Option<&str>,
+    ) -> Result<Response<Value>>;
+}
+
+/// The Commerce API's reconciliation: its `reference_id`, the list path that finds it, and
+/// the request's own amount, currency and service to compare with what is found.
 pub(crate) struct Reconcile {
     pub reference_id: String,
     pub lookup: String,
     pub identity: Map<String, Value>,
+}
+
+impl Reconciler for Reconcile {
+    fn key(&self) -> &str {
+        &self.reference_id
+    }
+
+    fn key_name(&self) -> &'static str {
+        "reference_id"
+    }
+
+    fn lookup(&self) -> Call {
+        Call::get(self.lookup.clone(), true)
+    }
+
+    fn judge(&self, found: Result<Response<Value>>) -> Lookup {
+        match found {
+            Ok(page) => lookup_reference(&page.data, &self.reference_id),
+            Err(_) => Lookup::Unproven,
+        }
+    }
+
+    fn recognise(
+        &self,
+        found: Value,
+        http_status: u16,
+        request_id: Option<&str>,
+    ) -> Result<Response<Value>> {
+        recognised(self, found, http_status, request_id)
+    }
 }
 
 impl Call {
@@ -51,6 +132,7 @@ impl Call {
             kind: CallKind::Read,
             private,
             reconcile: None,
+            dialect: COMMERCE,
         }
     }
 
@@ -62,6 +144,7 @@ impl Call {
             kind,
             private: false,
             reconcile: None,
+            dialect: COMMERCE,
         }
     }
 
@@ -70,9 +153,18 @@ impl Call {
         self
     }
 
-    pub fn reconciled_by(mut self, reconcile: Reconcile) -> Call {
-        self.reconcile = Some(reconcile);
+    pub fn reconciled_by(mut self, reconcile: impl Reconciler + 'static) -> Call {
+        self.reconcile = Some(Arc::new(reconcile));
         self
+    }
+
+    pub fn in_dialect(mut self, dialect: Dialect) -> Call {
+        self.dialect = dialect;
+        self
+    }
+
+    pub fn kind(&self) -> CallKind {
+        self.kind
     }
 }
 
@@ -178,19 +270,22 @@ impl Transport {
         // Sticky: once an attempt of a write may have reached the gateway, only finding the
         // entity settles it; no later answer (429, 422, 5xx, an empty lookup) clears it.
         let mut may_have_landed = false;
+        let mut first_sent: Option<Instant> = None;
         loop {
             if cancel.is_cancelled() {
                 return Err(cancelled(may_have_landed));
             }
+            first_sent.get_or_insert_with(Instant::now);
             let sent = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(cancelled(write || may_have_landed)),
                 sent = self.send(call, deadline) => sent,
             };
-            let (error, attempt) = match sent.and_then(|response| accept(call, response)) {
-                Ok(response) => return Ok(response),
-                Err(failure) => failure,
-            };
+            let (error, attempt) =
+                match sent.and_then(|response| (call.dialect.accept)(call, response)) {
+                    Ok(response) => return Ok(response),
+                    Err(failure) => failure,
+                };
             may_have_landed |= attempt.outcome_unknown(call.kind);
             failures += 1;
             let decision = policy::decide(call.kind, attempt, failures, &self.config.retry);
@@ -218,7 +313,7 @@ impl Transport {
                     };
                     if let Some(existing) = error.existing().filter(|e| has_id(e)) {
                         let existing = existing.clone();
-                        return recognised(reconcile, existing, 409, error.request_id());
+                        return reconcile.recognise(existing, 409, error.request_id());
                     }
                     // A 409 says it exists but did not show it: look it up, never re-send.
                     may_have_landed = true;
@@ -229,32 +324,36 @@ impl Transport {
             let Some(reconcile) = &call.reconcile else {
                 return fail!(error);
             };
-            match wait(delay, deadline, cancel).await {
+            // Some gateways answer a lookup only some time after the request (the Gate's 10 s).
+            let earliest = first_sent.map_or(Duration::ZERO, |sent| {
+                (sent + reconcile.not_before()).saturating_duration_since(Instant::now())
+            });
+            match wait(delay.max(earliest), deadline, cancel).await {
                 Waited::Slept => {}
                 Waited::PastDeadline => return fail!(error),
                 Waited::Cancelled => return Err(cancelled(may_have_landed)),
             }
-            let reference_id = &reconcile.reference_id;
-            tracing::info!(target: "polypay", %reference_id, "outcome unknown: reconciling by reference_id");
-            let lookup = Call::get(reconcile.lookup.clone(), true);
+            let key = reconcile.key();
+            tracing::info!(target: "polypay", %key, "outcome unknown: reconciling by {}", reconcile.key_name());
+            let lookup = reconcile.lookup();
             let found = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(cancelled(may_have_landed)),
                 found = Box::pin(self.run_until(&lookup, deadline, cancel)) => found,
             };
-            match found.map(|page| (lookup_reference(&page.data, reference_id), page)) {
-                Ok((Lookup::Found(resource), page)) => {
-                    tracing::info!(target: "polypay", %reference_id, "reconciled: it exists");
-                    return recognised(
-                        reconcile,
-                        resource,
-                        page.http_status,
-                        page.request_id.as_deref(),
-                    );
+            let answer = found
+                .as_ref()
+                .ok()
+                .map(|page| (page.http_status, page.request_id.clone()));
+            match reconcile.judge(found) {
+                Lookup::Found(resource) => {
+                    tracing::info!(target: "polypay", %key, "reconciled: it exists");
+                    let (status, request_id) = answer.unwrap_or((200, None));
+                    return reconcile.recognise(resource, status, request_id.as_deref());
                 }
-                // Not there: sending again with the same reference_id cannot double it (a late
-                // arrival of the first answers 409 and is then found).
-                Ok((Lookup::Absent, _)) if resend => continue,
+                // Not there: sending again with the same merchant id cannot double it (a late
+                // arrival of the first is refused as a duplicate and is then found).
+                Lookup::Absent if resend => continue,
                 // An empty answer is no proof while a late commit may still land, and a page
                 // that ignored the filter or is malformed proves nothing at all.
                 _ => return fail!(error),
@@ -346,12 +445,11 @@ impl Transport {
                 )),
             };
         }
-        Err((
-            status_error(status, request_id, retry_after, &body),
-            Attempt::Status {
-                status,
-                retry_after,
-            },
+        Err((call.dialect.refusal)(
+            status,
+            request_id,
+            retry_after,
+            &body,
         ))
     }
 }
@@ -544,7 +642,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(seconds as u64))
 }
 
-fn details(status: u16, request_id: Option<String>, body: &[u8]) -> ApiDetails {
+pub(crate) fn details(status: u16, request_id: Option<String>, body: &[u8]) -> ApiDetails {
     let shown = &body[..body.len().min(MAX_ERROR_BODY)];
     ApiDetails {
         http_status: Some(status),

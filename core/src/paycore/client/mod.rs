@@ -6,7 +6,7 @@
 
 mod blocking;
 mod config;
-mod http;
+pub(crate) mod http;
 mod operations;
 mod options;
 mod pager;
