@@ -27,7 +27,7 @@ BODY is the operation's fields as one flat JSON object: --json @FILE, --json - (
 
 Success: the result as JSON on stdout (lists: a JSON array of every item across all pages), exit 0.
 Failure: one JSON object on stderr {kind, code, http_status, request_id, outcome_unknown, retryable,
-reference_id, message, fields} and an exit code per kind:
+reference_id, payment_id, message, fields} and an exit code per kind:
    2 invalid_input        3 configuration       4 authentication      5 permission
    6 not_found            7 method_not_allowed  8 conflict            9 validation
   10 rate_limited        11 server             12 timeout            13 connection
@@ -125,6 +125,7 @@ pub fn error_json(error: &Error) -> Value {
         "outcome_unknown": error.outcome_unknown(),
         "retryable": error.retryable(),
         "reference_id": error.reference_id(),
+        "payment_id": error.payment_id(),
         "retry_after": error.retry_after().map(|d| d.as_secs_f64()),
         "argument": error.argument(),
         "message": error.to_string(),

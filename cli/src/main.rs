@@ -7,6 +7,7 @@
 //! from the environment or from `--secret-file FILE` (`-`: stdin, the body then from a file).
 
 mod api;
+mod gate;
 mod input;
 
 use std::io::Write;
@@ -96,6 +97,9 @@ struct RawBody {
 
 #[derive(Subcommand)]
 enum EcommpayCommand {
+    /// Call the Gate API (payment status, refunds, capture, cancel, payouts, COF charges)
+    #[command(after_help = gate::HELP)]
+    Api(gate::GateArgs),
     /// Sign a JSON object of parameters (key order kept); prints the signature
     Sign {
         #[command(flatten)]
@@ -219,6 +223,15 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Gateway::Ecommpay(EcommpayCommand::Api(args)) => {
+            return match gate::run(args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("{}", api::error_json(&error));
+                    ExitCode::from(api::exit_code(error.kind()))
+                }
+            };
+        }
         gateway => gateway,
     };
     match run(gateway) {
@@ -304,6 +317,7 @@ fn run_ecommpay(command: EcommpayCommand) -> Result<String, Failure> {
         )
     };
     match command {
+        EcommpayCommand::Api(_) => unreachable!("handled in main"),
         EcommpayCommand::Sign {
             secret,
             body,

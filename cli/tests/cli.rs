@@ -861,7 +861,12 @@ fn sandbox_print_config_has_every_credential() {
     ] {
         assert!(c["paycore"][key].is_string(), "{key}");
     }
-    for key in ["project_id", "secret_key", "payment_page_base_url"] {
+    for key in [
+        "project_id",
+        "secret_key",
+        "payment_page_base_url",
+        "gate_base_url",
+    ] {
         assert!(!c["ecommpay"][key].is_null(), "{key}");
     }
 }
@@ -1149,4 +1154,125 @@ fn paycore_api_takes_secrets_and_bodies_from_files_and_stdin() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json_err(&out)["argument"], "POLYPAY_API_KEY");
+}
+
+impl SandboxProcess {
+    /// `polypay ecommpay api ARGS` configured for this sandbox by its environment.
+    fn gate(&self, args: &[&str]) -> Output {
+        let ecommpay = &self.config["ecommpay"];
+        Command::new(env!("CARGO_BIN_EXE_polypay"))
+            .args(["ecommpay", "api"])
+            .args(args)
+            .args(["--status-delay", "0.1"])
+            .env(
+                "POLYPAY_ECOMMPAY_BASE_URL",
+                ecommpay["gate_base_url"].as_str().unwrap(),
+            )
+            .env(
+                "POLYPAY_ECOMMPAY_PROJECT_ID",
+                ecommpay["project_id"].to_string(),
+            )
+            .env(
+                "POLYPAY_ECOMMPAY_SECRET",
+                ecommpay["secret_key"].as_str().unwrap(),
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn ecommpay_api_operations_against_the_sandbox() {
+    let sandbox = SandboxProcess::start();
+    let base = sandbox.config["base_url"].as_str().unwrap();
+    let paid = post_json(
+        base,
+        "/__sandbox/ecommpay/payments",
+        r#"{"payment_id": "cli-1", "payment_amount": 900, "payment_currency": "USD"}"#,
+    );
+    assert_eq!(paid["payment"]["status"], "success");
+
+    let status = sandbox.gate(&["payment-status", "--payment-id", "cli-1"]);
+    assert_eq!(json_out(&status)["payment"]["status"], "success");
+
+    let refund = sandbox.gate(&[
+        "refund",
+        "--json",
+        r#"{"general": {"payment_id": "cli-1"}, "payment": {"amount": 400, "currency": "USD"}}"#,
+    ]);
+    let accepted = json_out(&refund);
+    assert_eq!(
+        (
+            accepted["operation"].as_str(),
+            accepted["payment_id"].as_str(),
+            accepted["reconciled"].as_bool()
+        ),
+        (Some("refund"), Some("cli-1"), Some(false))
+    );
+    assert!(accepted["request_id"].is_string());
+    // The sandbox processes a Gate request 300 ms after accepting it.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+
+    let waited = sandbox.gate(&[
+        "refund",
+        "--wait",
+        "--json",
+        r#"{"general": {"payment_id": "cli-1"}}"#,
+    ]);
+    assert_eq!(json_out(&waited)["payment"]["status"], "refunded");
+
+    // Errors: one JSON object on stderr and the exit code of the kind.
+    let missing = sandbox.gate(&["payment-status", "--payment-id", "never"]);
+    assert_eq!(
+        (missing.status.code(), json_err(&missing)["kind"].as_str()),
+        (Some(6), Some("not_found"))
+    );
+    let refused = sandbox.gate(&[
+        "refund",
+        "--json",
+        r#"{"general": {"payment_id": "cli-1"}, "payment": {"amount": 1, "currency": "USD"}}"#,
+    ]);
+    let error = json_err(&refused);
+    assert_eq!(
+        (
+            refused.status.code(),
+            error["kind"].as_str(),
+            error["payment_id"].as_str()
+        ),
+        (Some(9), Some("validation"), Some("cli-1"))
+    );
+    let bad = sandbox.gate(&["refund", "--json", r#"{"general": {"payment_id": "a;b"}}"#]);
+    assert_eq!(
+        (bad.status.code(), json_err(&bad)["code"].as_str()),
+        (Some(2), Some("semicolon"))
+    );
+    let unconfigured = polypay(
+        &["ecommpay", "api", "payment-status", "--payment-id", "x"],
+        b"",
+    );
+    assert_eq!(
+        unconfigured.status.code(),
+        Some(3),
+        "{}",
+        stderr(&unconfigured)
+    );
+}
+
+/// A JSON POST over a plain socket (the CLI's tests have no HTTP client of their own).
+fn post_json(base: &str, path: &str, body: &str) -> serde_json::Value {
+    use std::io::Read;
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
 }

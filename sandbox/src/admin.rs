@@ -36,6 +36,7 @@ pub fn config_json(st: &State) -> Value {
             "project_id": p.project_id,
             "secret_key": p.secret_key,
             "payment_page_base_url": format!("{}/ecommpay", st.base_url),
+            "gate_base_url": st.base_url,
         },
     })
 }
