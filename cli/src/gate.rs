@@ -127,10 +127,14 @@ pub fn run(args: GateArgs) -> Result<(), Error> {
             .ok()
             .filter(|u| !u.is_empty()),
         timeout: seconds(args.timeout, "--timeout")?,
-        status_delay: match args.status_delay {
-            Some(s) if s == 0.0 => Some(Duration::ZERO),
-            other => seconds(other, "--status-delay")?,
-        },
+        // No wait at all is fine for a sandbox; a timeout must be positive.
+        status_delay: args
+            .status_delay
+            .map(|s| match s {
+                0.0 => Ok(Duration::ZERO),
+                s => timeout_from_secs(s, "--status-delay"),
+            })
+            .transpose()?,
         user_agent: Some("polypay-cli".into()),
         ..GateOptions::default()
     };
