@@ -1,6 +1,7 @@
 """polypay: one payment SDK (PayCore.io / Paymega Commerce API, ecommpay Payment Page) over a
 Rust core. See ``polypay.ecommpay``, ``polypay.paycore``, :class:`PayCoreClient`,
-:class:`AsyncPayCoreClient`, ``polypay.django`` and ``polypay.testing``."""
+:class:`AsyncPayCoreClient`, :class:`EcommpayGateApi` (ecommpay Gate), ``polypay.django`` and
+``polypay.testing``."""
 
 from typing import TYPE_CHECKING
 from typing import Any as _Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .client import AsyncPayCoreClient, PayCoreClient
     from .ecommpay import EcommpayGate
     from .enums import PaymentInvoiceStatus, PayoutInvoiceStatus, Resolution
+    from .gate import AsyncEcommpayGateApi, EcommpayGateApi, GateAccepted, GatePayment
     from .models import (
         Balances,
         CallbackEvent,
@@ -55,6 +57,10 @@ _LAZY = {
     "PayCoreClient": ("polypay.client", "PayCoreClient"),
     "AsyncPayCoreClient": ("polypay.client", "AsyncPayCoreClient"),
     "EcommpayGate": ("polypay.ecommpay", "EcommpayGate"),
+    **{
+        name: ("polypay.gate", name)
+        for name in ("EcommpayGateApi", "AsyncEcommpayGateApi", "GateAccepted", "GatePayment")
+    },
     "PaymentInvoiceStatus": ("polypay.enums", "PaymentInvoiceStatus"),
     "PayoutInvoiceStatus": ("polypay.enums", "PayoutInvoiceStatus"),
     "Resolution": ("polypay.enums", "Resolution"),
@@ -105,6 +111,10 @@ __all__ = [
     "PayCoreClient",
     "AsyncPayCoreClient",
     "EcommpayGate",
+    "EcommpayGateApi",
+    "AsyncEcommpayGateApi",
+    "GateAccepted",
+    "GatePayment",
     "PolypayError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",

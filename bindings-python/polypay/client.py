@@ -426,7 +426,11 @@ async def _aiterate(op: _Op, pager: Any, token: Any) -> AsyncIterator[Any]:
 # a grace that runs out loses the facts (the task ends with a bare CancelledError).
 _CANCEL_GRACE = 10.0
 
-async def _cancellable(op: _Op, future: "asyncio.Future[Any]", token: Any) -> Any:
+# A Commerce or a Gate operation: what a cancelled call needs to know of it.
+_AnyOp = Union[_Op, "_native.GateOperation"]
+
+
+async def _cancellable(op: _AnyOp, future: "asyncio.Future[Any]", token: Any) -> Any:
     """Awaits a native call. When the awaiting task is cancelled, the call is not dropped (that
     would lose what it knows): its token fires, the core ends it with a ``cancelled`` error
     that keeps the facts, and the task's ``CancelledError`` is raised with that error as its
@@ -443,7 +447,7 @@ async def _cancellable(op: _Op, future: "asyncio.Future[Any]", token: Any) -> An
 
 
 async def _ended_by_cancel(
-    op: _Op, future: "asyncio.Future[Any]", token: Any
+    op: _AnyOp, future: "asyncio.Future[Any]", token: Any
 ) -> Optional[BaseException]:
     """Fires the call's token and returns the error the call ended with."""
     token.cancel()
@@ -473,6 +477,7 @@ async def _ended_by_cancel(
         retryable=True,
         outcome_unknown=write,
         reference_id=getattr(result, "reference_id", None),
+        payment_id=getattr(result, "payment_id", None),
     )
 
 

@@ -58,6 +58,7 @@ class PolypayError(Exception):
         retryable: bool = False,
         outcome_unknown: bool = False,
         reference_id: Optional[str] = None,
+        payment_id: Optional[str] = None,
         fields: Optional[Dict[str, str]] = None,
         existing: Optional[Dict[str, Any]] = None,
         retry_after: Optional[float] = None,
@@ -75,6 +76,8 @@ class PolypayError(Exception):
         self.retryable = retryable
         self.outcome_unknown = outcome_unknown
         self.reference_id = reference_id
+        #: The ecommpay ``payment_id`` of the Gate request (reconcile by it).
+        self.payment_id = payment_id
         self.fields: Dict[str, str] = dict(fields or {})
         self.existing = existing
         self.retry_after = retry_after
@@ -288,6 +291,7 @@ def _from_core(details: Dict[str, Any]) -> PolypayError:
         retryable=bool(details.get("retryable")),
         outcome_unknown=bool(details.get("outcome_unknown")),
         reference_id=details.get("reference_id"),
+        payment_id=details.get("payment_id"),
         fields=dict(fields),
         existing=details.get("existing"),
         retry_after=details.get("retry_after"),

@@ -144,7 +144,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Seconds {
 
 /// A user's timeout in seconds, checked by the core's one rule (NaN, negative, zero, infinite or
 /// more than a day: `InvalidArgumentError` naming the argument, never a panic).
-fn seconds(py: Python<'_>, value: Seconds, name: &str) -> PyResult<Duration> {
+pub fn seconds(py: Python<'_>, value: Seconds, name: &str) -> PyResult<Duration> {
     match value {
         Seconds::Number(value) => timeout_from_secs(value, name).py_err(py),
         Seconds::Wrong(type_name) => Err(crate::errors::type_error(
@@ -185,6 +185,12 @@ impl CancelToken {
 
     fn __repr__(&self) -> String {
         format!("CancelToken(cancelled={})", self.token.is_cancelled())
+    }
+}
+
+impl CancelToken {
+    pub fn token(&self) -> CancellationToken {
+        self.token.clone()
     }
 }
 

@@ -40,6 +40,7 @@ fn build(py: Python<'_>, error: &polypay::Error) -> PyResult<PyErr> {
     };
     details.set_item("existing", existing)?;
     details.set_item("reference_id", error.reference_id())?;
+    details.set_item("payment_id", error.payment_id())?;
     let instance = factory.call1((details,))?;
     Ok(PyErr::from_value(instance))
 }

@@ -16,6 +16,7 @@ use serde_json::Map;
 mod client;
 mod convert;
 mod errors;
+mod gate;
 mod logging;
 mod models;
 mod records;
@@ -338,6 +339,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Operation>()?;
     m.add_class::<client::NativePager>()?;
     m.add_class::<client::CancelToken>()?;
+    m.add_class::<gate::NativeGateApi>()?;
+    m.add_class::<gate::GateOperation>()?;
+    m.add_class::<gate::GateAccepted>()?;
+    m.add_class::<gate::GatePayment>()?;
     records::add_classes(m)?;
     m.add_function(wrap_pyfunction!(records::record_stubs, m)?)?;
     m.add_function(wrap_pyfunction!(records::open_enums_source, m)?)?;

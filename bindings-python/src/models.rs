@@ -44,7 +44,7 @@ impl PartialEq for EcommpayCallback {
     }
 }
 
-/// `operation` of an ecommpay callback.
+/// `operation` of an ecommpay callback (and each of a Gate status answer's `operations`).
 #[pyclass(module = "polypay", frozen, eq, get_all)]
 #[derive(PartialEq)]
 pub struct EcommpayOperation {
@@ -59,28 +59,34 @@ pub struct EcommpayOperation {
     sum_converted: Option<(i64, String)>,
 }
 
-fn sum(s: Option<polypay::ecommpay::Sum>) -> Option<(i64, String)> {
+pub fn sum(s: Option<polypay::ecommpay::Sum>) -> Option<(i64, String)> {
     s.map(|s| (s.amount, s.currency))
+}
+
+impl EcommpayOperation {
+    pub fn py(py: Python<'_>, op: polypay::ecommpay::Operation) -> PyResult<Py<EcommpayOperation>> {
+        Py::new(
+            py,
+            EcommpayOperation {
+                id: op.id,
+                operation_type: op.operation_type,
+                status: op.status.map(|s| s.as_str().to_owned()),
+                request_id: op.request_id,
+                code: op.code,
+                message: op.message,
+                sum_initial: sum(op.sum_initial),
+                sum_converted: sum(op.sum_converted),
+            },
+        )
+    }
 }
 
 impl EcommpayCallback {
     pub fn new(py: Python<'_>, c: polypay::ecommpay::EcommpayCallback) -> PyResult<Self> {
-        let operation = match c.operation() {
-            Some(op) => Some(Py::new(
-                py,
-                EcommpayOperation {
-                    id: op.id,
-                    operation_type: op.operation_type,
-                    status: op.status.map(|s| s.as_str().to_owned()),
-                    request_id: op.request_id,
-                    code: op.code,
-                    message: op.message,
-                    sum_initial: sum(op.sum_initial),
-                    sum_converted: sum(op.sum_converted),
-                },
-            )?),
-            None => None,
-        };
+        let operation = c
+            .operation()
+            .map(|op| EcommpayOperation::py(py, op))
+            .transpose()?;
         Ok(EcommpayCallback {
             project_id: c.project_id(),
             payment_id: c.payment_id(),

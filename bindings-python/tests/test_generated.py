@@ -4,7 +4,8 @@
   checks the whole file against the module);
 - `polypay/enums.py`, the open enums;
 - the network methods of `PayCoreClient` and `AsyncPayCoreClient` in `polypay/client.py`, one
-  per row of the operation table.
+  per row of the operation table, and those of `EcommpayGateApi` and `AsyncEcommpayGateApi` in
+  `polypay/gate.py`, one per row of the Gate table.
 
 `python tests/test_generated.py --update` rewrites them."""
 
@@ -18,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "polypay"
 STUBS = PACKAGE / "_native.pyi"
 ENUMS = PACKAGE / "enums.py"
 CLIENT = PACKAGE / "client.py"
+GATE = PACKAGE / "gate.py"
 BEGIN = "# ---- generated ----\n"
 END = "# ---- end of generated ----\n"
 OPS_BEGIN = "    # ---- operations: generated from the core's operation table ----\n"
@@ -90,9 +92,57 @@ def client_sections() -> List[str]:
     ]
 
 
+GATE_NOTE = [
+    "The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);",
+    "``method`` is the endpoint's payment method (``card`` by default).",
+]
+
+
+def gate_method(op: "_native.GateOperation", asynchronous: bool) -> str:
+    """One Gate client method for a row of the Gate table."""
+    variant, name, _semantics, path, output, doc = op.row
+    params = [
+        "request: Optional[Mapping[str, Any]] = None",
+        "*",
+        "method: Optional[str] = None",
+        TIMEOUT,
+        "**fields: Any",
+    ]
+    lines = doc.split("\n") + ["", f"``POST {path}``.", *GATE_NOTE]
+    docstring = "\n        ".join(lines).replace("\n        \n", "\n\n")
+    prefix = "async def" if asynchronous else "def"
+    run = "await self._call" if asynchronous else "self._call"
+    signature = ",\n        ".join(["self", *params])
+    return (
+        f"    {prefix} {name}(\n        {signature},\n    ) -> {output}:\n"
+        f'        """{docstring}"""\n'
+        f"        return {run}(_Op.{variant}, _request(request, fields), method=method, timeout=timeout)\n"
+    )
+
+
+def gate_sections() -> List[str]:
+    return [
+        "\n".join(gate_method(op, asynchronous) for op in _native.GateOperation.all())
+        for asynchronous in (False, True)
+    ]
+
+
+def expected_gate(text: str) -> str:
+    begin = "    # ---- generated from the core's Gate table (tests/test_generated.py) ----\n"
+    return replace_sections(text, begin, CLIENT_END, gate_sections())
+
+
+GATE_OPS_BEGIN = "    # ---- gate operations: generated from the core's Gate table ----\n"
+GATE_OPS_END = "    # ---- end of gate operations ----\n"
+
+
 def expected_stubs(text: str) -> str:
     members = "".join(f"    {op.row[0]}: ClassVar[Operation]\n" for op in _native.Operation.all())
     text = replace_sections(text, OPS_BEGIN, OPS_END, [members])
+    gate = "".join(
+        f"    {op.row[0]}: ClassVar[GateOperation]\n" for op in _native.GateOperation.all()
+    )
+    text = replace_sections(text, GATE_OPS_BEGIN, GATE_OPS_END, [gate])
     return replace_sections(text, BEGIN, END, [_native.record_stubs()])
 
 
@@ -117,6 +167,11 @@ def test_client_methods_are_generated() -> None:
     assert text == expected_client(text), UPDATE
 
 
+def test_gate_methods_are_generated() -> None:
+    text = GATE.read_text(encoding="utf-8")
+    assert text == expected_gate(text), UPDATE
+
+
 def test_every_operation_has_a_method_on_both_clients() -> None:
     from polypay import AsyncPayCoreClient, PayCoreClient
 
@@ -129,3 +184,4 @@ if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
     STUBS.write_text(expected_stubs(STUBS.read_text(encoding="utf-8")), encoding="utf-8")
     ENUMS.write_text(_native.open_enums_source(), encoding="utf-8")
     CLIENT.write_text(expected_client(CLIENT.read_text(encoding="utf-8")), encoding="utf-8")
+    GATE.write_text(expected_gate(GATE.read_text(encoding="utf-8")), encoding="utf-8")
