@@ -26,6 +26,20 @@ export declare class NativeClient {
   verifyCallback(body: Buffer | string, signature: string): CallbackEvent
 }
 
+/** The Gate client of one ecommpay project (cheap to share; one connection pool). */
+export declare class NativeGateApi {
+  constructor(projectId: number, secretKey: string, options: NativeGateOptions)
+  get projectId(): number
+  get baseUrl(): string
+  /**
+   * Runs an operation: a write answers the accepted request, a status request the
+   * verified answer as JSON text (typed fields and `raw`).
+   */
+  call(operation: GateOperation, requestJson: string, method?: string | undefined | null, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<GateAccepted | string>
+  /** Waits for an accepted request's final status (JSON text, as `call`'s status answers). */
+  waitForResult(accepted: GateAccepted, timeoutMs?: number | undefined | null, cancelId?: number | undefined | null): Promise<string>
+}
+
 /** A lazy list: each `next()` reads one item, fetching the next page when needed. */
 export declare class NativePager {
   /** The next item, or `null` at the end. */
@@ -134,7 +148,7 @@ export declare function ecommpayGatePaymentPageUrl(paramsJson: string, projectId
 /** PHP `strnatcmp` sign (−1/0/1), as used to order ecommpay paths (for the vectors). */
 export declare function ecommpayNatcmp(a: string, b: string): number
 
-/** `operation` of an ecommpay callback. */
+/** `operation` of an ecommpay callback (and each of a Gate status answer's `operations`). */
 export interface EcommpayOperation {
   id: string | null
   type: string | null
@@ -185,6 +199,76 @@ export interface FlowData {
   params: Record<string, unknown>
 }
 
+/** The gateway accepted a request: the result comes by callback, or by `waitForResult`. */
+export interface GateAccepted {
+  /** The operation's method name (`refund`). */
+  operation: string
+  paymentId: string
+  requestId: string | null
+  projectId: number
+  merchantRefundId: string | null
+  /** Found through the status endpoint after an unknown outcome, not accepted by this call. */
+  reconciled: boolean
+  httpStatus: number
+}
+
+/** An item of a status answer's `errors`. */
+export interface GateErrorItem {
+  code: string | null
+  message: string | null
+  field: string | null
+}
+
+/** The ecommpay Gate operations: the core's Gate table. */
+export declare enum GateOperation {
+  /** The payment's current state and its operations, by `general.payment_id`. */
+  PaymentStatus = 0,
+  /** What became of one request, by its `request_id` (for requests the gateway refused). */
+  RequestStatus = 1,
+  /** Refunds all of a payment, or `payment.amount` of it; never doubled (`merchant_refund_id`). */
+  Refund = 2,
+  /** Debits an authorised (two-step) payment: all of it, or `payment.amount`. */
+  Capture = 3,
+  /** Releases an authorised (two-step) payment's hold. */
+  Cancel = 4,
+  /** Pays out to a card (`card`) under a new `general.payment_id`; never doubled. */
+  Payout = 5,
+  /** Pays out to a card saved earlier (`token`) under a new `general.payment_id`. */
+  PayoutByToken = 6,
+  /** Charges a stored credential (`recurring.id`) under a new `general.payment_id` (COF). */
+  RecurringCharge = 7,
+}
+
+/** A row of the Gate table (see `gateOperationTable`). */
+export interface GateOperationRow {
+  variant: string
+  name: string
+  semantics: string
+  path: string
+  output: string
+  doc: Array<string>
+}
+
+/** The Gate table's rows, from which `scripts/operations.mjs` writes the methods (internal). */
+export declare function gateOperationTable(): Array<GateOperationRow>
+
+/** The typed fields of a verified Gate status answer (the TypeScript layer adds `raw`). */
+export interface GatePayment {
+  projectId: number | null
+  paymentId: string | null
+  paymentType: string | null
+  status: string | null
+  sum: EcommpaySum | null
+  paymentMethod: string | null
+  cardToken: string | null
+  recurringId: string | null
+  /** `operations[]`, oldest first. */
+  operations: Array<EcommpayOperation>
+  errors: Array<GateErrorItem>
+  /** The payment is in a state only a new request changes. */
+  isFinal: boolean
+}
+
 /** The auto-redirect form of the Hosted Payment Page. */
 export interface HppForm {
   action: string
@@ -214,6 +298,19 @@ export interface NativeClientOptions {
   proxy?: string
   userAgent?: string
   allowInsecureHttp?: boolean
+}
+
+/** The core's [`GateOptions`] under their JS names; times in milliseconds. */
+export interface NativeGateOptions {
+  baseUrl?: string
+  timeout?: number
+  requestTimeout?: number
+  connectTimeout?: number
+  maxRetries?: number
+  proxy?: string
+  userAgent?: string
+  allowInsecureHttp?: boolean
+  statusDelay?: number
 }
 
 /** The Commerce API operations: the core's operation table. */

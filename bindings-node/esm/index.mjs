@@ -2,7 +2,7 @@
 import cjs from '../dist/index.js';
 
 export const {
-  ecommpay, EcommpayGate, paycore, PayCoreClient, PublicPayCoreClient,
+  ecommpay, EcommpayGate, EcommpayGateApi, paycore, PayCoreClient, PublicPayCoreClient,
   PolypayError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError,
   ValidationError, RateLimitError, APIError, APIConnectionError, APITimeoutError,
   SignatureVerificationError, ConfigurationError, InvalidInputError, CancelledError, _internals,

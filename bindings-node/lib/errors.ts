@@ -19,6 +19,7 @@ interface Details {
   fields?: Record<string, string>;
   existing?: unknown;
   referenceId?: string | null;
+  paymentId?: string | null;
   retryable?: boolean;
   outcomeUnknown?: boolean;
 }
@@ -41,6 +42,8 @@ export interface PolypayErrorFields {
   readonly outcomeUnknown: boolean;
   /** The `reference_id` a create used (generated when you gave none). */
   readonly referenceId: string | null;
+  /** The ecommpay `payment_id` of a Gate request (look it up by it). */
+  readonly paymentId: string | null;
 }
 
 function assign(target: PolypayErrorFields, d: Details): void {
@@ -54,6 +57,7 @@ function assign(target: PolypayErrorFields, d: Details): void {
   t.retryable = d.retryable ?? false;
   t.outcomeUnknown = d.outcomeUnknown ?? false;
   t.referenceId = d.referenceId ?? null;
+  t.paymentId = d.paymentId ?? null;
 }
 
 function defaults(kind: ErrorKind, message: string): Details {
@@ -71,6 +75,7 @@ export class PolypayError extends Error implements PolypayErrorFields {
   declare readonly retryable: boolean;
   declare readonly outcomeUnknown: boolean;
   declare readonly referenceId: string | null;
+  declare readonly paymentId: string | null;
 
   constructor(message: string, details?: Partial<Details>) {
     super(message);
@@ -131,6 +136,7 @@ export class InvalidInputError extends RangeError implements PolypayErrorFields 
   declare readonly retryable: boolean;
   declare readonly outcomeUnknown: boolean;
   declare readonly referenceId: string | null;
+  declare readonly paymentId: string | null;
   constructor(message: string, details?: Partial<Details>) {
     super(message);
     this.name = 'InvalidInputError';

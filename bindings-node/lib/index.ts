@@ -5,7 +5,7 @@ import type {
   PaymentService, PayoutService, Refund, Balances, Prerequest, ResponseInfo,
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
   Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
-  HppForm,
+  HppForm, GateOperation, GateAccepted, GatePayment as NativeGatePayment, NativeGateApi,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -726,6 +726,177 @@ export class PublicPayCoreClient {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `PublicPayCoreClient { mode: ${this.mode} }`;
+  }
+}
+
+// ------------------------------------------------------------------------------- ecommpay Gate
+
+export type { GateAccepted, GateErrorItem } from '../native';
+
+/** A verified Gate status answer: the payment, every operation in it, and the whole answer
+ * (without its signature) in `raw`. */
+export type GatePayment = NativeGatePayment & { readonly raw: Record<string, unknown> };
+
+export interface EcommpayGateApiOptions {
+  projectId: number;
+  /** The project's secret key (from your secrets manager, never from code). */
+  secretKey: string;
+  /** Default `https://api.ecommpay.com` (`polypay sandbox`'s URL in tests). */
+  baseUrl?: string;
+  /** Overall deadline of a call in ms, retries and the status delay included (60 000). */
+  timeout?: number;
+  requestTimeout?: number;
+  connectTimeout?: number;
+  maxRetries?: number;
+  proxy?: string;
+  userAgent?: string;
+  allowInsecureHttp?: boolean;
+  /** ms to wait after a request before its status is asked (10 000, as documented). */
+  statusDelay?: number;
+}
+
+/** Per-call options of a Gate request. */
+export interface GateRequestOptions extends RequestOptions {
+  /** The endpoint's payment method: `card` (default), `applepay`, `wallet/paypal`… */
+  method?: string;
+}
+
+/** The ecommpay Gate API, server to server: payment status, refunds, capture and cancel of a
+ * two-step payment, payouts and COF charges. A request is the documented body without
+ * `general.project_id` and `general.signature`, which are added; amounts are integers in minor
+ * units. A write answers {@link GateAccepted}: the result comes by callback or by
+ * {@link EcommpayGateApi.waitForResult}. Nothing is doubled: a write whose outcome is unknown is
+ * looked up by its `payment_id` (a refund by its `merchant_refund_id`, generated when missing)
+ * before anything is sent again; an error then says `outcomeUnknown` and carries `paymentId`. */
+export class EcommpayGateApi {
+  readonly #native: NativeGateApi;
+
+  constructor(options: EcommpayGateApiOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    if (typeof options.projectId !== 'number' || !Number.isSafeInteger(options.projectId)) {
+      throw new TypeError(`options.projectId must be an integer, got ${describe(options.projectId)}`);
+    }
+    requireSecret(options.secretKey, 'options.secretKey');
+    for (const key of ['baseUrl', 'proxy', 'userAgent'] as const) optionalString(options[key], `options.${key}`);
+    for (const key of ['timeout', 'requestTimeout', 'connectTimeout', 'maxRetries', 'statusDelay'] as const) {
+      const v = options[key];
+      if (v != null && typeof v !== 'number') throw new TypeError(`options.${key} must be a number, got ${describe(v)}`);
+    }
+    if (options.allowInsecureHttp != null && typeof options.allowInsecureHttp !== 'boolean') {
+      throw new TypeError(`options.allowInsecureHttp must be a boolean, got ${describe(options.allowInsecureHttp)}`);
+    }
+    const { projectId, secretKey, baseUrl, timeout, requestTimeout, connectTimeout, maxRetries, proxy, userAgent,
+      allowInsecureHttp, statusDelay } = options;
+    const given = { baseUrl, timeout, requestTimeout, connectTimeout, maxRetries, proxy, userAgent, allowInsecureHttp,
+      statusDelay };
+    this.#native = call(() => new native.NativeGateApi(projectId, secretKey, withoutNulls(given)));
+  }
+
+  get projectId(): number { return this.#native.projectId; }
+
+  get baseUrl(): string { return this.#native.baseUrl; }
+
+  async #call<T>(operation: GateOperation, request: unknown, options?: GateRequestOptions): Promise<T> {
+    const checked = checkOptions(options);
+    const method = options?.method;
+    optionalString(method, 'options.method');
+    const json = requestJson(request);
+    const answer = await withSignal(checked.signal, (cancelId) =>
+      this.#native.call(operation, json, method, checked.timeout, cancelId));
+    return (typeof answer === 'string' ? JSON.parse(answer) : answer) as T;
+  }
+
+  /** The final status of an accepted request, asked of the status endpoint (first after
+   * `statusDelay`, then at that interval) until its operation is final. For when the callback
+   * is late or lost; an `APITimeoutError` (`outcomeUnknown`) past the deadline. */
+  async waitForResult(accepted: GateAccepted, options?: RequestOptions): Promise<GatePayment> {
+    const checked = checkOptions(options);
+    if (accepted === null || typeof accepted !== 'object') {
+      throw new TypeError(`accepted must be what a Gate write answered, got ${describe(accepted)}`);
+    }
+    const answer = await withSignal(checked.signal, (cancelId) =>
+      this.#native.waitForResult(accepted, checked.timeout, cancelId));
+    return JSON.parse(answer) as GatePayment;
+  }
+
+  // ---- generated from the core's Gate table (scripts/operations.mjs) ----
+  /**
+   * The payment's current state and its operations, by `general.payment_id`.
+   *
+   * `POST /v2/payment/status`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  paymentStatus(request: RequestBody, options?: GateRequestOptions): Promise<GatePayment> {
+    return this.#call(native.GateOperation.PaymentStatus, request, options);
+  }
+
+  /**
+   * What became of one request, by its `request_id` (for requests the gateway refused).
+   *
+   * `POST /v2/payment/status/request`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  requestStatus(request: RequestBody, options?: GateRequestOptions): Promise<GatePayment> {
+    return this.#call(native.GateOperation.RequestStatus, request, options);
+  }
+
+  /**
+   * Refunds all of a payment, or `payment.amount` of it; never doubled (`merchant_refund_id`).
+   *
+   * `POST /v2/payment/{method}/refund`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  refund(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.Refund, request, options);
+  }
+
+  /**
+   * Debits an authorised (two-step) payment: all of it, or `payment.amount`.
+   *
+   * `POST /v2/payment/{method}/capture`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  capture(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.Capture, request, options);
+  }
+
+  /**
+   * Releases an authorised (two-step) payment's hold.
+   *
+   * `POST /v2/payment/{method}/cancel`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  cancel(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.Cancel, request, options);
+  }
+
+  /**
+   * Pays out to a card (`card`) under a new `general.payment_id`; never doubled.
+   *
+   * `POST /v2/payment/{method}/payout`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  payout(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.Payout, request, options);
+  }
+
+  /**
+   * Pays out to a card saved earlier (`token`) under a new `general.payment_id`.
+   *
+   * `POST /v2/payment/{method}/payout/token`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  payoutByToken(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.PayoutByToken, request, options);
+  }
+
+  /**
+   * Charges a stored credential (`recurring.id`) under a new `general.payment_id` (COF).
+   *
+   * `POST /v2/payment/{method}/recurring`; `options.method` is the endpoint's payment method (`card` by default).
+   */
+  recurringCharge(request: RequestBody, options?: GateRequestOptions): Promise<GateAccepted> {
+    return this.#call(native.GateOperation.RecurringCharge, request, options);
+  }
+  // ---- end of generated ----
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EcommpayGateApi { projectId: ${this.projectId}, baseUrl: '${this.baseUrl}' }`;
   }
 }
 

@@ -63,9 +63,26 @@ function replaceSection(text, index, body) {
   return text.slice(0, start) + BEGIN + body + END + text.slice(end + END.length);
 }
 
+const gateRows = native.gateOperationTable();
+const gateClient = gateRows.map((row) => {
+  const lines = [...row.doc, '', `\`POST ${row.path}\`; \`options.method\` is the endpoint's payment method (\`card\` by default).`];
+  const docs = `  /**\n${lines.map((l) => (l ? `   * ${l}` : '   *')).join('\n')}\n   */\n`;
+  return `${docs}  ${camel(row.name)}(request: RequestBody, options?: GateRequestOptions): Promise<${row.output}> {\n` +
+    `    return this.#call(native.GateOperation.${row.variant}, request, options);\n  }\n`;
+}).join('\n');
+const GATE_BEGIN = '  // ---- generated from the core\'s Gate table (scripts/operations.mjs) ----\n';
+
+/** `text` with the Gate class's generated section replaced by `body`. */
+function replaceGateSection(text, body) {
+  const start = text.indexOf(GATE_BEGIN);
+  const end = text.indexOf(END, start);
+  if (start < 0 || end < 0) throw new Error('lib/index.ts lacks the Gate section');
+  return text.slice(0, start) + GATE_BEGIN + body + END + text.slice(end + END.length);
+}
+
 const path = join(root, 'lib', 'index.ts');
 const text = readFileSync(path, 'utf8');
-const expected = replaceSection(replaceSection(text, 0, client), 1, publicClient);
+const expected = replaceGateSection(replaceSection(replaceSection(text, 0, client), 1, publicClient), gateClient);
 if (process.argv.includes('--update')) {
   writeFileSync(path, expected);
   console.log('lib/index.ts: operations updated');

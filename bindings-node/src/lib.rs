@@ -41,6 +41,7 @@ use polypay::paycore::{self, CallbackEvent, Client, Environment, HppParams};
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
+mod gate;
 mod records;
 
 use records::{
@@ -51,7 +52,7 @@ use records::{
 const MARKER: &str = "\u{1}polypay:";
 
 /// The one mapping of a core error to a JS error (see the module docs).
-fn to_napi(e: polypay::Error) -> NapiError {
+pub(crate) fn to_napi(e: polypay::Error) -> NapiError {
     let fields: Map<String, Value> = e
         .fields()
         .iter()
@@ -69,13 +70,14 @@ fn to_napi(e: polypay::Error) -> NapiError {
         "fields": fields,
         "existing": e.existing(),
         "referenceId": e.reference_id(),
+        "paymentId": e.payment_id(),
         "retryable": e.retryable(),
         "outcomeUnknown": e.outcome_unknown(),
     });
     NapiError::new(Status::GenericFailure, format!("{MARKER}{record}"))
 }
 
-fn core<T>(result: polypay::Result<T>) -> napi::Result<T> {
+pub(crate) fn core<T>(result: polypay::Result<T>) -> napi::Result<T> {
     result.map_err(to_napi)
 }
 
@@ -424,7 +426,7 @@ fn cancels() -> &'static Mutex<HashMap<u32, CancellationToken>> {
     CANCELS.get_or_init(Default::default)
 }
 
-fn cancel_token(id: u32) -> CancellationToken {
+pub(crate) fn cancel_token(id: u32) -> CancellationToken {
     let mut map = cancels().lock().unwrap_or_else(|e| e.into_inner());
     map.entry(id).or_default().clone()
 }
@@ -477,7 +479,7 @@ pub struct NativeClientOptions {
 
 /// A JS number as a count; one that is not a whole number in `u32` becomes `u32::MAX`, which
 /// every count option refuses with its own message.
-fn count(value: f64) -> u32 {
+pub(crate) fn count(value: f64) -> u32 {
     if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
         value as u32
     } else {
@@ -504,7 +506,7 @@ fn camel_case(name: &str) -> String {
 }
 
 /// An error about an option, naming it as JS code does (`options.pageSize`).
-fn option_error(error: polypay::Error) -> polypay::Error {
+pub(crate) fn option_error(error: polypay::Error) -> polypay::Error {
     match error.argument().map(camel_case) {
         Some(name) => error.with_argument(format!("options.{name}")),
         None => error,

@@ -306,7 +306,7 @@ pub struct EcommpaySum {
     pub currency: String,
 }
 
-/// `operation` of an ecommpay callback.
+/// `operation` of an ecommpay callback (and each of a Gate status answer's `operations`).
 #[napi(object, object_from_js = false, use_nullable = true)]
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -321,6 +321,21 @@ pub struct EcommpayOperation {
     pub message: Option<String>,
     pub sum_initial: Option<EcommpaySum>,
     pub sum_converted: Option<EcommpaySum>,
+}
+
+impl EcommpayOperation {
+    pub fn new(op: ecommpay::Operation) -> Self {
+        EcommpayOperation {
+            id: op.id,
+            operation_type: op.operation_type,
+            status: op.status.map(|s| s.as_str().to_owned()),
+            request_id: op.request_id,
+            code: op.code,
+            message: op.message,
+            sum_initial: op.sum_initial.map(sum),
+            sum_converted: op.sum_converted.map(sum),
+        }
+    }
 }
 
 /// The typed fields of a verified ecommpay callback (the TypeScript layer adds `raw`, the
@@ -349,7 +364,7 @@ pub struct EcommpayCallback {
     pub is_success: bool,
 }
 
-fn sum(s: ecommpay::Sum) -> EcommpaySum {
+pub fn sum(s: ecommpay::Sum) -> EcommpaySum {
     EcommpaySum {
         amount: s.amount,
         currency: s.currency,
@@ -374,16 +389,7 @@ impl EcommpayCallback {
             card_token: c.card_token(),
             card_mask: c.card_mask(),
             recurring_id: c.recurring_id(),
-            operation: c.operation().map(|op| EcommpayOperation {
-                id: op.id,
-                operation_type: op.operation_type,
-                status: op.status.map(|s| s.as_str().to_owned()),
-                request_id: op.request_id,
-                code: op.code,
-                message: op.message,
-                sum_initial: op.sum_initial.map(sum),
-                sum_converted: op.sum_converted.map(sum),
-            }),
+            operation: c.operation().map(EcommpayOperation::new),
             is_success: c.is_success(),
         }
     }
