@@ -87,11 +87,10 @@ fn gate_options(options: NativeGateOptions) -> polypay::Result<GateOptions> {
         proxy: options.proxy,
         user_agent: options.user_agent,
         allow_insecure_http: options.allow_insecure_http,
-        status_delay: match options.status_delay {
-            // No wait at all is a sandbox's choice; a timeout must be positive.
-            Some(ms) if ms == 0.0 => Some(std::time::Duration::ZERO),
-            other => millis(other, "status_delay")?,
-        },
+        status_delay: options
+            .status_delay
+            .map(polypay::ecommpay::status_delay_from_millis)
+            .transpose()?,
     })
 }
 

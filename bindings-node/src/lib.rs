@@ -41,7 +41,7 @@ use polypay::paycore::{self, CallbackEvent, Client, Environment, HppParams};
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
-mod gate;
+pub mod gate;
 mod records;
 
 use records::{

@@ -314,7 +314,12 @@ impl NativeGateApi {
             proxy,
             user_agent,
             allow_insecure_http,
-            status_delay: time(status_delay, "status_delay")?,
+            status_delay: status_delay
+                .map(|value| match value {
+                    Seconds::Number(s) => polypay::ecommpay::status_delay_from_secs(s).py_err(py),
+                    wrong => seconds(py, wrong, "status_delay"),
+                })
+                .transpose()?,
         };
         let secret_key = crate::convert::text(&secret_key, "secret_key")?.to_owned();
         let gate = GateApi::new(project_id, &secret_key, options.clone()).py_err(py)?;

@@ -1,7 +1,5 @@
 //! `polypay ecommpay api <operation>`: every ecommpay Gate call from the command line.
 
-use std::time::Duration;
-
 use crate::input::{self, Body, SecretFile};
 use crate::ECOMMPAY_SECRET;
 use clap::{Args, ValueEnum};
@@ -127,14 +125,11 @@ pub fn run(args: GateArgs) -> Result<(), Error> {
             .ok()
             .filter(|u| !u.is_empty()),
         timeout: seconds(args.timeout, "--timeout")?,
-        // No wait at all is fine for a sandbox; a timeout must be positive.
         status_delay: args
             .status_delay
-            .map(|s| match s {
-                0.0 => Ok(Duration::ZERO),
-                s => timeout_from_secs(s, "--status-delay"),
-            })
-            .transpose()?,
+            .map(polypay::ecommpay::status_delay_from_secs)
+            .transpose()
+            .map_err(|e| e.with_argument("--status-delay"))?,
         user_agent: Some("polypay-cli".into()),
         ..GateOptions::default()
     };

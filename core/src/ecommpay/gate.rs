@@ -161,6 +161,20 @@ impl GateOperation {
     }
 }
 
+/// [`GateOptions::status_delay`] from a user's seconds: zero (no wait, for a sandbox) or a
+/// timeout by the one rule for user timeouts.
+pub fn status_delay_from_secs(seconds: f64) -> Result<Duration> {
+    match seconds {
+        0.0 => Ok(Duration::ZERO),
+        s => crate::paycore::client::timeout_from_secs(s, "status_delay"),
+    }
+}
+
+/// [`status_delay_from_secs`] from milliseconds.
+pub fn status_delay_from_millis(millis: f64) -> Result<Duration> {
+    status_delay_from_secs(millis / 1000.0)
+}
+
 /// A Gate client's configuration; `None` takes the default (the Commerce client's for the
 /// shared ones).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -29,8 +29,9 @@ pub use callback::{
 };
 pub use canonical::{string_to_sign, string_to_sign_params, Canonical, Params};
 pub use gate::{
-    GateAccepted, GateApi, GateError, GateOperation, GateOptions, GateOutcome, GatePayment,
-    GateRequest, GateSemantics, DEFAULT_API_URL, DEFAULT_STATUS_DELAY,
+    status_delay_from_millis, status_delay_from_secs, GateAccepted, GateApi, GateError,
+    GateOperation, GateOptions, GateOutcome, GatePayment, GateRequest, GateSemantics,
+    DEFAULT_API_URL, DEFAULT_STATUS_DELAY,
 };
 pub use json_feed::JsonParams;
 pub use payment_page::{payment_page_url, Payment, DEFAULT_BASE_URL};
