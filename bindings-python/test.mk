@@ -37,3 +37,4 @@ test-python: python-package
 	cd bindings-python && $(PY) -m mypy.stubtest polypay._native --allowlist stubtest-allowlist.txt
 	cd bindings-python && $(PY) -m mypy --ignore-missing-imports polypay
 	cd bindings-python && $(PY) -m ruff check polypay tests bench.py
+	$(PY) tests/vectors/gen/gate.py --check  # the Gate vectors still come from the official SDK

@@ -117,8 +117,9 @@ test('EcommpayGate agrees with the functions on every callback and URL vector', 
   }
 });
 
-test('EcommpayGate builds every URL vector from the payment fields (project_id from the gate)', () => {
+test('EcommpayGate builds every purchase URL vector from the payment fields (project_id from the gate)', () => {
   let checked = 0;
+  let refused = 0;
   for (const c of load('ecommpay_url.json').cases) {
     const keys = Object.keys(c.params ?? {});
     const projectId = Number(c.params?.project_id);
@@ -130,10 +131,20 @@ test('EcommpayGate builds every URL vector from the payment fields (project_id f
     const fields = c.params_json.replace(/^\{"project_id":("[^"]*"|[^,}]*),?/, '{');
     assert.equal(JSON.parse(fields).project_id, undefined, c.id);
     const gate = new EcommpayGate({ projectId, secretKey: c.secret, baseUrl: c.base_url ?? undefined });
-    assert.equal(gate.paymentPageUrl(fields), c.url, c.id);
-    checked++;
+    // A purchase needs its id, amount and currency, and no ';' (the raw-params vectors test the
+    // signing of anything): the gate refuses the others before signing, naming the field.
+    const p = c.params;
+    const purchase = ['payment_id', 'payment_amount', 'payment_currency'].every((k) => p[k] != null) &&
+      !c.params_json.includes(';') && !('recurring_register' in p) && !('account_token' in p);
+    if (purchase) {
+      assert.equal(gate.paymentPageUrl(fields), c.url, c.id);
+      checked++;
+    } else {
+      assert.throws(() => gate.paymentPageUrl(fields), (e) => e instanceof InvalidInputError && e.argument !== null, c.id);
+      refused++;
+    }
   }
-  assert.ok(checked >= 15, `only ${checked} vectors checked`);
+  assert.ok(checked >= 4 && refused >= 10, `only ${checked} built and ${refused} refused`);
 });
 
 test('flat parameters (signed as NUL-joined pairs) sign as their JSON text does', () => {
@@ -248,4 +259,16 @@ test('ecommpay.bestBefore writes a Date as PHP DateTime::format(\'c\') in UTC', 
   assert.equal(ecommpay.bestBefore(new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 999))), '2030-01-02T03:04:05+00:00');
   assert.throws(() => ecommpay.bestBefore('2030-01-02'), TypeError);
   assert.throws(() => ecommpay.bestBefore(new Date(NaN)), (e) => e instanceof InvalidInputError && e.code === 'invalid_date');
+});
+
+test('ecommpay_gate.json: Gate request bodies sign as the official SDK signed them, and verify', () => {
+  const gate = load('ecommpay_gate.json');
+  for (const c of gate.cases) {
+    const unsigned = structuredClone(c.body);
+    const holder = unsigned.general ?? unsigned;
+    const expected = holder.signature;
+    delete holder.signature;
+    assert.equal(ecommpay.sign(unsigned, gate.secret), expected, c.id);
+    assert.equal(ecommpay.verifyCallback(JSON.stringify(c.body), gate.secret).paymentId, c.body.general?.payment_id ?? null, c.id);
+  }
 });

@@ -228,3 +228,19 @@ def test_best_before_is_written_as_php_date_c() -> None:
     assert ecommpay.best_before(at.astimezone(timezone.utc)) == "2030-01-02T00:04:05+00:00"
     with pytest.raises(polypay.InvalidArgumentTypeError):
         ecommpay.best_before(datetime(2030, 1, 2))
+
+
+GATE = load_vectors("ecommpay_gate.json")
+
+
+@pytest.mark.parametrize("case", GATE["cases"], ids=lambda c: c["id"])
+def test_ecommpay_gate_request_signatures(case: Dict[str, Any]) -> None:
+    """A Gate request body signs as the official Python SDK signed it, and verifies."""
+    body = case["body"]
+    place = body["general"] if "general" in body else body
+    unsigned = json.loads(json.dumps(body))
+    (unsigned["general"] if "general" in unsigned else unsigned).pop("signature")
+    assert polypay.ecommpay.sign(unsigned, GATE["secret"]) == place["signature"]
+    assert polypay.ecommpay.verify_callback(json.dumps(body), GATE["secret"]).payment_id == (
+        body.get("general", {}).get("payment_id")
+    )

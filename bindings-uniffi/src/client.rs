@@ -190,6 +190,12 @@ impl CallToken {
     }
 }
 
+impl CallToken {
+    pub(crate) fn cancellation(&self) -> CancellationToken {
+        self.token.clone()
+    }
+}
+
 /// A PayCore API client: one connection pool, safe to share between threads and coroutines.
 /// It holds the API key and the callback secret, so it belongs on a server: an Android or iOS
 /// app embeds [`PublicPayCoreClient`] (the public key alone) and asks its server for the rest.

@@ -42,6 +42,8 @@ macro_rules! polypay_error {
                     existing_json: Option<String>,
                     /// The `reference_id` a create used (generated when none was given).
                     reference_id: Option<String>,
+                    /// The ecommpay `payment_id` of a Gate request (look it up by it).
+                    payment_id: Option<String>,
                 },
             )*
         }
@@ -65,15 +67,16 @@ macro_rules! polypay_error {
                     .collect();
                 let existing_json = e.existing().map(|v| v.to_string());
                 let reference_id = e.reference_id().map(str::to_owned);
+                let payment_id = e.payment_id().map(str::to_owned);
                 match e.kind() {
                     $(polypay::ErrorKind::$core => PolypayError::$variant {
                         kind, code, msg, argument, http_status, request_id, body, retryable,
-                        outcome_unknown, retry_after_seconds, fields, existing_json, reference_id,
+                        outcome_unknown, retry_after_seconds, fields, existing_json, reference_id, payment_id,
                     },)*
                     // A kind added to the core later: reported as a server-side failure.
                     _ => PolypayError::Server {
                         kind, code, msg, argument, http_status, request_id, body, retryable,
-                        outcome_unknown, retry_after_seconds, fields, existing_json, reference_id,
+                        outcome_unknown, retry_after_seconds, fields, existing_json, reference_id, payment_id,
                     },
                 }
             }
@@ -153,6 +156,7 @@ impl PolypayError {
             fields: Vec::new(),
             existing_json: None,
             reference_id: None,
+            payment_id: None,
         }
     }
 }

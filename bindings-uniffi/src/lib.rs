@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 mod client;
 mod error;
+mod gate;
 mod models;
 mod requests;
 mod wrappers;
@@ -28,6 +29,7 @@ pub use client::{
     CallToken, ClientOptions, PayCoreClient, PublicClientOptions, PublicPayCoreClient,
 };
 pub use error::{FieldError, PolypayError, Result};
+pub use gate::{EcommpayGateApi, GateAccepted, GateApiOptions, GateErrorItem, GatePayment};
 pub use models::*;
 pub use requests::*;
 

@@ -254,6 +254,7 @@ pub struct EcommpaySum {
     pub currency: String,
 }
 
+/// `operation` of an ecommpay callback (and each of a Gate status answer's `operations`).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct EcommpayOperation {
     pub id: Option<String>,
@@ -290,10 +291,25 @@ pub struct EcommpayCallback {
     pub raw_json: String,
 }
 
-fn sum(s: ecommpay::Sum) -> EcommpaySum {
+pub(crate) fn sum(s: ecommpay::Sum) -> EcommpaySum {
     EcommpaySum {
         amount: s.amount,
         currency: s.currency,
+    }
+}
+
+impl EcommpayOperation {
+    pub(crate) fn new(op: ecommpay::Operation) -> Self {
+        EcommpayOperation {
+            id: op.id,
+            operation_type: op.operation_type,
+            status: op.status.map(|s| s.as_str().to_owned()),
+            request_id: op.request_id,
+            code: op.code,
+            message: op.message,
+            sum_initial: op.sum_initial.map(sum),
+            sum_converted: op.sum_converted.map(sum),
+        }
     }
 }
 
@@ -310,16 +326,7 @@ impl EcommpayCallback {
             card_token: c.card_token(),
             card_mask: c.card_mask(),
             recurring_id: c.recurring_id(),
-            operation: c.operation().map(|op| EcommpayOperation {
-                id: op.id,
-                operation_type: op.operation_type,
-                status: op.status.map(|s| s.as_str().to_owned()),
-                request_id: op.request_id,
-                code: op.code,
-                message: op.message,
-                sum_initial: op.sum_initial.map(sum),
-                sum_converted: op.sum_converted.map(sum),
-            }),
+            operation: c.operation().map(EcommpayOperation::new),
             is_success: c.is_success(),
             raw_json: json_map(c.raw()),
         }

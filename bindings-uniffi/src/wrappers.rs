@@ -3,7 +3,8 @@
 //! wrapper per row, with the row's name, parameters and docs, that runs its `raw<Name>` export
 //! under a cancellation token. The test below renders them and compares them with the files'
 //! generated sections, so an operation added to the table fails here until the wrappers are
-//! regenerated: `POLYPAY_UPDATE_GENERATED=1 cargo test -p polypay-uniffi wrappers`.
+//! regenerated: `POLYPAY_UPDATE_GENERATED=1 cargo test -p polypay-uniffi wrappers`. The Gate
+//! table's rows get theirs the same way (`EcommpayGateApiCalls.kt`, `EcommpayGateApi+Calls.swift`).
 
 #![cfg(test)]
 
@@ -33,6 +34,80 @@ macro_rules! rows {
 }
 
 polypay::paycore_operations!(rows);
+
+struct GateRow {
+    variant: &'static str,
+    name: &'static str,
+    path: &'static str,
+    output: &'static str,
+    doc: &'static [&'static str],
+}
+
+macro_rules! gate_rows {
+    ($( $(#[doc = $doc:literal])* $variant:ident $name:ident: $semantics:ident $path:literal -> $output:ident; )*) => {
+        const GATE_ROWS: &[GateRow] = &[$(GateRow {
+            variant: stringify!($variant),
+            name: stringify!($name),
+            path: $path,
+            output: stringify!($output),
+            doc: &[$($doc),*],
+        }),*];
+    };
+}
+
+polypay::ecommpay_gate_operations!(gate_rows);
+
+const GATE_BEGIN: &str = "// ---- generated from the core's Gate table (src/wrappers.rs) ----\n";
+
+/// A Gate method's doc comment: the row's lines and its endpoint.
+fn gate_doc(row: &GateRow, indent: &str) -> String {
+    let mut out = format!("{indent}/**\n");
+    for line in row.doc {
+        let _ = writeln!(out, "{indent} * {}", line.trim());
+    }
+    let _ = writeln!(
+        out,
+        "{indent} *\n{indent} * `POST {}`; `method` is the endpoint's payment method (`card` when null).",
+        row.path
+    );
+    out + &format!("{indent} */\n")
+}
+
+fn gate_kotlin() -> String {
+    let mut out = String::from(GATE_BEGIN);
+    for row in GATE_ROWS {
+        let _ = write!(
+            out,
+            "\n{}suspend fun EcommpayGateApiInterface.{}(requestJson: String, method: String? = null, timeout: Double? = null): {} =\n    withCallToken {{ raw{}(requestJson, method, timeout, it) }}\n",
+            gate_doc(row, ""),
+            camel(row.name),
+            row.output,
+            row.variant,
+        );
+    }
+    out.push('\n');
+    out + END
+}
+
+fn gate_swift() -> String {
+    let mut out = String::from(GATE_BEGIN);
+    out.push_str("\nextension EcommpayGateApiProtocol {\n");
+    let methods: Vec<String> = GATE_ROWS
+        .iter()
+        .map(|row| {
+            format!(
+                "{}    public func {}(requestJson: String, method: String? = nil, timeout: Double? = nil) async throws -> {} {{\n        try await withCallToken {{ try await raw{}(requestJson: requestJson, method: method, timeout: timeout, token: $0) }}\n    }}\n",
+                gate_doc(row, "    "),
+                camel(row.name),
+                row.output,
+                row.variant,
+            )
+        })
+        .collect();
+    out.push_str(&methods.join("\n"));
+    out.push_str("}\n\n");
+    out + END
+}
 
 const BEGIN: &str = "// ---- generated from the core's operation table (src/wrappers.rs) ----\n";
 const END: &str = "// ---- end of generated ----\n";
@@ -190,12 +265,20 @@ fn swift() -> String {
 
 /// Compares (or, with `POLYPAY_UPDATE_GENERATED` set, rewrites) the generated section of `path`.
 fn check(path: &str, generated: &str) {
+    check_section(path, BEGIN, generated)
+}
+
+fn check_section(path: &str, begin: &str, generated: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let text = std::fs::read_to_string(&path).unwrap();
     let start = text
-        .find(BEGIN)
+        .find(begin)
         .expect("the generated section's first line");
-    let end = text.find(END).expect("the generated section's last line") + END.len();
+    let end = start
+        + text[start..]
+            .find(END)
+            .expect("the generated section's last line")
+        + END.len();
     let expected = format!("{}{generated}{}", &text[..start], &text[end..]);
     if std::env::var_os("POLYPAY_UPDATE_GENERATED").is_some() {
         std::fs::write(&path, expected).unwrap();
@@ -215,4 +298,14 @@ fn wrappers_are_generated_from_the_operation_table() {
         &kotlin(),
     );
     check("swift/Sources/Polypay/PayCoreClient+Calls.swift", &swift());
+    check_section(
+        "kotlin/src/main/kotlin/polypay/EcommpayGateApiCalls.kt",
+        GATE_BEGIN,
+        &gate_kotlin(),
+    );
+    check_section(
+        "swift/Sources/Polypay/EcommpayGateApi+Calls.swift",
+        GATE_BEGIN,
+        &gate_swift(),
+    );
 }

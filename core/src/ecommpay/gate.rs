@@ -449,6 +449,23 @@ impl GateApi {
             .unwrap_or(self.inner.transport.config.deadline)
     }
 
+    /// The request an operation sends, checked and signed, without sending it: its path and
+    /// body (for logs, support tickets and the conformance vectors).
+    pub fn signed_request(
+        &self,
+        operation: GateOperation,
+        request: GateRequest,
+    ) -> Result<(String, Map<String, Value>)> {
+        let prepared = prepare(
+            operation,
+            request,
+            self.inner.project_id,
+            &self.inner.signer,
+        )?;
+        let body = serde_json::from_slice(&prepared.bytes).expect("serialised by prepare");
+        Ok((prepared.path, body))
+    }
+
     /// Runs an operation of the table.
     pub async fn execute(
         &self,

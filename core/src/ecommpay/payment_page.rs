@@ -269,6 +269,19 @@ impl<'a> FlatFields<'a> {
             }
             entries.push((key, value));
         }
+        // What `Payment::check` refuses, or judges with more care, takes the exact path.
+        let semicolon = |value: &Flat| matches!(value, Flat::Text(t) if t.contains(';'));
+        let has = |name: &str| entries.iter().any(|(k, _)| k == name);
+        let complete = matches!(&payment_id, Some(Flat::Text(id)) if !id.is_empty())
+            && has("payment_amount")
+            && has("payment_currency")
+            && !has("recurring_register")
+            && !has("account_token");
+        let clean = !entries.iter().any(|(k, v)| k.contains(';') || semicolon(v))
+            && !payment_id.iter().chain(&interface_type).any(semicolon);
+        if !(complete && clean) {
+            return None;
+        }
         // After project_id: interface_type, then payment_id.
         if let Some(value) = payment_id {
             entries.insert(1, (Cow::Borrowed("payment_id"), value));
@@ -383,6 +396,30 @@ fn without_nulls(params: &Map<String, Value>) -> Map<String, Value> {
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), clean(v)))
         .collect()
+}
+
+/// The first key or string value with a `;`, as a dotted path.
+fn semicolon_at(map: &Map<String, Value>, at: &str) -> Option<String> {
+    map.iter().find_map(|(key, value)| {
+        let path = if at.is_empty() {
+            key.clone()
+        } else {
+            format!("{at}.{key}")
+        };
+        if key.contains(';') {
+            return Some(path);
+        }
+        match value {
+            Value::String(s) if s.contains(';') => Some(path),
+            Value::Object(inner) => semicolon_at(inner, &path),
+            Value::Array(list) => list.iter().enumerate().find_map(|(i, item)| match item {
+                Value::String(s) if s.contains(';') => Some(format!("{path}.{i}")),
+                Value::Object(inner) => semicolon_at(inner, &format!("{path}.{i}")),
+                _ => None,
+            }),
+            _ => None,
+        }
+    })
 }
 
 /// `booking_info` as ecommpay takes it: base64 of its PHP `json_encode` text.
@@ -535,7 +572,26 @@ impl Payment {
         self.clone().into_params()
     }
 
+    /// What the Payment Page needs of a purchase (docs §2.3): a payment id, an amount and a
+    /// currency; a customer id when a card is saved for later (`recurring_register`) or paid
+    /// by its token (`account_token`); and no `;` in a key or a value, which would make the
+    /// signed string ambiguous (the Gate refuses it).
     fn check(&self) -> Result<()> {
+        let head = [self.payment_id.as_deref(), self.interface_type.as_deref()];
+        if head.into_iter().flatten().any(|v| v.contains(';')) {
+            return Err(Error::invalid(
+                "payment_id",
+                "semicolon",
+                "contains ';', which would make the signed string ambiguous",
+            ));
+        }
+        if let Some(path) = semicolon_at(&self.params, "") {
+            return Err(Error::invalid(
+                path,
+                "semicolon",
+                "contains ';', which would make the signed string ambiguous",
+            ));
+        }
         if let Some(amount) = self.params.get("payment_amount") {
             if amount.as_i64().is_none_or(|a| a <= 0) {
                 return Err(Error::invalid(
@@ -548,6 +604,34 @@ impl Payment {
         if let Some(currency) = self.params.get("payment_currency") {
             Currency::parse(currency.as_str().unwrap_or_default())
                 .map_err(|e| e.with_argument("payment_currency"))?;
+        }
+        // A wrong value is named before a missing one.
+        if self.payment_id.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::invalid(
+                "payment_id",
+                "missing_argument",
+                "is required: the merchant's unique id of this payment",
+            ));
+        }
+        for name in ["payment_amount", "payment_currency"] {
+            if self.params.get(name).is_none_or(Value::is_null) {
+                return Err(Error::invalid(name, "missing_argument", "is required"));
+            }
+        }
+        let saves_card = self.params.get("recurring_register").is_some_and(|v| {
+            !matches!(v, Value::Null | Value::Bool(false)) && *v != 0 && *v != "0"
+        });
+        let needs_customer = saves_card || self.params.contains_key("account_token");
+        let has_customer = self
+            .params
+            .get("customer_id")
+            .is_some_and(|v| v.as_str().map_or(!v.is_null(), |s| !s.is_empty()));
+        if needs_customer && !has_customer {
+            return Err(Error::invalid(
+                "customer_id",
+                "missing_argument",
+                "is required with recurring_register or account_token (a saved card belongs to a customer)",
+            ));
         }
         Ok(())
     }
@@ -602,17 +686,72 @@ mod tests {
 
     #[test]
     fn one_pass_url_matches_the_exact_path() {
+        const PAID: &str = r#""payment_id":"X1","payment_amount":1,"payment_currency":"JPY""#;
         let flat = [
-            r#"{"payment_id":"X1","payment_amount":3550,"payment_currency":"USD","customer_id":"c"}"#,
-            r#"{"customer_id":"c","interface_type":"{\"id\": 99}","payment_id":"X1","b":true,"f":false}"#,
-            r#"{"a b":"x&y=z+ü","k\u00e9y":"v\n\"q\"","rate":10.50,"big":123456789012345678901,"e":1e3}"#,
-            r#"{"frame_mode":"popup","payment_amount":1,"payment_currency":"JPY"}"#,
-            r#"{"":"empty","0":"zero","5":"five","a:b":"colon","z":"-0"}"#,
-            r#"{}"#,
+            r#"{"payment_id":"X1","payment_amount":3550,"payment_currency":"USD","customer_id":"c"}"#.to_owned(),
+            format!(r#"{{"customer_id":"c","interface_type":"{{\"id\": 99}}",{PAID},"b":true,"f":false}}"#),
+            format!(r#"{{"a b":"x&y=z+ü","k\u00e9y":"v\n\"q\"","rate":10.50,"big":123456789012345678901,"e":1e3,{PAID}}}"#),
+            format!(r#"{{"frame_mode":"popup",{PAID}}}"#),
+            format!(r#"{{"":"empty","0":"zero","5":"five","a:b":"colon","z":"-0",{PAID}}}"#),
         ];
-        for json in flat {
+        for json in &flat {
             assert!(same_as_exact(json), "{json} took the exact path");
         }
+        // Refused, by the exact path's checks.
+        let refused = [
+            (r#"{}"#.to_owned(), "payment_id", "missing_argument"),
+            (
+                r#"{"payment_id":"X1","payment_currency":"USD"}"#.to_owned(),
+                "payment_amount",
+                "missing_argument",
+            ),
+            (
+                r#"{"payment_id":"X1","payment_amount":1}"#.to_owned(),
+                "payment_currency",
+                "missing_argument",
+            ),
+            (
+                format!(r#"{{{PAID},"recurring_register":true}}"#),
+                "customer_id",
+                "missing_argument",
+            ),
+            (
+                format!(r#"{{{PAID},"account_token":"t"}}"#),
+                "customer_id",
+                "missing_argument",
+            ),
+            (
+                format!(r#"{{{PAID},"payment_description":"a;b"}}"#),
+                "payment_description",
+                "semicolon",
+            ),
+            (format!(r#"{{{PAID},"a;b":"c"}}"#), "a;b", "semicolon"),
+            (
+                r#"{"payment_id":"a;b","payment_amount":1,"payment_currency":"JPY"}"#.to_owned(),
+                "payment_id",
+                "semicolon",
+            ),
+        ];
+        for (json, argument, code) in &refused {
+            assert!(!same_as_exact(json), "{json} took the one pass");
+            let error = signed_url_from_json(
+                7,
+                json.as_bytes(),
+                &Signer::new("s"),
+                &PageBase::new(DEFAULT_BASE_URL).unwrap(),
+            )
+            .unwrap_err();
+            assert_eq!(
+                (error.argument(), error.code()),
+                (Some(*argument), *code),
+                "{json}"
+            );
+        }
+        let saved = format!(r#"{{{PAID},"recurring_register":true,"customer_id":"c"}}"#);
+        assert!(
+            !same_as_exact(&saved),
+            "checked with care on the exact path"
+        );
         let exact = [
             r#"{"project_id":1,"payment_id":"X"}"#,
             r#"{"payment_id":12}"#,
@@ -729,29 +868,27 @@ mod tests {
 
     #[test]
     fn helpers_match_php() {
+        let paid = || {
+            Payment::new(1)
+                .payment_id("p-1")
+                .payment_amount(100)
+                .payment_currency("USD")
+        };
         let at = DateTime::parse_from_rfc3339("2030-01-02T03:04:05.123Z").unwrap();
-        let params = Payment::new(1).best_before(at).to_params().unwrap();
+        let params = paid().best_before(at).to_params().unwrap();
         assert_eq!(params["best_before"], "2030-01-02T03:04:05+00:00");
         let info = serde_json::json!({"description": "Tour/Ü", "total": 100});
-        let params = Payment::new(1)
-            .booking_info(&info)
-            .unwrap()
-            .to_params()
-            .unwrap();
+        let params = paid().booking_info(&info).unwrap().to_params().unwrap();
         let decoded = STANDARD
             .decode(params["booking_info"].as_str().unwrap())
             .unwrap();
         assert_eq!(decoded, br#"{"description":"Tour\/\u00dc","total":100}"#);
         assert_eq!(
-            Payment::new(1)
-                .payment_amount(0)
-                .to_params()
-                .unwrap_err()
-                .code(),
+            paid().payment_amount(0).to_params().unwrap_err().code(),
             "not_minor_units"
         );
         assert_eq!(
-            Payment::new(1)
+            paid()
                 .payment_currency("usd")
                 .to_params()
                 .unwrap_err()

@@ -20,31 +20,33 @@ public struct PolypayErrorDetails: Equatable, Hashable {
     public let fields: [FieldError]
     public let existingJson: String?
     public let referenceId: String?
+    /// The ecommpay `payment_id` of a Gate request: look it up by it.
+    public let paymentId: String?
 }
 
 extension PolypayError {
     public var details: PolypayErrorDetails {
         switch self {
-        case let .InvalidInput(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Signature(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Configuration(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Authentication(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Permission(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .NotFound(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .MethodNotAllowed(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Conflict(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Validation(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .RateLimited(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Server(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Timeout(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Connection(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Decode(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId),
-             let .Cancelled(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId):
+        case let .InvalidInput(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Signature(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Configuration(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Authentication(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Permission(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .NotFound(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .MethodNotAllowed(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Conflict(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Validation(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .RateLimited(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Server(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Timeout(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Connection(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Decode(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId),
+             let .Cancelled(kind, code, msg, argument, httpStatus, requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId):
             return PolypayErrorDetails(
                 kind: kind, code: code, msg: msg, argument: argument, httpStatus: httpStatus,
                 requestId: requestId, body: body, retryable: retryable,
                 outcomeUnknown: outcomeUnknown, retryAfterSeconds: retryAfterSeconds,
-                fields: fields, existingJson: existingJson, referenceId: referenceId)
+                fields: fields, existingJson: existingJson, referenceId: referenceId, paymentId: paymentId)
         }
     }
 }

@@ -13,6 +13,32 @@ final class VectorsTests: XCTestCase {
         }
     }
 
+    /// Gate request bodies sign as the official Python SDK signed them, and verify. The
+    /// unsigned text is cut from the body's own JSON (key order kept) by removing the
+    /// signature member.
+    func testEcommpayGate() throws {
+        let file = try Vectors.file("ecommpay_gate.json")
+        let secret = file["secret"] as! String
+        let cases = file["cases"] as! [[String: Any]]
+        XCTAssertFalse(cases.isEmpty)
+        for c in cases {
+            let body = c["body"] as! [String: Any]
+            let general = body["general"] as? [String: Any]
+            let expected = (general ?? body)["signature"] as! String
+            var unsigned = body
+            if var g = general {
+                g.removeValue(forKey: "signature")
+                unsigned["general"] = g
+            } else {
+                unsigned.removeValue(forKey: "signature")
+            }
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: unsigned), as: UTF8.self)
+            XCTAssertEqual(try ecommpaySign(paramsJson: text, secret: secret), expected, c.str("id")!)
+            let raw = try JSONSerialization.data(withJSONObject: body)
+            XCTAssertEqual(try ecommpayVerifyCallback(body: raw, secret: secret).paymentId, general?["payment_id"] as? String, c.str("id")!)
+        }
+    }
+
     func testEcommpayUrl() throws {
         for c in try Vectors.cases("ecommpay_url.json") {
             let url = try ecommpayPaymentPageUrl(paramsJson: c.str("params_json")!, secret: c.str("secret")!, baseUrl: c.str("base_url"))

@@ -20,23 +20,25 @@ data class ErrorDetails(
     val fields: List<FieldError>,
     val existingJson: String?,
     val referenceId: String?,
+    /** The ecommpay `payment_id` of a Gate request: look it up by it. */
+    val paymentId: String?,
 )
 
 val PolypayException.details: ErrorDetails
     get() = when (this) {
-        is PolypayException.InvalidInput -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Signature -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Configuration -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Authentication -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Permission -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.NotFound -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.MethodNotAllowed -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Conflict -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Validation -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.RateLimited -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Server -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Timeout -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Connection -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Decode -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
-        is PolypayException.Cancelled -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId)
+        is PolypayException.InvalidInput -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Signature -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Configuration -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Authentication -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Permission -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.NotFound -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.MethodNotAllowed -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Conflict -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Validation -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.RateLimited -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Server -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Timeout -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Connection -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Decode -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
+        is PolypayException.Cancelled -> ErrorDetails(kind, code, msg, argument, httpStatus?.toInt(), requestId, body, retryable, outcomeUnknown, retryAfterSeconds, fields, existingJson, referenceId, paymentId)
     }

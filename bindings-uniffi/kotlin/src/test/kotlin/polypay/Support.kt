@@ -45,6 +45,7 @@ class Sandbox : AutoCloseable {
 
     val baseUrl: String = config.str("base_url")!!
     val keys: JsonObject = config["paycore"]!!.jsonObject
+    val ecommpay: JsonObject = config["ecommpay"]!!.jsonObject
     fun key(name: String): String = keys.str(name) ?: error("no $name in the sandbox config")
 
     /** An admin call (`/__sandbox/...`), e.g. `admin("POST", "/faults", rule)`. */

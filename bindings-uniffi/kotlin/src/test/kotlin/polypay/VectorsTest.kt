@@ -26,6 +26,25 @@ class VectorsTest {
         assertEquals(c.str("signature"), ecommpaySign(params, c.str("secret")!!))
     }
 
+    /** Gate request bodies sign as the official Python SDK signed them, and verify. */
+    @TestFactory
+    fun ecommpayGate(): List<DynamicTest> {
+        val file = Vectors.file("ecommpay_gate.json")
+        val secret = file.str("secret")!!
+        return each("ecommpay_gate.json") { c ->
+            val body = c["body"]!!.jsonObject
+            val general = body["general"]?.jsonObject
+            val expected = (general ?: body).str("signature")
+            val unsigned = if (general != null) {
+                JsonObject(body + ("general" to JsonObject(general - "signature")))
+            } else {
+                JsonObject(body - "signature")
+            }
+            assertEquals(expected, ecommpaySign(unsigned.toString(), secret))
+            assertEquals(general?.str("payment_id"), ecommpayVerifyCallback(body.toString().toByteArray(), secret).paymentId)
+        }
+    }
+
     @TestFactory
     fun ecommpayUrl() = each("ecommpay_url.json") { c ->
         val url = ecommpayPaymentPageUrl(c.str("params_json")!!, c.str("secret")!!, c.str("base_url"))
