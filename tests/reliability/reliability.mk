@@ -27,8 +27,10 @@ reliability-deps: python-package node-package reliability-kotlin-driver
 reliability: reliability-deps
 	$(RELIABILITY_CAMPAIGN) --payments $(RELIABILITY_PAYMENTS) --payouts $(RELIABILITY_PAYOUTS) \
 		--results $(CURDIR)/bench/RESULTS.md
+	cd $(RELIABILITY_DIR) && $(PY) gate_campaign.py --calls 500
 
 test-reliability: reliability-deps
 	cd $(RELIABILITY_DIR) && $(PY) -m pytest -q -p no:cacheprovider test_checker.py
 	cd $(RELIABILITY_DIR) && $(PY) -m ruff check --no-cache .
 	$(RELIABILITY_CAMPAIGN) --payments 100 --payouts 25
+	cd $(RELIABILITY_DIR) && $(PY) gate_campaign.py --calls 40

@@ -141,3 +141,33 @@ def test_the_merchant_refuses_bad_signatures(merchant: Merchant) -> None:
     body, _ = testing.paycore_callback(SECRET, status="processed")
     assert merchant.receive(body, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=") == 400
     assert merchant.bad_signatures == 1 and not merchant.applied
+
+
+def test_the_gate_checker_catches_doubles_losses_and_lying_flags() -> None:
+    from gate_campaign import judge, plan
+
+    items = plan("t", 3)  # refund, payout, refund, payout, refund, payout
+    ok = {"ok": True, "reconciled": False}
+
+    def failed(outcome_unknown: bool, payment_id: str, kind: str = "server") -> dict:
+        return {"ok": False, "error": {"kind": kind, "code": "x", "outcome_unknown": outcome_unknown,
+                                      "payment_id": payment_id, "message": "m"}}
+
+    def calls(*outcomes: dict) -> list:
+        return [{"i": i, **o} for i, o in enumerate(outcomes)]
+
+    held = {0: 1, 1: 1, 2: 0, 3: 1, 4: 0, 5: 0}
+    clean = judge("t", lambda item: held[items.index(item)], items,
+                  calls(ok, ok, failed(False, items[2]["payment_id"]), failed(True, items[3]["payment_id"]),
+                        failed(True, items[4]["payment_id"]), failed(False, items[5]["payment_id"])), {}, 0)
+    assert clean["violations"] == [] and clean["unknown_landed"] == 1
+    doubled = judge("t", lambda item: 2, items[:1], calls(ok), {}, 0)
+    assert doubled["duplicates"] == 1 and doubled["violations"]
+    lost = judge("t", lambda item: 0, items[:1], calls(ok), {}, 0)
+    assert lost["lost"] == 1
+    lying = judge("t", lambda item: 1, items[:1], calls(failed(False, items[0]["payment_id"])), {}, 0)
+    assert lying["lost"] == 1 and "outcome_unknown false" in lying["violations"][0]
+    unnamed = judge("t", lambda item: 0, items[:1], calls(failed(True, "")), {}, 0)
+    assert "carries payment_id" in unnamed["violations"][0]
+    odd_kind = judge("t", lambda item: 0, items[:1], calls(failed(False, items[0]["payment_id"], "crash:X")), {}, 0)
+    assert "of kind crash:X" in odd_kind["violations"][0]
