@@ -4,7 +4,8 @@ browser would drive them.
 
 For each shop (Express, Django) it starts a sandbox whose callback URL is that shop's, starts the
 shop, and runs the flows: card payment with 3-D Secure (hosted page link), declined card (the
-auto-redirect form), test-service payment, ecommpay payment, refund, and, on Express, a payout.
+auto-redirect form), test-service payment, ecommpay payment and its refund through Gate, refund, and, on
+Express, a payout.
 Every page is fetched and every form submitted from the HTML the servers return (hidden fields,
 CSRF tokens and cookies included); redirects are followed one by one, as a browser does. Then it
 waits for the shop's verified callbacks, compares them with the sandbox's delivery log, and
@@ -476,6 +477,29 @@ def flow_ecommpay(shop: Shop, state: dict):
         f"sandbox ecommpay payment {o['reference_id']}: {sent['payment']['status']}, "
         f"{sent['payment']['sum']['amount']} minor units {o['currency']} (= the shop's {o['amount']})"
     )
+    state["ecommpay_refundable"] = order_id
+    return flow
+
+
+def flow_ecommpay_refund(shop: Shop, state: dict):
+    flow = Flow(f"{shop.spec.name}: refund of the ecommpay payment (Gate API)")
+    order_id = state.get("ecommpay_refundable")
+    expect(order_id is not None, "no paid ecommpay order to refund (the ecommpay flow failed)")
+    b = Browser(shop, flow)
+    r = b.request("GET", f"{shop.url}/orders/{order_id}")
+    form = Page(r.text).form(lambda f: f.action.rstrip("/").endswith("/refund"), "Refund button")
+    b.follow(b.submit(r.url, form, note=" (Refund: the shop sends POST /v2/payment/card/refund)"))
+    o = check_callbacks(flow, shop, order_id, "refunded", lambda o: o["reference_id"], "")
+    expect(o["callbacks"][-1]["status"] == "refunded" and o["callbacks"][-1]["applied"], f"callbacks {o['callbacks']}")
+    # The gateway's own word, by a signed status request: one sale, one refund.
+    config = shop.sandbox.config["ecommpay"]
+    import polypay
+
+    gate = polypay.EcommpayGateApi(config["project_id"], config["secret_key"], base_url=config["gate_base_url"])
+    payment = gate.payment_status(general={"payment_id": o["reference_id"]})
+    kinds = [op.type for op in payment.operations]
+    expect(payment.status == "refunded" and kinds == ["sale", "refund"], f"Gate status {payment!r}: {kinds}")
+    flow.step(f"Gate status of {o['reference_id']}: {payment.status}, operations {', '.join(kinds)} (one refund)")
     return flow
 
 
@@ -524,7 +548,7 @@ def flow_payout(shop: Shop, state: dict):
     return flow
 
 
-FLOWS = [flow_card_success, flow_card_declined, flow_test_service, flow_ecommpay, flow_refund]
+FLOWS = [flow_card_success, flow_card_declined, flow_test_service, flow_ecommpay, flow_ecommpay_refund, flow_refund]
 
 
 # ------------------------------------------------------------------------------------- kotlin

@@ -1,11 +1,14 @@
 // The example shop: products, orders paid through the PayCore Hosted Payment Page (a link or
-// the auto-redirect form), the sandbox test service or the ecommpay Payment Page; refunds and
+// the auto-redirect form), the sandbox test service or the ecommpay Payment Page; refunds (ecommpay's
+// through Gate) and
 // payouts through the PayCore private API. Orders change only on a verified callback (or an
 // explicit reconcile), idempotently. State is kept in memory: this is an example, not a store.
 'use strict';
 const crypto = require('node:crypto');
 const express = require('express');
-const { PayCoreClient, EcommpayGate, paycore, PolypayError, ValidationError, InvalidInputError } = require('polypay');
+const {
+  PayCoreClient, EcommpayGate, EcommpayGateApi, paycore, PolypayError, ValidationError, InvalidInputError, NotFoundError,
+} = require('polypay');
 const { paycoreCallback, ecommpayCallback } = require('polypay/express');
 
 const PRODUCTS = {
@@ -31,6 +34,10 @@ function configFromEnv(env = process.env) {
     ecommpayProjectId: Number(env.ECOMMPAY_PROJECT_ID || 112),
     ecommpaySecretKey: env.ECOMMPAY_SECRET_KEY || 'ecommpay_sandbox_secret',
     ecommpayBaseUrl: (env.ECOMMPAY_BASE_URL || `${paycoreBase}/ecommpay`).replace(/\/+$/, ''),
+    // The Gate API (refunds, status): https://api.ecommpay.com for a real project.
+    ecommpayGateUrl: (env.ECOMMPAY_GATE_URL || paycoreBase).replace(/\/+$/, ''),
+    // ms before a status request may follow a request: 10 000, as documented; less on a sandbox.
+    ecommpayStatusDelay: Number(env.ECOMMPAY_STATUS_DELAY_MS || 10_000),
   };
 }
 
@@ -123,6 +130,10 @@ function createShop(config, { log = () => {} } = {}) {
   });
   const gate = new EcommpayGate({
     projectId: config.ecommpayProjectId, secretKey: config.ecommpaySecretKey, baseUrl: config.ecommpayBaseUrl,
+  });
+  const gateApi = new EcommpayGateApi({
+    projectId: config.ecommpayProjectId, secretKey: config.ecommpaySecretKey, baseUrl: config.ecommpayGateUrl,
+    statusDelay: config.ecommpayStatusDelay, timeout: 30_000,
   });
   const orders = new Map();
   const payouts = new Map();
@@ -265,7 +276,7 @@ function createShop(config, { log = () => {} } = {}) {
     if (json) return res.json(orderJson(o));
     const callbacks = o.callbacks.map((c) =>
       `<li>${esc(c.invoice_id)} ${esc(c.status)} (updated ${esc(c.updated)}) ${c.applied ? 'applied' : 'ignored'}</li>`);
-    const refund = o.gateway !== 'ecommpay' && o.status === 'paid'
+    const refund = o.status === 'paid'
       ? `<form method="post" action="/orders/${o.id}/refund"><button type="submit" id="refund">Refund</button></form>` : '';
     res.send(page(`Order #${o.id}`, `<p>Status: <span id="status">${label(o.status)}</span></p>
 <p>Amount: <span id="amount">${esc(o.amount)} ${esc(o.currency)}</span> · gateway <span id="gateway">${esc(o.gateway)}</span>
@@ -280,10 +291,25 @@ function createShop(config, { log = () => {} } = {}) {
   router.post('/orders/:id/reconcile', async (req, res, next) => {
     const o = orders.get(Number(req.params.id));
     if (!o) return res.status(404).json({ error: 'not found' });
-    if (o.gateway === 'ecommpay') {
-      return res.status(409).json({ error: 'ecommpay orders follow their callbacks; there is no PayCore invoice to ask for' });
-    }
     try {
+      if (o.gateway === 'ecommpay') {
+        // The Gate's status request, applied exactly like a callback.
+        let payment = null;
+        try {
+          payment = await gateApi.paymentStatus({ general: { payment_id: o.referenceId } });
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error; // NotFound: never confirmed by the customer
+        }
+        let applied = false;
+        if (payment) {
+          const date = payment.raw.operations?.at(-1)?.date;
+          applied = applyState(o, {
+            invoiceId: o.referenceId, status: payment.status ?? 'unknown', updated: date ? Math.floor(Date.parse(date) / 1000) : 0,
+          }, PAYMENT_STATUS);
+        }
+        if (wantsJson(req)) return res.json({ found: Boolean(payment), applied, order: orderJson(o) });
+        return res.redirect(303, `/orders/${o.id}`);
+      }
       const invoice = await client.findPaymentInvoice(o.referenceId);
       let applied = false;
       if (invoice) {
@@ -299,10 +325,21 @@ function createShop(config, { log = () => {} } = {}) {
   router.post('/orders/:id/refund', async (req, res, next) => {
     const o = orders.get(Number(req.params.id));
     if (!o) return res.status(404).json({ error: 'not found' });
-    if (o.gateway === 'ecommpay' || o.status !== 'paid' || !o.invoiceId) {
-      return res.status(409).json({ error: 'only paid PayCore orders can be refunded', status: o.status });
+    if (o.status !== 'paid' || (o.gateway !== 'ecommpay' && !o.invoiceId)) {
+      return res.status(409).json({ error: 'only paid orders can be refunded', status: o.status });
     }
     try {
+      if (o.gateway === 'ecommpay') {
+        // Full refund through Gate: accepted now, Refunded on the verified callback. The fixed
+        // merchant_refund_id makes a second click find the first refund, never make another.
+        const accepted = await gateApi.refund({
+          general: { payment_id: o.referenceId, merchant_callback_url: `${config.shopBaseUrl}/callbacks/ecommpay` },
+          payment: { merchant_refund_id: `refund-${o.referenceId}`, description: `Refund of order ${o.id}` },
+        });
+        o.refund = { requestId: accepted.requestId, reconciled: accepted.reconciled };
+        if (wantsJson(req)) return res.status(202).json({ refund: o.refund, order: orderJson(o) });
+        return res.redirect(303, `/orders/${o.id}`);
+      }
       // Full refund; the order becomes Refunded on the verified `refunded` callback.
       const refund = await client.refundPaymentInvoice(o.invoiceId, { amount: o.amount, reference_id: `refund-${o.referenceId}` });
       o.refund = { id: refund.id, status: refund.status, amount: refund.amount };

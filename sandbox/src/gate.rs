@@ -348,6 +348,21 @@ fn on_existing(
             "Transaction not found",
         ));
     };
+    let refund_id = request["payment"]["merchant_refund_id"].as_str();
+    let duplicate = kind == "refund"
+        && refund_id.is_some_and(|id| {
+            payment
+                .operations
+                .iter()
+                .any(|op| op["merchant_refund_id"].as_str() == Some(id))
+        });
+    if duplicate {
+        return Err(gate_error(
+            StatusCode::BAD_REQUEST,
+            "3230",
+            "The operation with such merchant_refund_id already exists",
+        ));
+    }
     let busy = payment
         .operations
         .iter()
@@ -375,20 +390,6 @@ fn on_existing(
                     StatusCode::BAD_REQUEST,
                     "3030",
                     "The payment cannot be refunded in its status",
-                ));
-            }
-            let refund_id = request["payment"]["merchant_refund_id"].as_str();
-            let duplicate = refund_id.is_some_and(|id| {
-                payment
-                    .operations
-                    .iter()
-                    .any(|op| op["merchant_refund_id"].as_str() == Some(id))
-            });
-            if duplicate {
-                return Err(gate_error(
-                    StatusCode::BAD_REQUEST,
-                    "3230",
-                    "The operation with such merchant_refund_id already exists",
                 ));
             }
             let amount = amount.unwrap_or(remaining);

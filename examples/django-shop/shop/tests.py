@@ -21,6 +21,7 @@ import requests
 from django.test import LiveServerTestCase, override_settings
 from polypay import testing
 
+from . import gateways
 from .models import Order
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -64,6 +65,8 @@ class ShopTestCase(LiveServerTestCase):
             SHOP_BASE_URL=cls.live_server_url,
             PAYCORE_BASE_URL=cls.base,
             ECOMMPAY_BASE_URL=config["ecommpay"]["payment_page_base_url"],
+            ECOMMPAY_GATE_URL=config["ecommpay"]["gate_base_url"],
+            ECOMMPAY_STATUS_DELAY=0.2,
         )
         cls.overrides.enable()
 
@@ -204,10 +207,36 @@ class ShopTestCase(LiveServerTestCase):
         self.assertEqual(len(doc["callbacks"]), 1)
         self.assertTrue(doc["callbacks"][0]["applied"])
         self.assertIsInstance(doc["updated"], int)
-        # ecommpay orders have no status API in the shop: reconciling is refused, clearly.
+        # Reconciling asks the Gate's status endpoint; the order is already paid.
         r = self.shop("POST", f"/orders/{order_id}/reconcile",
                       headers={"Accept": "application/json"})
-        self.assertEqual(r.status_code, 409)
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(r.json()["reconciled"]["payment"]["status"], "success")
+        self.assertFalse(r.json()["reconciled"]["applied"])
+
+    def test_ecommpay_refund_through_gate(self) -> None:
+        back = self.pay_card(self.buy("ecommpay").headers["Location"], "card-form", CARD_OK)
+        order_id = int(back.headers["Location"].rsplit("/", 1)[1])
+        self.wait_for(order_id, lambda d: d["status"] == "paid")
+        self.assertIn('id="refund"', self.shop("GET", f"/orders/{order_id}").text)
+        r = self.shop("POST", f"/orders/{order_id}/refund", headers={"Accept": "application/json"})
+        self.assertEqual(r.status_code, 202, r.text)
+        self.assertTrue(r.json()["refund"]["request_id"])
+        self.assertFalse(r.json()["refund"]["reconciled"])
+        # A second click: before the callback, the same refund, found (never a second one);
+        # after it, refused (the order is refunded).
+        again = self.shop("POST", f"/orders/{order_id}/refund",
+                          headers={"Accept": "application/json"})
+        if again.status_code == 202:
+            self.assertTrue(again.json()["refund"]["reconciled"])
+        else:
+            self.assertEqual(again.status_code, 409, again.text)
+        doc = self.wait_for(order_id, lambda d: d["status"] == "refunded")
+        self.assertIn(("refunded", True), [(c["status"], c["applied"]) for c in doc["callbacks"]])
+        reference = Order.objects.get(pk=order_id).reference_id
+        payment = gateways.ecommpay_api().payment_status(general={"payment_id": reference})
+        self.assertEqual([op.type for op in payment.operations], ["sale", "refund"])
+        self.assertEqual(self.shop("POST", f"/orders/{order_id}/refund").status_code, 409)
 
     def test_ecommpay_tampered_callback(self) -> None:
         self.assertEqual(self.buy("ecommpay").status_code, 303)

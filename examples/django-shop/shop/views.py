@@ -150,7 +150,7 @@ def reconcile(request: HttpRequest, order_id: int) -> HttpResponse:
     the answer exactly like a callback."""
     order = get_object_or_404(Order, pk=order_id)
     if not order.is_paycore:
-        return _problem(request, order, "ecommpay orders are updated by callbacks only", 409)
+        return _reconcile_ecommpay(request, order)
     try:
         client = gateways.paycore_client()
         invoice = next(iter(client.list_payment_invoices(reference_id=order.reference_id)), None)
@@ -166,13 +166,40 @@ def reconcile(request: HttpRequest, order_id: int) -> HttpResponse:
     return see_other("order", order_id=order.pk)
 
 
+def _reconcile_ecommpay(request: HttpRequest, order: Order) -> HttpResponse:
+    """The Gate's status request, applied exactly like a callback."""
+    try:
+        payment = gateways.ecommpay_api().payment_status(general={"payment_id": order.reference_id})
+    except polypay.NotFoundError:
+        payment = None  # the customer never confirmed the payment
+    except polypay.PolypayError as error:
+        return _problem(request, order, f"the gateway did not answer: {error}", 502)
+    applied = False
+    if payment is not None:
+        order, applied = apply_news(order.pk, gateways.ecommpay_status_news(payment), record=False)
+    if _wants_json(request):
+        found = {"payment_id": payment.payment_id, "status": payment.status} if payment else None
+        return JsonResponse(dict(order_document(order), reconciled={"payment": found,
+                                                                     "applied": applied}))
+    return see_other("order", order_id=order.pk)
+
+
 @csrf_exempt
 @require_POST
 def refund(request: HttpRequest, order_id: int) -> HttpResponse:
     """A full refund. The order becomes Refunded when the gateway's callback says so."""
     order = get_object_or_404(Order, pk=order_id)
-    if not order.is_paycore or order.status != Order.PAID or not order.invoice_id:
-        return _problem(request, order, "only paid PayCore orders can be refunded", 409)
+    if order.status != Order.PAID or (order.is_paycore and not order.invoice_id):
+        return _problem(request, order, "only paid orders can be refunded", 409)
+    if not order.is_paycore:
+        try:
+            accepted = gateways.ecommpay_refund(order)
+        except polypay.PolypayError as error:
+            return _problem(request, order, f"refund refused: {error}", 502)
+        if _wants_json(request):
+            refund_doc = {"request_id": accepted.request_id, "reconciled": accepted.reconciled}
+            return JsonResponse(dict(order_document(order), refund=refund_doc), status=202)
+        return see_other("order", order_id=order.pk)
     try:
         # A fixed reference_id: a second click (or a retry) never refunds twice.
         result = gateways.paycore_client().refund_payment_invoice(

@@ -23,6 +23,10 @@ PAYCORE_API_KEY = env("PAYCORE_API_KEY", "sandbox_api_key")
 ECOMMPAY_PROJECT_ID = int(env("ECOMMPAY_PROJECT_ID", "112"))
 ECOMMPAY_SECRET_KEY = env("ECOMMPAY_SECRET_KEY", "ecommpay_sandbox_secret")
 ECOMMPAY_BASE_URL = env("ECOMMPAY_BASE_URL", f"{PAYCORE_BASE_URL}/ecommpay").rstrip("/")
+# The Gate API (refunds, status); https://api.ecommpay.com for a real project.
+ECOMMPAY_GATE_URL = env("ECOMMPAY_GATE_URL", PAYCORE_BASE_URL).rstrip("/")
+# Seconds before a status request may follow a request: 10, as documented; less on a sandbox.
+ECOMMPAY_STATUS_DELAY = float(env("ECOMMPAY_STATUS_DELAY", "10"))
 
 # Read by the polypay.django callback decorators.
 POLYPAY_PAYCORE_SECRET_KEY = PAYCORE_SECRET_KEY

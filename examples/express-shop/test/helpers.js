@@ -45,7 +45,10 @@ async function startShop({ mount, shopBaseUrl } = {}) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}`;
   const sandbox = await startSandbox(['--callback-url', `${url}/callbacks/paycore`, '--time-scale', '0.01']);
-  const config = configFromEnv({ PORT: String(server.address().port), PAYCORE_BASE_URL: sandbox.baseUrl, SHOP_BASE_URL: shopBaseUrl });
+  const config = configFromEnv({
+    PORT: String(server.address().port), PAYCORE_BASE_URL: sandbox.baseUrl, SHOP_BASE_URL: shopBaseUrl,
+    ECOMMPAY_STATUS_DELAY_MS: '200',
+  });
   const built = mount ? mount(config) : createApp(config);
   handler = built.app;
   return {

@@ -205,6 +205,34 @@ test('ecommpay: signed Payment Page URL, card form, verified callback; tampered 
   assert.deepEqual(after.callbacks.map((c) => c.applied), [true, false]);
 });
 
+test('ecommpay: refunded through Gate, Refunded on the verified callback, never twice', async () => {
+  const r = await order({ product: 'poster', gateway: 'ecommpay' });
+  const id = lastOrderId();
+  const pageUrl = r.headers.get('location');
+  const card = form(await (await fetch(pageUrl)).text(), 'card-form');
+  await post(new URL(card.action, pageUrl), {
+    card_number: '5519283812030000', expiry_month: '12', expiry_year: '30', cvv: '123', card_holder: 'JANE DOE',
+  });
+  const paid = await waitStatus(id, 'paid');
+  assert.match(await (await fetch(`${s.url}/orders/${id}`)).text(), /id="refund"/);
+  const refund = await fetch(`${s.url}/orders/${id}/refund`, { method: 'POST', headers: { accept: 'application/json' } });
+  assert.equal(refund.status, 202);
+  const body = await refund.json();
+  assert.ok(body.refund.requestId);
+  assert.equal(body.refund.reconciled, false);
+  const refunded = await waitStatus(id, 'refunded');
+  assert.deepEqual(refunded.callbacks.map((c) => [c.status, c.applied]), [['success', true], ['refunded', true]]);
+  const again = await fetch(`${s.url}/orders/${id}/refund`, { method: 'POST', headers: { accept: 'application/json' } });
+  assert.equal(again.status, 409);
+  // Reconcile asks the Gate: refunded already, nothing to apply.
+  const rec = await (await fetch(`${s.url}/orders/${id}/reconcile`, { method: 'POST', headers: { accept: 'application/json' } })).json();
+  assert.deepEqual([rec.found, rec.applied, rec.order.status], [true, false, 'refunded']);
+  const { EcommpayGateApi } = require('polypay');
+  const gate = new EcommpayGateApi({ projectId: 112, secretKey: 'ecommpay_sandbox_secret', baseUrl: s.sandbox.baseUrl, statusDelay: 0 });
+  const status = await gate.paymentStatus({ general: { payment_id: paid.reference_id } });
+  assert.deepEqual(status.operations.map((op) => op.type), ['sale', 'refund']);
+});
+
 test('payouts: 201, then processed by the verified payout callback', async () => {
   const r = await fetch(`${s.url}/payouts`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
