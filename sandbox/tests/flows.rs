@@ -668,7 +668,7 @@ async fn admin_api_lists_forces_resends_and_resets() {
     );
     assert_eq!(
         sandbox.config_json()["ecommpay"],
-        json!({"project_id": 112, "secret_key": "ecommpay_sandbox_secret", "payment_page_base_url": format!("{}/ecommpay", sandbox.base_url())})
+        json!({"project_id": 112, "secret_key": "ecommpay_sandbox_secret", "payment_page_base_url": format!("{}/ecommpay", sandbox.base_url()), "gate_base_url": sandbox.base_url()})
     );
     let accounts = api.get_anon("/__sandbox/accounts").await.json;
     assert_eq!(accounts["data"][0]["account_id"], ACCOUNT);
