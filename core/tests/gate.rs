@@ -205,6 +205,16 @@ async fn payouts_by_card_and_token_and_recurring_charges() {
         (e.kind(), e.code()),
         (ErrorKind::Conflict, "payment_id_reused")
     );
+    // ...or a payout under a purchase's id: refused as a repeat, and known not to have landed.
+    paid(&sandbox, "bought-1", json!({})).await;
+    let e = gate
+        .payout(payout("bought-1", "5519283812030000"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.code(), e.outcome_unknown()),
+        (ErrorKind::Conflict, "payment_id_reused", false)
+    );
 
     // A saved card and a registered recurring payment, charged again.
     let first = paid(&sandbox, "sub-1", json!({"recurring_register": 1})).await;

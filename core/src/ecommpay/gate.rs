@@ -923,7 +923,11 @@ fn accept_gate(
     response: Response<Value>,
 ) -> std::result::Result<Response<Value>, (Error, Attempt)> {
     let status = response.data.get("status").and_then(Value::as_str);
-    if status == Some("error") || (status.is_none() && response.data.get("code").is_some()) {
+    // A status answer is the payment; `code` or `errors` without it (or `status: "error"`) is
+    // the Gate's refusal.
+    let refusal_shape = response.data.get("payment").is_none()
+        && (response.data.get("code").is_some() || response.data.get("errors").is_some());
+    if status == Some("error") || (status.is_none() && refusal_shape) {
         let body = response.data.to_string();
         return Err(refusal(
             response.http_status,
@@ -1115,7 +1119,8 @@ impl Reconciler for GateLookup {
             }
             None => match ours.last() {
                 Some(op) => op,
-                None if creates => return Lookup::Unproven,
+                // Another payment holds this id: ours was refused as a repeat, it cannot land.
+                None if creates => return Lookup::Found(json!({ "reused": true })),
                 None => return Lookup::Absent,
             },
         };
@@ -1134,27 +1139,31 @@ impl Reconciler for GateLookup {
         if self.operation.semantics() == GateSemantics::Create {
             let asked = self.sum.as_ref();
             let had = found.get("sum").filter(|s| !s.is_null());
-            if let (Some(asked), Some(had)) = (asked, had) {
-                let same = had["amount"].as_i64() == Some(asked.amount)
-                    && had["currency"].as_str() == Some(asked.currency.as_str());
-                if !same {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        "payment_id_reused",
-                        format!(
-                            "payment_id '{}' belongs to another payment with another sum: this \
-                             request was not made; use a new payment_id",
-                            printable(&self.payment_id)
-                        ),
-                    )
-                    .with_argument("general.payment_id")
-                    .with_api(ApiDetails {
-                        http_status: Some(http_status),
-                        request_id: request_id.map(str::to_owned),
-                        payment_id: Some(self.payment_id.clone()),
-                        ..ApiDetails::default()
-                    }));
+            let same_sum = match (asked, had) {
+                (Some(asked), Some(had)) => {
+                    had["amount"].as_i64() == Some(asked.amount)
+                        && had["currency"].as_str() == Some(asked.currency.as_str())
                 }
+                _ => true,
+            };
+            let reused = found.get("reused").is_some();
+            if reused || !same_sum {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    "payment_id_reused",
+                    format!(
+                        "payment_id '{}' belongs to another payment: this request was not \
+                             made; use a new payment_id",
+                        printable(&self.payment_id)
+                    ),
+                )
+                .with_argument("general.payment_id")
+                .with_api(ApiDetails {
+                    http_status: Some(http_status),
+                    request_id: request_id.map(str::to_owned),
+                    payment_id: Some(self.payment_id.clone()),
+                    ..ApiDetails::default()
+                }));
             }
         }
         Ok(Response {
