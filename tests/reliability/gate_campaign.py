@@ -5,7 +5,8 @@ sandbox's own answers afterwards.
     python gate_campaign.py --calls 40            # in `make test-reliability`
     python gate_campaign.py --clients node --calls 200
 
-For each client (`python-sync`: polypay.EcommpayGateApi on threads; `node`: bindings-node), on a
+For each client (`python-sync`: polypay.EcommpayGateApi on threads; `node`: bindings-node;
+`kotlin`: io.polypay:polypay-kotlin with coroutines), on a
 fresh sandbox: N payments are paid (the sandbox's Payment Page shortcut); the driver then sends
 N refunds (each with its own `merchant_refund_id`) and N payouts (each with its own
 `payment_id`), 16 in flight, while ~30% of those requests meet a fault: 500 or 502 after
@@ -95,6 +96,11 @@ def driver(client: str, config: Path, out: Path) -> List[str]:
         return [sys.executable, str(HERE / "drivers" / "gate_python.py"), str(config), str(out)]
     if client == "node":
         return ["node", str(HERE / "drivers" / "gate_node.js"), str(config), str(out)]
+    if client == "kotlin":
+        build = HERE / "drivers" / "kotlin" / "target"
+        classpath = f"{build / 'classes'}:{(build / 'classpath.txt').read_text().strip()}"
+        return ["java", f"-Djna.library.path={ROOT / 'target' / 'debug'}", "-cp", classpath,
+                "polypay.reliability.GateDriverKt", str(config), str(out)]
     raise SystemExit(f"no Gate driver for {client}")
 
 
@@ -184,7 +190,7 @@ def judge(client: str, count: Callable[[Dict[str, Any]], int], items: List[Dict[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=40, help="refunds, and as many payouts, per client")
-    parser.add_argument("--clients", default="python-sync,node")
+    parser.add_argument("--clients", default="python-sync,node,kotlin")
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
     work = ROOT / "target" / "reliability"
