@@ -122,7 +122,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/status``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.PaymentStatus, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.PaymentStatus, _fields(request, fields), method=method, timeout=timeout)
 
     def request_status(
         self,
@@ -137,7 +137,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/status/request``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.RequestStatus, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.RequestStatus, _fields(request, fields), method=method, timeout=timeout)
 
     def refund(
         self,
@@ -152,7 +152,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/refund``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.Refund, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.Refund, _fields(request, fields), method=method, timeout=timeout)
 
     def capture(
         self,
@@ -167,7 +167,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/capture``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.Capture, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.Capture, _fields(request, fields), method=method, timeout=timeout)
 
     def cancel(
         self,
@@ -182,7 +182,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/cancel``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.Cancel, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.Cancel, _fields(request, fields), method=method, timeout=timeout)
 
     def payout(
         self,
@@ -197,7 +197,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/payout``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.Payout, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.Payout, _fields(request, fields), method=method, timeout=timeout)
 
     def payout_by_token(
         self,
@@ -212,7 +212,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/payout/token``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.PayoutByToken, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.PayoutByToken, _fields(request, fields), method=method, timeout=timeout)
 
     def recurring_charge(
         self,
@@ -227,7 +227,7 @@ class EcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/recurring``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return self._call(_Op.RecurringCharge, _request(request, fields), method=method, timeout=timeout)
+        return self._call(_Op.RecurringCharge, _fields(request, fields), method=method, timeout=timeout)
     # ---- end of generated ----
 
 
@@ -282,7 +282,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/status``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.PaymentStatus, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.PaymentStatus, _fields(request, fields), method=method, timeout=timeout)
 
     async def request_status(
         self,
@@ -297,7 +297,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/status/request``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.RequestStatus, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.RequestStatus, _fields(request, fields), method=method, timeout=timeout)
 
     async def refund(
         self,
@@ -312,7 +312,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/refund``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.Refund, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.Refund, _fields(request, fields), method=method, timeout=timeout)
 
     async def capture(
         self,
@@ -327,7 +327,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/capture``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.Capture, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.Capture, _fields(request, fields), method=method, timeout=timeout)
 
     async def cancel(
         self,
@@ -342,7 +342,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/cancel``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.Cancel, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.Cancel, _fields(request, fields), method=method, timeout=timeout)
 
     async def payout(
         self,
@@ -357,7 +357,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/payout``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.Payout, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.Payout, _fields(request, fields), method=method, timeout=timeout)
 
     async def payout_by_token(
         self,
@@ -372,7 +372,7 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/payout/token``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.PayoutByToken, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.PayoutByToken, _fields(request, fields), method=method, timeout=timeout)
 
     async def recurring_charge(
         self,
@@ -387,9 +387,5 @@ class AsyncEcommpayGateApi(_Base):
         ``POST /v2/payment/{method}/recurring``.
         The body goes as a ``request`` mapping and/or keyword arguments (its top-level keys);
         ``method`` is the endpoint's payment method (``card`` by default)."""
-        return await self._call(_Op.RecurringCharge, _request(request, fields), method=method, timeout=timeout)
+        return await self._call(_Op.RecurringCharge, _fields(request, fields), method=method, timeout=timeout)
     # ---- end of generated ----
-
-
-def _request(request: Optional[Mapping[str, Any]], fields: Any) -> Mapping[str, Any]:
-    return _fields(request, fields)

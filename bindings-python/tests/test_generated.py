@@ -116,7 +116,7 @@ def gate_method(op: "_native.GateOperation", asynchronous: bool) -> str:
     return (
         f"    {prefix} {name}(\n        {signature},\n    ) -> {output}:\n"
         f'        """{docstring}"""\n'
-        f"        return {run}(_Op.{variant}, _request(request, fields), method=method, timeout=timeout)\n"
+        f"        return {run}(_Op.{variant}, _fields(request, fields), method=method, timeout=timeout)\n"
     )
 
 
