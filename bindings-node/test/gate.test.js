@@ -138,3 +138,32 @@ test('every row of the Gate table has a method', () => {
     assert.equal(typeof EcommpayGateApi.prototype[name], 'function', name);
   }
 });
+
+test('every Gate operation once, each settled', async () => {
+  const [held, released, paidId] = [pid(), pid(), pid()];
+  await paid(held, { card_operation_type: 'auth' });
+  await paid(released, { card_operation_type: 'auth' });
+  const first = await paid(paidId, { recurring_register: 1, customer_id: 'c-9' });
+  const usd = { amount: 100, currency: 'USD' };
+  const card = { pan: '5519283812030000', year: 2040, month: 1 };
+  const writes = {
+    capture: await gate.capture({ general: { payment_id: held } }),
+    cancel: await gate.cancel({ general: { payment_id: released } }),
+    refund: await gate.refund({ general: { payment_id: paidId }, payment: usd }),
+    payout: await gate.payout({ general: { payment_id: pid() }, payment: usd, card }),
+    payout_by_token: await gate.payoutByToken({ general: { payment_id: pid() }, payment: usd, token: first.account.token }),
+    recurring_charge: await gate.recurringCharge({ general: { payment_id: pid() }, payment: usd, recurring: { id: first.recurring.id } }),
+  };
+  const final = {};
+  for (const [name, accepted] of Object.entries(writes)) {
+    assert.equal(accepted.operation, name);
+    final[name] = (await gate.waitForResult(accepted)).status;
+  }
+  assert.deepEqual(final, {
+    capture: 'success', cancel: 'canceled', refund: 'partially refunded',
+    payout: 'success', payout_by_token: 'success', recurring_charge: 'success',
+  });
+  assert.equal((await gate.requestStatus({ request_id: writes.refund.requestId })).paymentId, paidId);
+  const status = await gate.paymentStatus({ general: { payment_id: paidId } });
+  assert.deepEqual(status.operations.map((o) => o.type), ['sale', 'refund']);
+});

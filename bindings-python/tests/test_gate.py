@@ -148,3 +148,37 @@ def test_async_refund_and_wait(sb: Sandbox) -> None:
         return await gate.wait_for_result(accepted)
 
     assert asyncio.run(main()).status == "refunded"
+
+
+def test_every_operation_asynchronously(sb: Sandbox) -> None:
+    held, released, paid_id = pid(), pid(), pid()
+    paid(sb, held, card_operation_type="auth")
+    paid(sb, released, card_operation_type="auth")
+    first = paid(sb, paid_id, recurring_register=1, customer_id="c-9")
+
+    async def main() -> Dict[str, str]:
+        gate = AsyncEcommpayGateApi(sb.ecommpay["project_id"], sb.ecommpay["secret_key"], **gate_kwargs(sb))
+        card = {"pan": "5519283812030000", "year": 2040, "month": 1}
+        usd = {"amount": 100, "currency": "USD"}
+        writes = {
+            "capture": await gate.capture(general={"payment_id": held}),
+            "cancel": await gate.cancel(general={"payment_id": released}),
+            "refund": await gate.refund(general={"payment_id": paid_id}, payment={"amount": 100, "currency": "USD"}),
+            "payout": await gate.payout(general={"payment_id": pid()}, payment=usd, card=card),
+            "payout_by_token": await gate.payout_by_token(
+                general={"payment_id": pid()}, payment=usd, token=first["account"]["token"]),
+            "recurring_charge": await gate.recurring_charge(
+                general={"payment_id": pid()}, payment=usd, recurring={"id": first["recurring"]["id"]}),
+        }
+        assert {name: a.operation for name, a in writes.items()} == {name: name for name in writes}
+        final = {name: (await gate.wait_for_result(a)).status or "" for name, a in writes.items()}
+        by_request = await gate.request_status(request_id=writes["refund"].request_id)
+        assert by_request.payment_id == paid_id
+        status = await gate.payment_status(general={"payment_id": paid_id})
+        assert [op.type for op in status.operations] == ["sale", "refund"]
+        return final
+
+    assert asyncio.run(main()) == {
+        "capture": "success", "cancel": "canceled", "refund": "partially refunded",
+        "payout": "success", "payout_by_token": "success", "recurring_charge": "success",
+    }

@@ -102,4 +102,40 @@ final class GateTests: XCTestCase {
         XCTAssertEqual(denied?.details.kind, "authentication")
         XCTAssertFalse("\(String(describing: denied))".contains("a-very-secret-key"))
     }
+
+    func testEveryOperationOnceEachSettled() async throws {
+        let gate = try gate()
+        let (held, released, paidId) = (pid(), pid(), pid())
+        try paid(held, ", \"card_operation_type\": \"auth\"")
+        try paid(released, ", \"card_operation_type\": \"auth\"")
+        let first = try paid(paidId, ", \"recurring_register\": 1, \"customer_id\": \"c-9\"")
+        let token = (first["account"] as! [String: Any])["token"] as! String
+        let recurringId = ((first["recurring"] as! [String: Any])["id"] as! NSNumber).int64Value
+        let usd = "\"payment\": {\"amount\": 100, \"currency\": \"USD\"}"
+        var writes: [(String, GateAccepted)] = []
+        writes.append(("capture", try await gate.capture(requestJson: "{\"general\": {\"payment_id\": \"\(held)\"}}")))
+        writes.append(("cancel", try await gate.cancel(requestJson: "{\"general\": {\"payment_id\": \"\(released)\"}}")))
+        writes.append(("refund", try await gate.refund(requestJson: "{\"general\": {\"payment_id\": \"\(paidId)\"}, \(usd)}")))
+        writes.append(("payout", try await gate.payout(
+            requestJson: "{\"general\": {\"payment_id\": \"\(pid())\"}, \(usd), \"card\": {\"pan\": \"5519283812030000\", \"year\": 2040, \"month\": 1}}")))
+        writes.append(("payout_by_token", try await gate.payoutByToken(
+            requestJson: "{\"general\": {\"payment_id\": \"\(pid())\"}, \(usd), \"token\": \"\(token)\"}")))
+        writes.append(("recurring_charge", try await gate.recurringCharge(
+            requestJson: "{\"general\": {\"payment_id\": \"\(pid())\"}, \(usd), \"recurring\": {\"id\": \(recurringId)}}")))
+        var final: [String: String] = [:]
+        for (name, accepted) in writes {
+            XCTAssertEqual(accepted.operation, name)
+            let payment = try await gate.waitForResult(accepted: accepted)
+            final[name] = payment.status
+        }
+        XCTAssertEqual(final, [
+            "capture": "success", "cancel": "canceled", "refund": "partially refunded",
+            "payout": "success", "payout_by_token": "success", "recurring_charge": "success",
+        ])
+        let refundRequest = writes[2].1.requestId!
+        let byRequest = try await gate.requestStatus(requestJson: "{\"request_id\": \"\(refundRequest)\"}")
+        XCTAssertEqual(byRequest.paymentId, paidId)
+        let status = try await gate.paymentStatus(requestJson: "{\"general\": {\"payment_id\": \"\(paidId)\"}}")
+        XCTAssertEqual(status.operations.map { $0.operationType }, ["sale", "refund"])
+    }
 }

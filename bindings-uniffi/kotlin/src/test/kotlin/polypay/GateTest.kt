@@ -124,4 +124,36 @@ class GateTest {
         val e = assertThrows<PolypayException.Authentication> { runBlocking { forged.paymentStatus("""{"general": {"payment_id": "x"}}""") } }
         assertFalse(e.toString().contains(secret))
     }
+
+    @Test
+    fun `every Gate operation once, each settled`() = runBlocking {
+        val held = pid()
+        val released = pid()
+        val paidId = pid()
+        paid(held, """, "card_operation_type": "auth"""")
+        paid(released, """, "card_operation_type": "auth"""")
+        val first = paid(paidId, """, "recurring_register": 1, "customer_id": "c-9"""")
+        val token = first["account"]!!.jsonObject.str("token")!!
+        val recurringId = first["recurring"]!!.jsonObject.str("id")!!
+        val usd = """"payment": {"amount": 100, "currency": "USD"}"""
+        val writes = linkedMapOf(
+            "capture" to gate.capture("""{"general": {"payment_id": "$held"}}"""),
+            "cancel" to gate.cancel("""{"general": {"payment_id": "$released"}}"""),
+            "refund" to gate.refund("""{"general": {"payment_id": "$paidId"}, $usd}"""),
+            "payout" to gate.payout("""{"general": {"payment_id": "${pid()}"}, $usd, "card": {"pan": "5519283812030000", "year": 2040, "month": 1}}"""),
+            "payout_by_token" to gate.payoutByToken("""{"general": {"payment_id": "${pid()}"}, $usd, "token": "$token"}"""),
+            "recurring_charge" to gate.recurringCharge("""{"general": {"payment_id": "${pid()}"}, $usd, "recurring": {"id": $recurringId}}"""),
+        )
+        writes.forEach { (name, accepted) -> assertEquals(name, accepted.operation) }
+        val final = writes.mapValues { (_, accepted) -> gate.waitForResult(accepted).status }
+        assertEquals(
+            mapOf(
+                "capture" to "success", "cancel" to "canceled", "refund" to "partially refunded",
+                "payout" to "success", "payout_by_token" to "success", "recurring_charge" to "success",
+            ),
+            final,
+        )
+        assertEquals(paidId, gate.requestStatus("""{"request_id": "${writes["refund"]!!.requestId}"}""").paymentId)
+        assertEquals(listOf("sale", "refund"), gate.paymentStatus("""{"general": {"payment_id": "$paidId"}}""").operations.map { it.operationType })
+    }
 }
