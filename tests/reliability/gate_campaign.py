@@ -22,6 +22,10 @@ the checker asks the sandbox for every payment:
   `outcome_unknown: true` may have either, and is counted;
 - every error carries the call's `payment_id`, and only transient kinds occur.
 
+Then, per client, the late-commit scenario: every write's connection drops and the sandbox
+commits it 1.5 s later, after the call's 1.2 s deadline and its single lookup (no retries): each
+call must end with `outcome_unknown: true`, and each write must be found afterwards.
+
 Exits 1 on any violation; the summary goes to target/reliability/gate.json."""
 
 from __future__ import annotations
@@ -120,7 +124,10 @@ def held(sb: Sandbox, item: Dict[str, Any]) -> int:
     return sum(op.get("merchant_refund_id") == item["merchant_refund_id"] for op in ops)
 
 
-def run(client: str, calls: int, seed: int, work: Path) -> Dict[str, Any]:
+def run(client: str, calls: int, seed: int, work: Path, late: bool = False) -> Dict[str, Any]:
+    """The campaign for one client; `late`: the late-commit scenario instead (every write's
+    connection drops and it commits 1.5 s later, past the call's 1.2 s deadline and its one
+    lookup, so every call must end `outcome_unknown: true`, and each lands afterwards)."""
     sb = Sandbox(seed)
     try:
         items = plan(client, calls)
@@ -128,14 +135,20 @@ def run(client: str, calls: int, seed: int, work: Path) -> Dict[str, Any]:
             if item["kind"] == "refund":
                 sb.admin("POST", "/ecommpay/payments",
                          {"payment_id": item["payment_id"], "payment_amount": 1000, "payment_currency": "USD"})
-        for name, effect in FAULTS:
-            sb.admin("POST", "/faults", {"id": name, "route": WRITES, "probability": P_EACH, "effect": effect})
-        sb.admin("POST", "/faults", {"id": "status_503", "route": "POST /v2/payment/status",
-                                     "probability": 0.05, "effect": {"status": 503}})
+        if late:
+            sb.admin("POST", "/faults", {"id": "late", "route": WRITES,
+                                         "effect": {"type": "late_commit", "commit_after_ms": 1500}})
+        else:
+            for name, effect in FAULTS:
+                sb.admin("POST", "/faults", {"id": name, "route": WRITES, "probability": P_EACH, "effect": effect})
+            sb.admin("POST", "/faults", {"id": "status_503", "route": "POST /v2/payment/status",
+                                         "probability": 0.05, "effect": {"status": 503}})
         config = {"client": client, "base_url": sb.base_url, "project_id": sb.config["ecommpay"]["project_id"],
-                  "secret_key": sb.config["ecommpay"]["secret_key"], "concurrency": 16, "deadline_s": 10,
-                  "request_timeout_s": 1, "status_delay_s": 0.4, "max_retries": 2, "plan": items}
-        config_path, out_path = work / f"gate-{client}.config.json", work / f"gate-{client}.result.json"
+                  "secret_key": sb.config["ecommpay"]["secret_key"], "concurrency": 16,
+                  "deadline_s": 1.2 if late else 10, "request_timeout_s": 1,
+                  "status_delay_s": 0.2 if late else 0.4, "max_retries": 0 if late else 2, "plan": items}
+        name = f"gate-{client}{'-late' if late else ''}"
+        config_path, out_path = work / f"{name}.config.json", work / f"{name}.result.json"
         config_path.write_text(json.dumps(config))
         started = time.monotonic()
         subprocess.run(driver(client, config_path, out_path), check=True, timeout=900)
@@ -143,8 +156,14 @@ def run(client: str, calls: int, seed: int, work: Path) -> Dict[str, Any]:
         result = json.loads(out_path.read_text())
         stats = sb.admin("GET", "/stats")
         sb.admin("DELETE", "/faults")
-        time.sleep(1.0)  # late commits land
-        return judge(client, lambda item: held(sb, item), items, result["calls"], stats, wall_s)
+        time.sleep(2.5 if late else 1.0)  # late commits land
+        summary = judge(client + (" late-commit" if late else ""), lambda item: held(sb, item), items,
+                        result["calls"], stats, wall_s)
+        if late and summary["unknown_landed"] != len(items):
+            summary["violations"].append(
+                f"{client} late-commit: {summary['unknown_landed']} of {len(items)} late writes landed "
+                f"with outcome_unknown")
+        return summary
     finally:
         sb.stop()
 
@@ -192,10 +211,13 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=40, help="refunds, and as many payouts, per client")
     parser.add_argument("--clients", default="python-sync,node,kotlin")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--late-calls", type=int, default=5, help="refunds and payouts of the late-commit scenario")
     args = parser.parse_args()
     work = ROOT / "target" / "reliability"
     work.mkdir(parents=True, exist_ok=True)
-    summaries = [run(client, args.calls, args.seed, work) for client in args.clients.split(",")]
+    parser_clients = args.clients.split(",")
+    summaries = [run(client, args.calls, args.seed, work) for client in parser_clients]
+    summaries += [run(client, args.late_calls, args.seed, work, late=True) for client in parser_clients]
     (work / "gate.json").write_text(json.dumps(summaries, indent=2))
     print("| client | calls | accepted | reconciled | errors | outcome unknown (landed) | faults | duplicates | lost |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
