@@ -13,6 +13,7 @@
 pub mod ecommpay;
 mod error;
 pub mod json;
+pub mod ledger;
 pub mod money;
 mod open_enum;
 pub mod paycore;

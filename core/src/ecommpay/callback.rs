@@ -11,6 +11,7 @@ use super::json_feed::{self, streamable, Picked, Signatures, Spec};
 use super::signature::Signer;
 use crate::error::{Error, Result};
 use crate::json::{self, read};
+use crate::ledger::{LedgerEvent, Lifecycle};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -119,6 +120,8 @@ struct Fields {
     card_mask: Option<String>,
     recurring_id: Option<String>,
     operation: Option<Operation>,
+    /// `operation.date`, else `payment.date`, in unix seconds: when the reported state arose.
+    time: Option<i64>,
 }
 
 /// An object the fields are read from: the parsed body, or only its picked members.
@@ -166,6 +169,10 @@ impl Fields {
             card_mask: account.and_then(|a| string(a, "number")),
             recurring_id: body.object("recurring").and_then(|r| string(r, "id")),
             operation: body.object("operation").map(Operation::read),
+            time: [body.object("operation"), payment]
+                .into_iter()
+                .flatten()
+                .find_map(|o| string(o, "date").and_then(|d| crate::ledger::ecommpay_time(&d))),
         }
     }
 }
@@ -228,6 +235,7 @@ static HEAD: Spec = Spec(&[
             ("type", None),
             ("status", None),
             ("method", None),
+            ("date", None),
             ("sum", Some(&SUM)),
         ])),
     ),
@@ -240,6 +248,7 @@ static HEAD: Spec = Spec(&[
             ("request_id", None),
             ("code", None),
             ("message", None),
+            ("date", None),
             ("sum_initial", Some(&SUM)),
             ("sum_converted", Some(&SUM)),
         ])),
@@ -449,6 +458,20 @@ impl EcommpayCallback {
     /// The payment succeeded (`payment.status == "success"`).
     pub fn is_success(&self) -> bool {
         self.payment_status().is_some_and(|s| s.is_success())
+    }
+
+    /// The payment's new state for the exactly-once ledger (`payment_id`, `payment.status`, the
+    /// operation's date); `None` when the callback has no payment id or status.
+    pub fn ledger_event(&self) -> Option<LedgerEvent> {
+        let status = self.fields.payment_status.as_ref()?;
+        let id = self.fields.payment_id.as_deref()?;
+        LedgerEvent::new(
+            Lifecycle::EcommpayPayment,
+            id,
+            status.as_str(),
+            self.fields.time,
+        )
+        .ok()
     }
 }
 

@@ -6,6 +6,7 @@ use super::model::{PaymentInvoice, PayoutInvoice};
 use super::signature;
 use crate::error::{Error, Result};
 use crate::json;
+use crate::ledger::{LedgerEvent, Lifecycle};
 
 /// What a callback reports: the invoice in its new state. The whole document (including
 /// `included`, if any) stays available through [`CallbackEvent::raw`].
@@ -121,6 +122,22 @@ impl CallbackEvent {
             CallbackEvent::PayoutInvoice { invoice, .. } => invoice.is_success(),
             CallbackEvent::Other { .. } => false,
         }
+    }
+
+    /// The invoice's new state for the exactly-once ledger (`id`, `status`, `updated`); `None`
+    /// for a resource type this version does not model.
+    pub fn ledger_event(&self) -> Option<LedgerEvent> {
+        let (lifecycle, updated) = match self {
+            CallbackEvent::PaymentInvoice { invoice, .. } => {
+                (Lifecycle::PaycorePayment, invoice.updated)
+            }
+            CallbackEvent::PayoutInvoice { invoice, .. } => {
+                (Lifecycle::PaycorePayout, invoice.updated)
+            }
+            CallbackEvent::Other { .. } => return None,
+        };
+        let time = updated.map(|t| t.timestamp());
+        LedgerEvent::new(lifecycle, self.id(), self.status(), time).ok()
     }
 
     /// The whole callback document as received.
