@@ -6,7 +6,9 @@ TEST_TARGETS += test-python
 
 PY_VENV := target/venv-python
 PY := $(CURDIR)/$(PY_VENV)/bin/python
-PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff
+# gunicorn and psycopg: the exactly-once test runs a Django site with several workers on
+# PostgreSQL (tests/test_ledger.py).
+PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff gunicorn 'psycopg[binary]'
 
 .PHONY: test-python python-venv python-package
 
@@ -32,8 +34,10 @@ $(PY_VENV)/.polypay-installed: $(PY_NATIVE_SOURCES) $(PY_VENV)/.deps-ok
 python-package: python-venv $(PY_VENV)/.polypay-installed
 	$(CARGO) build --quiet --locked -p polypay-cli
 
+# Under a throwaway PostgreSQL cluster (Debian's packages; tests/postgres/with-postgres).
 test-python: python-package
-	cd bindings-python && POLYPAY_BIN=$(CURDIR)/$(POLYPAY) $(PY) -m pytest -q tests
+	cd bindings-python && POLYPAY_BIN=$(CURDIR)/$(POLYPAY) $(CURDIR)/tests/postgres/with-postgres \
+		$(PY) -m pytest -q tests
 	cd bindings-python && $(PY) -m mypy.stubtest polypay._native --allowlist stubtest-allowlist.txt
 	cd bindings-python && $(PY) -m mypy --ignore-missing-imports polypay
 	cd bindings-python && $(PY) -m ruff check polypay tests bench.py

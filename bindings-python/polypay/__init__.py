@@ -31,6 +31,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from . import ecommpay, paycore
+    from ._native import LedgerEvent
     from .client import AsyncPayCoreClient, PayCoreClient
     from .ecommpay import EcommpayGate
     from .enums import PaymentInvoiceStatus, PayoutInvoiceStatus, Resolution
@@ -64,6 +65,7 @@ _LAZY = {
     "PaymentInvoiceStatus": ("polypay.enums", "PaymentInvoiceStatus"),
     "PayoutInvoiceStatus": ("polypay.enums", "PayoutInvoiceStatus"),
     "Resolution": ("polypay.enums", "Resolution"),
+    "LedgerEvent": ("polypay._native", "LedgerEvent"),
     **{
         name: ("polypay.models", name)
         for name in (
@@ -147,4 +149,5 @@ __all__ = [
     "CallbackEvent",
     "EcommpayCallback",
     "HppForm",
+    "LedgerEvent",
 ]

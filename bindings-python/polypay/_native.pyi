@@ -4,7 +4,7 @@ Internal: use the public API in `polypay`, `polypay.ecommpay` and `polypay.payco
 import asyncio
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, ClassVar, Dict, List, Literal, Mapping, Optional, Tuple, Union, final
 
 from polypay.enums import PaymentInvoiceStatus, PayoutInvoiceStatus, Resolution
 
@@ -28,6 +28,7 @@ __all__ = [
     "GateOperation",
     "GatePayment",
     "HppForm",
+    "LedgerEvent",
     "NativeClient",
     "NativeGateApi",
     "NativePager",
@@ -48,11 +49,11 @@ __all__ = [
     "ecommpay_sign",
     "ecommpay_string_to_sign",
     "ecommpay_verify_callback",
+    "open_enums_source",
     "paycore_hpp_form",
     "paycore_hpp_url",
     "paycore_sign_callback",
     "paycore_verify_callback",
-    "open_enums_source",
     "paycore_verify_signature",
     "record_stubs",
     "set_log_level",
@@ -141,6 +142,9 @@ class EcommpayCallback:
     def operation(self) -> Optional[EcommpayOperation]: ...
     @property
     def is_success(self) -> bool: ...
+    @property
+    def ledger_event(self) -> Optional[LedgerEvent]:
+        """The payment's new state for the exactly-once ledger."""
     @property
     def raw(self) -> Dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
@@ -425,6 +429,31 @@ class ResponseInfo:
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
+class LedgerEvent:
+    """A verified callback as the exactly-once ledger sees it: ``kind`` (``paycore.payment``,
+    ``paycore.payout``, ``ecommpay.payment``, ``ecommpay.operation``), ``entity_id``, the
+    canonical ``status``, and ``time`` (the gateway's time of this state, unix seconds)."""
+
+    def __new__(
+        cls, kind: str, entity_id: str, status: str, time: Optional[int] = None
+    ) -> "LedgerEvent": ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def time(self) -> Optional[int]: ...
+    def decide(
+        self, last_status: Optional[str] = None, last_time: Optional[int] = None
+    ) -> Literal["apply", "duplicate", "stale"]:
+        """What this delivery means, given the status and time applied last for the entity
+        (``None``: nothing yet)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
 class CallbackEvent:
     """A verified PayCore callback (the same shape in every language)."""
 
@@ -440,6 +469,10 @@ class CallbackEvent:
     def is_success(self) -> bool: ...
     @property
     def invoice(self) -> Optional[Union[PaymentInvoice, PayoutInvoice]]: ...
+    @property
+    def ledger_event(self) -> Optional[LedgerEvent]:
+        """The invoice's new state for the exactly-once ledger (``None`` for other resource
+        types)."""
     @property
     def raw(self) -> Dict[str, Any]: ...
 

@@ -17,6 +17,7 @@ mod client;
 mod convert;
 mod errors;
 mod gate;
+mod ledger;
 mod logging;
 mod models;
 mod records;
@@ -329,6 +330,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<EcommpayGate>()?;
     m.add_class::<models::EcommpayCallback>()?;
     m.add_class::<models::EcommpayOperation>()?;
+    m.add_class::<ledger::LedgerEvent>()?;
     m.add_function(wrap_pyfunction!(paycore_sign_callback, m)?)?;
     m.add_function(wrap_pyfunction!(paycore_verify_signature, m)?)?;
     m.add_function(wrap_pyfunction!(paycore_verify_callback, m)?)?;

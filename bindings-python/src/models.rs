@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::map_to_py;
+use crate::ledger::LedgerEvent;
 
 /// A verified ecommpay callback. The typed fields are read when it is verified; `raw` (the
 /// body without its `signature` keys, numbers exact) is built on first access, since most
@@ -34,6 +35,9 @@ pub struct EcommpayCallback {
     operation: Option<Py<EcommpayOperation>>,
     #[pyo3(get)]
     is_success: bool,
+    /// The payment's new state for the exactly-once ledger.
+    #[pyo3(get)]
+    ledger_event: Option<Py<LedgerEvent>>,
     callback: polypay::ecommpay::EcommpayCallback,
     raw: pyo3::sync::PyOnceLock<Py<PyDict>>,
 }
@@ -100,6 +104,9 @@ impl EcommpayCallback {
             recurring_id: c.recurring_id(),
             operation,
             is_success: c.is_success(),
+            ledger_event: LedgerEvent::from_core(c.ledger_event())
+                .map(|e| Py::new(py, e))
+                .transpose()?,
             callback: c,
             raw: pyo3::sync::PyOnceLock::new(),
         })

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::convert::{decimal_to_py, map_to_py, to_py};
+use crate::ledger::LedgerEvent;
 
 /// Converts a core field to its Python record type; the target is the field's type.
 trait Lower<T> {
@@ -329,6 +330,8 @@ pub struct CallbackEvent {
     is_final: bool,
     is_success: bool,
     invoice: Option<Py<PyAny>>,
+    /// The invoice's new state for the exactly-once ledger (`None` for other resource types).
+    ledger_event: Option<Py<LedgerEvent>>,
     raw: Py<PyAny>,
 }
 
@@ -371,6 +374,9 @@ impl CallbackEvent {
                 is_final: event.is_final(),
                 is_success: event.is_success(),
                 invoice,
+                ledger_event: LedgerEvent::from_core(event.ledger_event())
+                    .map(|e| Py::new(py, e))
+                    .transpose()?,
                 raw,
             },
         )

@@ -24,9 +24,13 @@ fn ecommpay_callback(body: &str) -> ecommpay::EcommpayCallback {
 
 #[test]
 fn a_paycore_callback_names_its_invoice_status_and_updated_time() {
-    let event = paycore_event("payment-invoices", "SUCCESSFUL", "2030-01-02T03:04:05+00:00")
-        .ledger_event()
-        .unwrap();
+    let event = paycore_event(
+        "payment-invoices",
+        "SUCCESSFUL",
+        "2030-01-02T03:04:05+00:00",
+    )
+    .ledger_event()
+    .unwrap();
     assert_eq!(event.lifecycle, Lifecycle::PaycorePayment);
     assert_eq!(event.entity_id, "cpi_1");
     assert_eq!(event.status, "processed");

@@ -22,6 +22,21 @@ The decorated view is CSRF-exempt and POST-only. It answers 400 without calling 
 when the signature is missing or wrong, and 200 only after your function returns (an exception
 gives Django's 500, so the gateway retries). Your function may return its own HttpResponse.
 
+With ``exactly_once=True`` each state change is applied once, however often and in whatever
+order the gateway delivers it, across every process of the site: add ``"polypay.django"`` to
+``INSTALLED_APPS`` and ``migrate``. The view then runs inside a transaction that holds the
+entity's ledger row (``SELECT … FOR UPDATE``; SQLite's write lock), only when the core's rule
+says the delivery is a new state (``"apply"``); a duplicate or an older state (``"stale"``) is
+answered 200 without calling it. The ledger row is written in the same transaction as the
+view's own changes, so a view that raises leaves nothing behind and the redelivery applies it.
+The answer carries ``Polypay-Verdict: apply|duplicate|stale``.
+
+.. code-block:: python
+
+    @paycore_callback(exactly_once=True)
+    def paycore_webhook(request, event):     # runs once per state change of the invoice
+        Order.objects.filter(ref=event.invoice.reference_id).update(status=event.status)
+
 ``async def`` views are supported: the decorator then returns an async view (Django runs it
 natively under ASGI, through ``async_to_sync`` under WSGI), awaits your coroutine and answers
 200 only once it has completed; an exception it raises gives 500, as for a sync view. A callable
@@ -54,9 +69,9 @@ from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import ecommpay as _ecommpay
-from . import paycore as _paycore
-from .errors import InvalidArgumentError, SignatureVerificationError
+from .. import ecommpay as _ecommpay
+from .. import paycore as _paycore
+from ..errors import InvalidArgumentError, SignatureVerificationError
 
 try:  # asgiref >= 3.6 (Django >= 4.2): also recognises markcoroutinefunction()-marked callables
     from asgiref.sync import iscoroutinefunction as _iscoroutinefunction
@@ -82,16 +97,19 @@ _Verify = Callable[[HttpRequest], Any]
 def _setting(explicit: Optional[str], name: str) -> str:
     value = explicit if explicit is not None else getattr(settings, name, None)
     if not value:
-        from .errors import ConfigurationError
+        from ..errors import ConfigurationError
 
         raise ConfigurationError(f"{name} is not set in Django settings", argument=name)
     return str(value)
 
 
-def _finish(result: Any) -> HttpResponse:
-    if isinstance(result, HttpResponse):
-        return result
-    return HttpResponse("OK", content_type="text/plain")
+def _finish(result: Any, applied: Any = None) -> HttpResponse:
+    response = result if isinstance(result, HttpResponse) else None
+    if response is None:
+        response = HttpResponse("OK", content_type="text/plain")
+    if applied is not None and VERDICT_HEADER not in response:
+        response[VERDICT_HEADER] = "apply"
+    return response
 
 
 def _verified(verify: _Verify, request: HttpRequest, label: str) -> Union[Any, HttpResponse]:
@@ -130,7 +148,56 @@ def _not_allowed(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _decorate(func: Callable[..., Any], verify: _Verify, label: str) -> Callable[..., Any]:
+VERDICT_HEADER = "Polypay-Verdict"
+
+
+def _apply_once(event: Any, run: Callable[[], Any], using: Optional[str]) -> Any:
+    """Runs ``run`` if the ledger says ``event`` is a new state, in one transaction with the
+    ledger row; returns its result, or the 200 response for a duplicate or stale delivery."""
+    ledger_event = getattr(event, "ledger_event", None)
+    if ledger_event is None:  # not an entity with a lifecycle (an unmodelled resource type)
+        return run()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import CallbackLedgerEntry as Entry
+
+    key = {"kind": ledger_event.kind, "entity_id": ledger_event.entity_id}
+    entries = Entry.objects.using(using)
+    with transaction.atomic(using=using):
+        # The row exists before it is locked: an INSERT that waits for a concurrent one to
+        # commit, then a row lock that orders every delivery of the entity.
+        entries.bulk_create([Entry(**key)], ignore_conflicts=True)
+        row = entries.select_for_update().get(**key)
+        verdict = ledger_event.decide(row.status, row.time)
+        if verdict != "apply":
+            logger.info(
+                "%s %s %s: %s, not applied",
+                ledger_event.kind,
+                ledger_event.entity_id,
+                ledger_event.status,
+                verdict,
+            )
+            response = HttpResponse("OK", content_type="text/plain")
+            response[VERDICT_HEADER] = verdict
+            return response
+        result = run()
+        row.status, row.time, row.applied_at = (
+            ledger_event.status,
+            ledger_event.time,
+            timezone.now(),
+        )
+        row.save(update_fields=["status", "time", "applied_at"])
+    return result
+
+
+def _decorate(
+    func: Callable[..., Any],
+    verify: _Verify,
+    label: str,
+    exactly_once: bool = False,
+    using: Optional[str] = None,
+) -> Callable[..., Any]:
     if _iscoroutinefunction(func):
 
         @functools.wraps(func)
@@ -141,11 +208,22 @@ def _decorate(func: Callable[..., Any], verify: _Verify, label: str) -> Callable
             if isinstance(event, HttpResponse):
                 return event
             try:
-                result = await func(request, event, *args, **kwargs)
+                if exactly_once:
+                    # Django's transactions are synchronous: the ledger's runs in a thread, and
+                    # the view's coroutine back on the event loop (its ORM calls come back to
+                    # that thread, so they are inside the transaction).
+                    from asgiref.sync import async_to_sync, sync_to_async
+
+                    def run() -> Any:
+                        return async_to_sync(func)(request, event, *args, **kwargs)
+
+                    result = await sync_to_async(_apply_once)(event, run, using)
+                else:
+                    result = await func(request, event, *args, **kwargs)
             except Exception as error:
                 _handler_failed(label, event, error)
                 raise
-            return _finish(result)
+            return _finish(result, event if exactly_once else None)
 
         async_view.csrf_exempt = True  # type: ignore[attr-defined]
         # Already an `async def`; the mark also survives a pass-through decorator stacked on
@@ -160,34 +238,48 @@ def _decorate(func: Callable[..., Any], verify: _Verify, label: str) -> Callable
         if isinstance(event, HttpResponse):
             return event
         try:
-            result = func(request, event, *args, **kwargs)
+            if exactly_once:
+                result = _apply_once(
+                    event,
+                    lambda: _sync_result(func(request, event, *args, **kwargs), func, label),
+                    using,
+                )
+            else:
+                result = _sync_result(func(request, event, *args, **kwargs), func, label)
         except Exception as error:
             _handler_failed(label, event, error)
             raise
-        if inspect.isawaitable(result):
-            # An async handler this decorator could not recognise (not an `async def`, not
-            # marked): answering 200 would drop the callback without running it.
-            if inspect.iscoroutine(result):
-                result.close()
-            name = getattr(func, "__qualname__", type(func).__qualname__)
-            refused = TypeError(
-                f"the {label} callback view {name} returned an awaitable: declare it "
-                "`async def`, or mark it with asgiref.sync.markcoroutinefunction, so that the "
-                "decorator awaits it"
-            )
-            _handler_failed(label, event, refused)
-            raise refused
-        return _finish(result)
+        return _finish(result, event if exactly_once else None)
 
     return view  # type: ignore[no-any-return]
 
 
+def _sync_result(result: Any, func: Callable[..., Any], label: str) -> Any:
+    if inspect.isawaitable(result):
+        # An async handler this decorator could not recognise (not an `async def`, not
+        # marked): answering 200 would drop the callback without running it.
+        if inspect.iscoroutine(result):
+            result.close()
+        name = getattr(func, "__qualname__", type(func).__qualname__)
+        raise TypeError(
+            f"the {label} callback view {name} returned an awaitable: declare it "
+            "`async def`, or mark it with asgiref.sync.markcoroutinefunction, so that the "
+            "decorator awaits it"
+        )
+    return result
+
+
 def paycore_callback(
-    view: Optional[F] = None, *, secret_key: Optional[str] = None
+    view: Optional[F] = None,
+    *,
+    secret_key: Optional[str] = None,
+    exactly_once: bool = False,
+    using: Optional[str] = None,
 ) -> Any:
     """Decorates ``view(request, event)`` (a function or an ``async def``): ``event`` is the
     verified CallbackEvent. The secret comes from
-    ``secret_key`` or ``settings.POLYPAY_PAYCORE_SECRET_KEY``."""
+    ``secret_key`` or ``settings.POLYPAY_PAYCORE_SECRET_KEY``. ``exactly_once``: run the view
+    once per state change of the invoice, through the ledger in database ``using``."""
 
     def verify(request: HttpRequest) -> Any:
         secret = _setting(secret_key, "POLYPAY_PAYCORE_SECRET_KEY")
@@ -195,23 +287,28 @@ def paycore_callback(
         return _paycore.verify_callback(request.body, signature, secret)
 
     def decorate(func: F) -> F:
-        return _decorate(func, verify, "PayCore")  # type: ignore[return-value]
+        return _decorate(func, verify, "PayCore", exactly_once, using)  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
 
 
 def ecommpay_callback(
-    view: Optional[F] = None, *, secret_key: Optional[str] = None
+    view: Optional[F] = None,
+    *,
+    secret_key: Optional[str] = None,
+    exactly_once: bool = False,
+    using: Optional[str] = None,
 ) -> Any:
     """Decorates ``view(request, callback)`` (a function or an ``async def``): ``callback`` is
     the verified EcommpayCallback. The secret comes from ``secret_key`` or
-    ``settings.POLYPAY_ECOMMPAY_SECRET_KEY``."""
+    ``settings.POLYPAY_ECOMMPAY_SECRET_KEY``. ``exactly_once``: run the view once per state
+    change of the payment, through the ledger in database ``using``."""
 
     def verify(request: HttpRequest) -> Any:
         secret = _setting(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY")
         return _ecommpay.verify_callback(request.body, secret)
 
     def decorate(func: F) -> F:
-        return _decorate(func, verify, "ecommpay")  # type: ignore[return-value]
+        return _decorate(func, verify, "ecommpay", exactly_once, using)  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate

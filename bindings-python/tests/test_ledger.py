@@ -1,0 +1,235 @@
+"""Exactly-once callbacks in a real Django site run by gunicorn with several worker processes
+behind one URL, on SQLite and on PostgreSQL (a throwaway cluster started by
+tests/postgres/with-postgres, which `make test-python` runs pytest under).
+
+Hundreds of signed callbacks, each state delivered one to three times, shuffled, from 16
+threads at once, while the shop's handler fails after writing 20% of the time (a failed delivery
+is retried, as a gateway does). Afterwards: each state change was applied exactly once, no
+entity moved backwards, every entity ends in its last state, and every 200 that applied a change
+was sent after that change had committed (checked from another connection as the answer
+arrives)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+import pytest
+
+import polypay
+
+SITE = Path(__file__).resolve().parent / "ledger_site"
+ROOT = Path(__file__).resolve().parents[2]
+PAYCORE_SECRET = "sk_test_ledger"
+ECOMMPAY_SECRET = "ecommpay_ledger_secret"
+WORKERS = 4
+
+# Lifecycles the deliveries follow (each a path through the gateway's documented statuses).
+PAYCORE_PATHS = [
+    ["created", "process_pending", "processed", "refunded"],
+    ["created", "processing", "process_failed"],
+    ["created", "processed", "partially_refunded"],
+]
+ECOMMPAY_PATHS = [
+    ["processing", "awaiting 3ds result", "success", "refunded"],
+    ["processing", "decline"],
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def paycore_body(invoice: str, status: str, at: int) -> Tuple[bytes, Dict[str, str]]:
+    updated = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at))
+    body = json.dumps({"data": {"type": "payment-invoices", "id": invoice, "attributes": {
+        "status": status, "updated": updated, "amount": 10, "currency": "USD",
+        "reference_id": f"ref-{invoice}"}}}).encode()
+    return body, {"X-Signature": polypay.paycore.sign_callback(body, PAYCORE_SECRET)}
+
+
+def ecommpay_body(payment: str, status: str, at: int) -> Tuple[bytes, Dict[str, str]]:
+    date = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(at))
+    doc: Dict[str, Any] = {"project_id": 1, "payment": {"id": payment, "status": status,
+                                                        "date": date}}
+    doc["signature"] = polypay.ecommpay.sign(doc, ECOMMPAY_SECRET)
+    return json.dumps(doc).encode(), {}
+
+
+class Database:
+    """The site's database, read from the test's side (another connection)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def rows(self, sql: str, *args: Any) -> List[Tuple[Any, ...]]:
+        if self.url.startswith("sqlite:"):
+            with sqlite3.connect(self.url[len("sqlite://"):], timeout=30) as conn:
+                return list(conn.execute(sql.replace("%s", "?"), args))
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            cursor = conn.execute(sql, args)
+            return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        url = f"sqlite://{tmp_path / 'shop.sqlite3'}"
+    else:
+        url = os.environ.get("DATABASE_URL", "")
+        assert url.startswith("postgresql://"), (
+            "no PostgreSQL: run the tests under tests/postgres/with-postgres (make test-python "
+            "does), which starts a throwaway cluster and sets DATABASE_URL"
+        )
+        Database(url).rows("DROP TABLE IF EXISTS polypay_callback_ledger, "
+                           "ledger_shop_statechange, django_migrations")
+    env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_FAIL_RATE="0.2",
+               DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(SITE))
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
+                   env=env, cwd=SITE, check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:application"],
+        env=env, cwd=SITE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/callbacks/paycore", timeout=1)
+        except urllib.error.HTTPError:
+            break  # 405 for a GET: the site is up
+        except OSError:
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+    try:
+        yield base, Database(url), request.param
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+Delivery = Tuple[str, str, str, str, int, Callable[[str, str, int], Tuple[bytes, Dict[str, str]]]]
+
+
+def deliver_all(base: str, db: Database, deliveries: List[Delivery]) -> Counter:
+    """Posts every delivery until it gets a 200 (16 threads); returns what the answers said."""
+    seen: Counter = Counter()
+    lock = threading.Lock()
+
+    def post(delivery: Delivery) -> None:
+        route, kind, entity, status, at, build = delivery
+        body, headers = build(entity, status, at)
+        while True:
+            request = urllib.request.Request(base + route, data=body, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    verdict = answer.headers["Polypay-Verdict"]
+            except urllib.error.HTTPError as error:
+                assert error.code == 500, error.code
+                with lock:
+                    seen["handler failed"] += 1
+                continue
+            if verdict == "apply":
+                # Acknowledged only once committed: another connection sees it already.
+                found = db.rows("SELECT count(*) FROM ledger_shop_statechange WHERE "
+                                "kind = %s AND entity_id = %s AND status = %s",
+                                kind, entity, status)
+                assert found[0][0] == 1, (entity, status, found)
+            with lock:
+                seen[verdict] += 1
+            return
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(post, deliveries))
+    seen["deliveries"] = len(deliveries)
+    return seen
+
+
+def test_every_state_change_is_applied_exactly_once_across_workers(site) -> None:
+    base, db, engine = site
+    rng = random.Random(18)
+    deliveries: List[Delivery] = []
+    order: Dict[Tuple[str, str], List[str]] = {}
+    start = 1_900_000_000
+    for n in range(120):
+        paycore = n % 4 != 3
+        kind = "paycore.payment" if paycore else "ecommpay.payment"
+        route = (["/callbacks/paycore", "/callbacks/paycore-async"][n % 2] if paycore
+                 else "/callbacks/ecommpay")
+        entity = f"cpi_{n}" if paycore else f"order-{n}"
+        lifecycle = rng.choice(PAYCORE_PATHS if paycore else ECOMMPAY_PATHS)
+        build = paycore_body if paycore else ecommpay_body
+        for step, status in enumerate(lifecycle):
+            for _ in range(rng.randint(1, 3)):  # duplicates
+                deliveries.append((route, kind, entity, status, start + n * 10 + step, build))
+        order[(kind, entity)] = lifecycle
+    rng.shuffle(deliveries)  # reordered
+    seen = deliver_all(base, db, deliveries)
+
+    ledger = {(k, e): s for k, e, s in db.rows(
+        "SELECT kind, entity_id, status FROM polypay_callback_ledger")}
+    changes = db.rows("SELECT kind, entity_id, status FROM ledger_shop_statechange ORDER BY id")
+    # Exactly once: no state change recorded twice (a failed handler's row was rolled back).
+    assert len(changes) == len(set(changes))
+    assert ledger == {key: lifecycle[-1] for key, lifecycle in order.items()}, (
+        "every entity ends in the last state of its lifecycle")
+    # Never backwards: each entity's changes follow its lifecycle's order.
+    for key, lifecycle in order.items():
+        steps = [lifecycle.index(s) for k, e, s in changes if (k, e) == key]
+        assert steps == sorted(steps), (key, steps)
+    assert seen["apply"] == len(changes)
+    assert seen["duplicate"] > 0 and seen["stale"] > 0 and seen["handler failed"] > 0
+    assert seen["apply"] + seen["duplicate"] + seen["stale"] == seen["deliveries"]
+    figures = dict(seen, engine=engine, workers=WORKERS, entities=len(order))
+    out = ROOT / "target" / "ledger"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"django-{engine}.json").write_text(json.dumps(figures, indent=1) + "\n")
+    print(figures)
+
+
+def test_callbacks_carry_their_ledger_event_and_the_rule_decides() -> None:
+    body, headers = paycore_body("cpi_7", "SUCCESSFUL", 1_900_000_000)
+    event = polypay.paycore.verify_callback(body, headers["X-Signature"], PAYCORE_SECRET)
+    assert event.ledger_event == polypay.LedgerEvent("paycore.payment", "cpi_7", "processed",
+                                                     1_900_000_000)
+    assert event.ledger_event.decide() == "apply"
+    assert event.ledger_event.decide("processed", 1_900_000_000) == "duplicate"
+    assert event.ledger_event.decide("refunded", 1_800_000_000) == "stale"
+    body, _ = ecommpay_body("order-7", "partially refunded", 1_900_000_000)
+    callback = polypay.ecommpay.verify_callback(body, ECOMMPAY_SECRET)
+    assert callback.ledger_event is not None
+    assert (callback.ledger_event.kind, callback.ledger_event.entity_id) == (
+        "ecommpay.payment", "order-7")
+    # A second partial refund (newer) applies; the first one replayed is a duplicate.
+    assert callback.ledger_event.decide("partially refunded", 1_899_999_000) == "apply"
+    assert callback.ledger_event.decide("partially refunded", 1_900_000_000) == "duplicate"
+
+
+@pytest.mark.parametrize("kind, entity, status, code", [
+    ("paycore", "cpi_1", "processed", "unknown_kind"),
+    ("paycore.payment", "", "processed", "missing"),
+    ("paycore.payment", "cpi_1", " ", "missing"),
+])
+def test_a_bad_ledger_event_is_a_typed_error(kind: str, entity: str, status: str,
+                                              code: str) -> None:
+    with pytest.raises(polypay.InvalidArgumentError) as raised:
+        polypay.LedgerEvent(kind, entity, status)
+    assert raised.value.code == code
