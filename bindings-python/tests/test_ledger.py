@@ -233,3 +233,12 @@ def test_a_bad_ledger_event_is_a_typed_error(kind: str, entity: str, status: str
     with pytest.raises(polypay.InvalidArgumentError) as raised:
         polypay.LedgerEvent(kind, entity, status)
     assert raised.value.code == code
+
+
+def test_the_ledger_migration_matches_its_model(tmp_path: Path) -> None:
+    env = dict(os.environ, LEDGER_DATABASE_URL=f"sqlite://{tmp_path / 'x.sqlite3'}",
+               DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(SITE))
+    check = subprocess.run(
+        [sys.executable, "-m", "django", "makemigrations", "polypay", "--check", "--dry-run"],
+        env=env, cwd=SITE, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -35,3 +35,4 @@ else:
         }
     }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
