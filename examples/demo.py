@@ -434,6 +434,20 @@ def flow_card_success(shop: Shop, state: dict):
     flow.step(
         f"duplicate {last['status']} callback re-sent by the gateway: recorded, applied=no, order still paid", started
     )
+    # The gateway replays every callback it sent, newest first: each one is now a duplicate or
+    # older than what the shop applied, and polypay's ledger absorbs it.
+    started = time.monotonic()
+    replay = {"replay": True, "order": "reverse"}
+    queued = shop.sandbox.admin("POST", f"/invoices/{o['invoice_id']}/callbacks", json=replay)["queued"]
+    seen = len(again["callbacks"])
+    replayed = check_callbacks(flow, shop, order_id, "paid", lambda o: o["invoice_id"], "", extra=seen + queued)
+    new = replayed["callbacks"][seen:]
+    expect(len(new) == queued and not any(c["applied"] for c in new), f"replayed callbacks: {new}")
+    flow.step(
+        f"{queued} earlier callbacks replayed newest first ({', '.join(c['status'] for c in new)}): "
+        "the ledger absorbed each as a duplicate or stale, order still paid",
+        started,
+    )
     state["refundable"] = order_id
     return flow
 

@@ -242,3 +242,16 @@ def test_the_ledger_migration_matches_its_model(tmp_path: Path) -> None:
         [sys.executable, "-m", "django", "makemigrations", "polypay", "--check", "--dry-run"],
         env=env, cwd=SITE, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_on_skip_needs_the_ledger() -> None:
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure()
+        django.setup()
+    from polypay.django import paycore_callback
+
+    with pytest.raises(TypeError, match="exactly_once=True"):
+        paycore_callback(on_skip=lambda request, event, verdict: None)(lambda request, event: None)

@@ -167,7 +167,53 @@ pub async fn set_status(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Resp
     }
 }
 
-pub async fn resend(Ax(st): St, Path(id): Path<String>) -> Response {
+/// `{"replay": true, "copies": 1..=20, "order": "as_sent"|"reverse"|"shuffle", "concurrent":
+/// bool}`: the callbacks already sent, again.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Replay {
+    replay: bool,
+    #[serde(default = "one")]
+    copies: usize,
+    #[serde(default = "as_sent")]
+    order: crate::callbacks::ReplayOrder,
+    #[serde(default)]
+    concurrent: bool,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn as_sent() -> crate::callbacks::ReplayOrder {
+    crate::callbacks::ReplayOrder::AsSent
+}
+
+/// Without a body (or with `{}`): the callback of the invoice's current state again. With a [`Replay`] body:
+/// every callback already delivered for the invoice (or ecommpay payment) again, duplicated,
+/// reordered and concurrent as asked, byte for byte.
+pub async fn resend(Ax(st): St, Path(id): Path<String>, body: Bytes) -> Response {
+    let asks_replay = serde_json::from_slice::<Value>(&body)
+        .is_ok_and(|doc| doc.as_object().is_some_and(|o| !o.is_empty()));
+    if asks_replay {
+        let replay: Replay = match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return error(StatusCode::BAD_REQUEST, &format!("replay: {e}")),
+        };
+        if !replay.replay || !(1..=20).contains(&replay.copies) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "replay: needs \"replay\": true and copies from 1 to 20",
+            );
+        }
+        let queued = st
+            .deliverer
+            .replay(&id, replay.copies, replay.order, replay.concurrent);
+        if queued == 0 {
+            return error(StatusCode::NOT_FOUND, "no callback was sent for it yet");
+        }
+        return plain_json(StatusCode::ACCEPTED, &json!({ "queued": queued }));
+    }
     match st.resend_callback(&id) {
         Some(Some(url)) => plain_json(StatusCode::ACCEPTED, &json!({ "queued": true, "url": url })),
         Some(None) => error(

@@ -32,6 +32,13 @@ pub enum Payload {
         body: Vec<u8>,
         transaction_status: String,
     },
+    /// A callback sent before, sent again byte for byte (`replay`).
+    Replay {
+        kind: &'static str,
+        body: Vec<u8>,
+        signature: Option<String>,
+        transaction_status: String,
+    },
 }
 
 impl Payload {
@@ -39,8 +46,21 @@ impl Payload {
         match self {
             Payload::Invoice { .. } => "paycore",
             Payload::Ecommpay { .. } => "ecommpay",
+            Payload::Replay { kind, .. } => kind,
         }
     }
+}
+
+/// How `replay` sends an invoice's earlier callbacks again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayOrder {
+    /// As they were first sent.
+    AsSent,
+    /// Newest first: every older state arrives after a newer one.
+    Reverse,
+    /// In a random order.
+    Shuffle,
 }
 
 pub struct Job {
@@ -192,6 +212,63 @@ impl Deliverer {
         entries
     }
 
+    /// Sends every distinct callback delivered so far for `invoice_id` (a PayCore invoice or an
+    /// ecommpay payment) again, `copies` times each, in `order`: one after the other from one
+    /// queue, or all at once when `concurrent`. Returns how many were queued (0: none was sent).
+    pub fn replay(
+        &self,
+        invoice_id: &str,
+        copies: usize,
+        order: ReplayOrder,
+        concurrent: bool,
+    ) -> usize {
+        // The first attempt of each job: the same bytes went out on every retry.
+        let sent: Vec<Value> = self
+            .log(Some(invoice_id), usize::MAX)
+            .into_iter()
+            .filter(|e| e["attempt"] == 1 && e["body"].is_string())
+            .collect();
+        let mut jobs: Vec<(Value, usize)> = sent
+            .iter()
+            .flat_map(|e| (0..copies).map(move |n| (e.clone(), n)))
+            .collect();
+        match order {
+            ReplayOrder::AsSent => {}
+            ReplayOrder::Reverse => jobs.reverse(),
+            ReplayOrder::Shuffle => {
+                use rand::seq::SliceRandom;
+                jobs.shuffle(&mut rand::rng());
+            }
+        }
+        let count = jobs.len();
+        let serial = format!("replay:{invoice_id}:{}", rand::random::<u64>());
+        for (n, (entry, _)) in jobs.into_iter().enumerate() {
+            let text = |key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+            let kind = if entry["kind"] == "ecommpay" {
+                "ecommpay"
+            } else {
+                "paycore"
+            };
+            self.enqueue(Job {
+                // Concurrent: a queue (and a worker) per callback.
+                queue_key: if concurrent {
+                    format!("{serial}:{n}")
+                } else {
+                    serial.clone()
+                },
+                invoice_id: invoice_id.to_owned(),
+                url: text("url"),
+                payload: Payload::Replay {
+                    kind,
+                    body: text("body").into_bytes(),
+                    signature: entry["signature"].as_str().map(str::to_owned),
+                    transaction_status: text("transaction_status"),
+                },
+            });
+        }
+        count
+    }
+
     /// The counters of `GET /__sandbox/stats`.
     pub fn stats(&self) -> Value {
         let s = &self.shared;
@@ -270,6 +347,17 @@ impl Shared {
             } => Request {
                 body: body.clone(),
                 signature: None,
+                transaction_status: transaction_status.clone(),
+                timeout: Duration::from_secs(20),
+            },
+            Payload::Replay {
+                body,
+                signature,
+                transaction_status,
+                ..
+            } => Request {
+                body: body.clone(),
+                signature: signature.clone(),
                 transaction_status: transaction_status.clone(),
                 timeout: Duration::from_secs(20),
             },

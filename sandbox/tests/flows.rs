@@ -758,6 +758,45 @@ async fn admin_api_lists_forces_resends_and_resets() {
     assert_eq!(stats["callbacks"]["delivered"], 8);
     assert_eq!(stats["invoices"]["payment_invoices"], 1);
 
+    // Replayed on demand: every callback sent so far, twice each, newest first, at once; the
+    // same bytes and signatures as the first time.
+    let first: Vec<(String, Vec<u8>)> = rx
+        .received()
+        .iter()
+        .filter(|c| c.json()["data"]["id"] == id.as_str())
+        .map(|c| (c.status(), c.body.to_vec()))
+        .collect();
+    let replay = json!({"replay": true, "copies": 2, "order": "reverse", "concurrent": true});
+    let r = api
+        .admin_post(&format!("/__sandbox/invoices/{id}/callbacks"), &replay)
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    // The invoice's distinct callbacks (the resend of its current state repeats one).
+    let distinct: std::collections::BTreeSet<&Vec<u8>> = first.iter().map(|(_, b)| b).collect();
+    assert_eq!(r.json["queued"], 2 * distinct.len());
+    let got = rx.wait(8 + 2 * distinct.len()).await;
+    for again in &got[8..] {
+        polypay::paycore::verify_callback(&again.body, again.signature(), SK_TEST).unwrap();
+        assert!(distinct.contains(&again.body.to_vec()));
+    }
+    for bad in [
+        json!({"replay": true, "copies": 0}),
+        json!({"replay": true, "order": "sideways"}),
+        json!({"replay": false}),
+    ] {
+        let r = api
+            .admin_post(&format!("/__sandbox/invoices/{id}/callbacks"), &bad)
+            .await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let none = api
+        .admin_post(
+            "/__sandbox/invoices/cpi_nope/callbacks",
+            &json!({"replay": true}),
+        )
+        .await;
+    assert_eq!(none.status, 404);
+
     let r = api.admin_post("/__sandbox/reset", &json!({})).await;
     assert_eq!(r.status, 200);
     assert_eq!(

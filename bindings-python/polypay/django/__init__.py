@@ -151,7 +151,17 @@ def _not_allowed(request: HttpRequest) -> HttpResponse:
 VERDICT_HEADER = "Polypay-Verdict"
 
 
-def _apply_once(event: Any, run: Callable[[], Any], using: Optional[str]) -> Any:
+# Called with (request, event, verdict) for a delivery the ledger absorbs.
+OnSkip = Callable[[HttpRequest, Any, str], None]
+
+
+def _apply_once(
+    request: HttpRequest,
+    event: Any,
+    run: Callable[[], Any],
+    using: Optional[str],
+    on_skip: Optional[OnSkip],
+) -> Any:
     """Runs ``run`` if the ledger says ``event`` is a new state, in one transaction with the
     ledger row; returns its result, or the 200 response for a duplicate or stale delivery."""
     ledger_event = getattr(event, "ledger_event", None)
@@ -178,6 +188,8 @@ def _apply_once(event: Any, run: Callable[[], Any], using: Optional[str]) -> Any
                 ledger_event.status,
                 verdict,
             )
+            if on_skip is not None:
+                on_skip(request, event, verdict)
             response = HttpResponse("OK", content_type="text/plain")
             response[VERDICT_HEADER] = verdict
             return response
@@ -197,7 +209,12 @@ def _decorate(
     label: str,
     exactly_once: bool = False,
     using: Optional[str] = None,
+    on_skip: Optional[OnSkip] = None,
 ) -> Callable[..., Any]:
+    if on_skip is not None and not exactly_once:
+        raise TypeError(
+            "on_skip is called for deliveries the ledger absorbs: it needs exactly_once=True"
+        )
     if _iscoroutinefunction(func):
 
         @functools.wraps(func)
@@ -217,7 +234,7 @@ def _decorate(
                     def run() -> Any:
                         return async_to_sync(func)(request, event, *args, **kwargs)
 
-                    result = await sync_to_async(_apply_once)(event, run, using)
+                    result = await sync_to_async(_apply_once)(request, event, run, using, on_skip)
                 else:
                     result = await func(request, event, *args, **kwargs)
             except Exception as error:
@@ -240,9 +257,11 @@ def _decorate(
         try:
             if exactly_once:
                 result = _apply_once(
+                    request,
                     event,
                     lambda: _sync_result(func(request, event, *args, **kwargs), func, label),
                     using,
+                    on_skip,
                 )
             else:
                 result = _sync_result(func(request, event, *args, **kwargs), func, label)
@@ -275,11 +294,13 @@ def paycore_callback(
     secret_key: Optional[str] = None,
     exactly_once: bool = False,
     using: Optional[str] = None,
+    on_skip: Optional[OnSkip] = None,
 ) -> Any:
     """Decorates ``view(request, event)`` (a function or an ``async def``): ``event`` is the
     verified CallbackEvent. The secret comes from
     ``secret_key`` or ``settings.POLYPAY_PAYCORE_SECRET_KEY``. ``exactly_once``: run the view
-    once per state change of the invoice, through the ledger in database ``using``."""
+    once per state change of the invoice, through the ledger in database ``using``;
+    ``on_skip(request, event, verdict)`` sees the deliveries it absorbs (in its transaction)."""
 
     def verify(request: HttpRequest) -> Any:
         secret = _setting(secret_key, "POLYPAY_PAYCORE_SECRET_KEY")
@@ -287,7 +308,7 @@ def paycore_callback(
         return _paycore.verify_callback(request.body, signature, secret)
 
     def decorate(func: F) -> F:
-        return _decorate(func, verify, "PayCore", exactly_once, using)  # type: ignore[return-value]
+        return _decorate(func, verify, "PayCore", exactly_once, using, on_skip)  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate
 
@@ -298,17 +319,19 @@ def ecommpay_callback(
     secret_key: Optional[str] = None,
     exactly_once: bool = False,
     using: Optional[str] = None,
+    on_skip: Optional[OnSkip] = None,
 ) -> Any:
     """Decorates ``view(request, callback)`` (a function or an ``async def``): ``callback`` is
     the verified EcommpayCallback. The secret comes from ``secret_key`` or
     ``settings.POLYPAY_ECOMMPAY_SECRET_KEY``. ``exactly_once``: run the view once per state
-    change of the payment, through the ledger in database ``using``."""
+    change of the payment, through the ledger in database ``using``;
+    ``on_skip(request, callback, verdict)`` sees the deliveries it absorbs (in its transaction)."""
 
     def verify(request: HttpRequest) -> Any:
         secret = _setting(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY")
         return _ecommpay.verify_callback(request.body, secret)
 
     def decorate(func: F) -> F:
-        return _decorate(func, verify, "ecommpay", exactly_once, using)  # type: ignore[return-value]
+        return _decorate(func, verify, "ecommpay", exactly_once, using, on_skip)  # type: ignore[return-value]
 
     return decorate(view) if view is not None else decorate

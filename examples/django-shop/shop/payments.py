@@ -2,11 +2,11 @@
 `apply_news`, so they follow exactly the same rules:
 
 * only forward moves: pending -> paid | failed, paid -> refunded (final states never go back);
-* nothing older than what was applied last (the gateway's `updated` time): callbacks can come
-  late, twice, or out of order;
 * the amount and currency must be the order's.
 
-News that changes nothing is still recorded (for callbacks) with applied=False."""
+Callbacks come late, twice, or out of order: polypay's ledger (the callback views'
+`exactly_once=True`) passes each invoice's state changes here once, in the lifecycle's order, and
+the deliveries it absorbs are recorded with applied=False (`record_absorbed`)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ def apply_news(order_id: int, news: News, *, record: bool) -> tuple[Order, bool]
     return order, applied
 
 
+def record_absorbed(order_id: int, news: News) -> None:
+    """A delivery the ledger did not pass on (a duplicate, or older than what was applied)."""
+    Callback.objects.create(order_id=order_id, invoice_id=news.invoice_id, status=news.status,
+                            updated=news.updated, applied=False)
+
+
 def _moves(order: Order, news: News) -> bool:
     if news.target is None:
         return False
@@ -98,8 +104,6 @@ def _moves(order: Order, news: News) -> bool:
         logger.warning("order %s: %s is for %s %s, not ours", order.pk, news.invoice_id,
                        news.amount, news.currency)
         return False
-    if order.updated is not None and news.updated is not None and news.updated < order.updated:
-        return False  # older than what we know
     # The first news of an invoice while pending (its id) counts too.
     learns_invoice = news.target == order.status == Order.PENDING and not order.invoice_id
     return news.target in NEXT[order.status] or learns_invoice

@@ -304,17 +304,21 @@ class ShopTestCase(LiveServerTestCase):
         first = send("process_pending", t + 10)  # the invoice's first news: its id
         self.assertEqual((first["status"], first["invoice_id"], first["updated"]),
                          ("pending", "cpi_OUTOFORDER01", t + 10))
-        older = send("processed", t + 5)  # older than what the shop knows: not applied
-        self.assertEqual((older["status"], older["updated"]), ("pending", t + 10))
-        paid = send("processed", t + 20)
-        self.assertEqual((paid["status"], paid["updated"]), ("paid", t + 20))
-        late = send("process_pending", t + 15)
-        self.assertEqual((late["status"], late["updated"]), ("paid", t + 20))
-        final = send("process_failed", t + 30)  # a final state never goes back, even on newer news
-        self.assertEqual((final["status"], final["updated"]), ("paid", t + 20))
-        again = send("processed", t + 20)
-        self.assertEqual([c["applied"] for c in again["callbacks"]],
-                         [True, False, True, False, False, False])
+        # A later stage of the lifecycle applies, whatever its time says (the ledger's rule).
+        paid = send("processed", t + 5)
+        self.assertEqual((paid["status"], paid["updated"]), ("paid", t + 5))
+        again = send("processed", t + 20)  # the same state again: a duplicate
+        self.assertEqual((again["status"], again["updated"]), ("paid", t + 5))
+        late = send("process_pending", t + 15)  # an earlier stage: stale
+        self.assertEqual((late["status"], late["updated"]), ("paid", t + 5))
+        final = send("process_failed", t + 30)  # an outcome never turns into another
+        self.assertEqual((final["status"], final["updated"]), ("paid", t + 5))
+        refunded = send("refunded", t + 40)
+        self.assertEqual(refunded["status"], "refunded")
+        replay = send("processed", t + 50)  # an old state replayed after the refund
+        self.assertEqual(replay["status"], "refunded")
+        self.assertEqual([c["applied"] for c in replay["callbacks"]],
+                         [True, True, False, False, False, True, False])
 
     def test_real_callback_replayed_late(self) -> None:
         order_id = self.new_test_order("success")

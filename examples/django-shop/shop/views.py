@@ -27,7 +27,7 @@ from polypay.django import ecommpay_callback, paycore_callback
 
 from . import gateways
 from .models import Order
-from .payments import apply_news
+from .payments import apply_news, record_absorbed
 
 logger = logging.getLogger("shop")
 
@@ -216,28 +216,54 @@ def refund(request: HttpRequest, order_id: int) -> HttpResponse:
 
 # Callbacks: the decorators verify the signature over the raw body before anything is parsed,
 # answer 400 to a bad one, and 200 only once these functions return (an exception: 500, and the
-# gateway sends it again).
+# gateway sends it again). With exactly_once=True, polypay's ledger runs them once per state
+# change of an invoice (or ecommpay payment), in the transaction that records it, however many
+# processes serve the site; a duplicate or an older state goes to `absorbed` instead.
 
-@paycore_callback
-def paycore_webhook(request: HttpRequest, event: polypay.CallbackEvent) -> None:
+def _paycore_order(event: polypay.CallbackEvent) -> Order | None:
     invoice = event.invoice
     if not isinstance(invoice, polypay.PaymentInvoice):
         # Refunds (and payouts) have callbacks of their own; the invoice's callback tells the
         # order's story, "refunded" included.
         logger.info("PayCore %s callback ignored", event.event_type)
-        return
+        return None
     order = Order.objects.filter(reference_id=invoice.reference_id).first()
     if order is None or not order.is_paycore:
         # Not ours: 200 anyway, or the gateway retries it for days.
         logger.warning("PayCore callback for unknown reference %r", invoice.reference_id)
-        return
-    apply_news(order.pk, gateways.paycore_news(invoice), record=True)
+        return None
+    return order
 
 
-@ecommpay_callback
-def ecommpay_webhook(request: HttpRequest, callback: polypay.EcommpayCallback) -> None:
+def _ecommpay_order(callback: polypay.EcommpayCallback) -> Order | None:
     order = Order.objects.filter(reference_id=callback.payment_id, gateway="ecommpay").first()
     if order is None:
         logger.warning("ecommpay callback for unknown payment %r", callback.payment_id)
-        return
-    apply_news(order.pk, gateways.ecommpay_news(callback), record=True)
+    return order
+
+
+def _paycore_absorbed(request: HttpRequest, event: polypay.CallbackEvent, verdict: str) -> None:
+    order = _paycore_order(event)
+    if order is not None:
+        record_absorbed(order.pk, gateways.paycore_news(event.invoice))
+
+
+def _ecommpay_absorbed(request: HttpRequest, callback: polypay.EcommpayCallback,
+                       verdict: str) -> None:
+    order = _ecommpay_order(callback)
+    if order is not None:
+        record_absorbed(order.pk, gateways.ecommpay_news(callback))
+
+
+@paycore_callback(exactly_once=True, on_skip=_paycore_absorbed)
+def paycore_webhook(request: HttpRequest, event: polypay.CallbackEvent) -> None:
+    order = _paycore_order(event)
+    if order is not None:
+        apply_news(order.pk, gateways.paycore_news(event.invoice), record=True)
+
+
+@ecommpay_callback(exactly_once=True, on_skip=_ecommpay_absorbed)
+def ecommpay_webhook(request: HttpRequest, callback: polypay.EcommpayCallback) -> None:
+    order = _ecommpay_order(callback)
+    if order is not None:
+        apply_news(order.pk, gateways.ecommpay_news(callback), record=True)

@@ -37,7 +37,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", "django-insecure-example-shop-only")
 DEBUG = env("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", urlsplit(SHOP_BASE_URL).hostname or ""]
 
-INSTALLED_APPS = ["shop"]
+# polypay.django: the exactly-once ledger the callback views use (its table comes with migrate).
+INSTALLED_APPS = ["polypay.django", "shop"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
