@@ -6,9 +6,10 @@ TEST_TARGETS += test-python
 
 PY_VENV := target/venv-python
 PY := $(CURDIR)/$(PY_VENV)/bin/python
-# gunicorn and psycopg: the exactly-once test runs a Django site with several workers on
-# PostgreSQL (tests/test_ledger.py).
-PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff gunicorn 'psycopg[binary]'
+# The exactly-once tests (tests/test_ledger.py) run Django, Flask and FastAPI sites with several
+# workers (gunicorn, uvicorn) on SQLite and PostgreSQL (psycopg, SQLAlchemy).
+PY_DEPS := maturin pytest mypy django requests httpx ecommpay-sdk ruff gunicorn 'psycopg[binary]' \
+	sqlalchemy flask fastapi uvicorn
 
 .PHONY: test-python python-venv python-package
 

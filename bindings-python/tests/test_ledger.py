@@ -88,9 +88,27 @@ class Database:
             return cursor.fetchall() if cursor.description else []
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+SERVERS = {
+    "django": [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--log-level",
+               "warning", "wsgi:application", "--bind"],
+    "flask": [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--log-level",
+              "warning", "flask_app:app", "--bind"],
+    "fastapi": [sys.executable, "-m", "uvicorn", "--workers", str(WORKERS), "--log-level",
+                "warning", "fastapi_app:app", "--host", "127.0.0.1", "--port"],
+}
+TABLES = {
+    "django": [sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
+    "flask": [sys.executable, "-c", "import sa_shop; sa_shop.create_tables()"],
+}
+TABLES["fastapi"] = TABLES["flask"]
+
+
+@pytest.fixture(params=[(framework, engine) for framework in SERVERS
+                        for engine in ("sqlite", "postgresql")],
+                ids=lambda p: "-".join(p))
 def site(request: pytest.FixtureRequest, tmp_path: Path):
-    if request.param == "sqlite":
+    framework, engine = request.param
+    if engine == "sqlite":
         url = f"sqlite://{tmp_path / 'shop.sqlite3'}"
     else:
         url = os.environ.get("DATABASE_URL", "")
@@ -102,13 +120,10 @@ def site(request: pytest.FixtureRequest, tmp_path: Path):
                            "ledger_shop_statechange, django_migrations")
     env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_FAIL_RATE="0.2",
                DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(SITE))
-    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
-                   env=env, cwd=SITE, check=True)
+    subprocess.run(TABLES[framework], env=env, cwd=SITE, check=True)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:application"],
-        env=env, cwd=SITE)
+    where = f"127.0.0.1:{port}" if framework != "fastapi" else str(port)
+    server = subprocess.Popen(SERVERS[framework] + [where], env=env, cwd=SITE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -117,10 +132,10 @@ def site(request: pytest.FixtureRequest, tmp_path: Path):
         except urllib.error.HTTPError:
             break  # 405 for a GET: the site is up
         except OSError:
-            assert time.monotonic() < deadline, "gunicorn did not start"
+            assert server.poll() is None and time.monotonic() < deadline, "the site did not start"
             time.sleep(0.2)
     try:
-        yield base, Database(url), request.param
+        yield base, Database(url), framework, engine
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -164,7 +179,7 @@ def deliver_all(base: str, db: Database, deliveries: List[Delivery]) -> Counter:
 
 
 def test_every_state_change_is_applied_exactly_once_across_workers(site) -> None:
-    base, db, engine = site
+    base, db, framework, engine = site
     rng = random.Random(18)
     deliveries: List[Delivery] = []
     order: Dict[Tuple[str, str], List[str]] = {}
@@ -172,8 +187,9 @@ def test_every_state_change_is_applied_exactly_once_across_workers(site) -> None
     for n in range(120):
         paycore = n % 4 != 3
         kind = "paycore.payment" if paycore else "ecommpay.payment"
-        route = (["/callbacks/paycore", "/callbacks/paycore-async"][n % 2] if paycore
-                 else "/callbacks/ecommpay")
+        route = "/callbacks/paycore" if paycore else "/callbacks/ecommpay"
+        if paycore and framework == "django" and n % 2:
+            route = "/callbacks/paycore-async"
         entity = f"cpi_{n}" if paycore else f"order-{n}"
         lifecycle = rng.choice(PAYCORE_PATHS if paycore else ECOMMPAY_PATHS)
         build = paycore_body if paycore else ecommpay_body
@@ -198,10 +214,11 @@ def test_every_state_change_is_applied_exactly_once_across_workers(site) -> None
     assert seen["apply"] == len(changes)
     assert seen["duplicate"] > 0 and seen["stale"] > 0 and seen["handler failed"] > 0
     assert seen["apply"] + seen["duplicate"] + seen["stale"] == seen["deliveries"]
-    figures = dict(seen, engine=engine, workers=WORKERS, entities=len(order))
+    figures = dict(seen, framework=framework, engine=engine, workers=WORKERS,
+                   entities=len(order))
     out = ROOT / "target" / "ledger"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"django-{engine}.json").write_text(json.dumps(figures, indent=1) + "\n")
+    (out / f"{framework}-{engine}.json").write_text(json.dumps(figures, indent=1) + "\n")
     print(figures)
 
 
@@ -255,3 +272,106 @@ def test_on_skip_needs_the_ledger() -> None:
 
     with pytest.raises(TypeError, match="exactly_once=True"):
         paycore_callback(on_skip=lambda request, event, verdict: None)(lambda request, event: None)
+
+
+def test_memory_ledger_applies_once_and_forgets_a_failed_handler() -> None:
+    from polypay.ledger import MemoryLedger
+
+    ledger = MemoryLedger()
+    event = polypay.LedgerEvent("paycore.payment", "cpi_1", "processed", 10)
+    calls: List[str] = []
+
+    def fails(tx: Any) -> None:
+        raise RuntimeError("the shop's database is down")
+
+    with pytest.raises(RuntimeError):
+        ledger.apply(event, fails)
+    assert ledger.last("paycore.payment", "cpi_1") is None
+    assert ledger.apply(event, lambda tx: calls.append("first")) == ("apply", None)
+    assert ledger.apply(event, lambda tx: calls.append("again")) == ("duplicate", None)
+    older = polypay.LedgerEvent("paycore.payment", "cpi_1", "created", 5)
+    assert ledger.apply(older, lambda tx: calls.append("older"))[0] == "stale"
+    assert calls == ["first"]
+    with ThreadPoolExecutor(8) as pool:
+        refunds = list(pool.map(
+            lambda _: ledger.apply(polypay.LedgerEvent("paycore.payment", "cpi_1", "refunded", 20),
+                                   lambda tx: calls.append("refunded"))[0], range(16)))
+    assert sorted(Counter(refunds).items()) == [("apply", 1), ("duplicate", 15)]
+    assert calls == ["first", "refunded"]
+
+
+def flask_app(**options: Any):
+    import flask
+
+    from polypay.flask import paycore_callback
+
+    app = flask.Flask(__name__)
+    seen: List[str] = []
+
+    @app.post("/callbacks/paycore")
+    @paycore_callback(**options)
+    def paycore(event, *tx):
+        seen.append(event.status)
+
+    return app, seen
+
+
+def test_flask_verifies_with_any_current_key_and_refuses_a_consumed_body() -> None:
+    from polypay.ledger import MemoryLedger
+
+    app, seen = flask_app(secret_key=["sk_new", PAYCORE_SECRET], ledger=MemoryLedger())
+    client = app.test_client()
+    body, headers = paycore_body("cpi_9", "processed", 1_900_000_000)
+    answer = client.post("/callbacks/paycore", data=body, headers=headers)
+    assert (answer.status_code, answer.headers["Polypay-Verdict"]) == (200, "apply")
+    answer = client.post("/callbacks/paycore", data=body, headers=headers)
+    assert (answer.status_code, answer.headers["Polypay-Verdict"]) == (200, "duplicate")
+    forged = client.post("/callbacks/paycore", data=body.replace(b"processed", b"refunded"),
+                         headers=headers)
+    assert forged.status_code == 400
+    assert seen == ["processed"]
+
+    # Only keys of other accounts: refused as a bad signature.
+    other, _ = flask_app(secret_key=lambda request: ["sk_other"])
+    assert other.test_client().post("/callbacks/paycore", data=body,
+                                    headers=headers).status_code == 400
+    # No key at all: a configuration error, never a silent 200.
+    none, _ = flask_app(secret_key=lambda request: [])
+    none.testing = True
+    with pytest.raises(polypay.ConfigurationError):
+        none.test_client().post("/callbacks/paycore", data=body, headers=headers)
+
+    consumed, _ = flask_app(secret_key=PAYCORE_SECRET)
+    consumed.testing = True
+    consumed.before_request(lambda: __import__("flask").request.form and None)
+    with pytest.raises(polypay.ConfigurationError, match="request.get_data"):
+        consumed.test_client().post("/callbacks/paycore", data={"a": "b"})
+
+
+def test_starlette_answers_500_when_the_handler_fails_and_applies_the_retry() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from polypay.ledger import MemoryLedger
+    from polypay.starlette import paycore_callback
+
+    failures = [RuntimeError("first attempt fails")]
+    seen: List[str] = []
+
+    async def handler(event, tx):
+        if failures:
+            raise failures.pop()
+        seen.append(event.status)
+
+    app = Starlette(routes=[Route("/cb", paycore_callback(
+        handler, secret_key=PAYCORE_SECRET, ledger=MemoryLedger()), methods=["POST"])])
+    client = TestClient(app, raise_server_exceptions=False)
+    body, headers = paycore_body("cpi_3", "processed", 1_900_000_000)
+    assert client.post("/cb", content=body, headers=headers).status_code == 500
+    answer = client.post("/cb", content=body, headers=headers)
+    assert (answer.status_code, answer.headers["polypay-verdict"]) == (200, "apply")
+    assert client.post("/cb", content=body, headers=headers).headers["polypay-verdict"] == (
+        "duplicate")
+    assert client.post("/cb", content=b"{}", headers=headers).status_code == 400
+    assert seen == ["processed"]
