@@ -101,6 +101,11 @@ async def async_own_response_view(request: HttpRequest, event: Any) -> HttpRespo
     return HttpResponse("accepted " + event.id, status=202, content_type="text/plain")
 
 
+@paycore_callback(secret_key=lambda request: ["sk_test_rotated_in", "sk_test_explicit"])
+def rotated_view(request: HttpRequest, event: Any) -> None:
+    APPLIED.append(event.id)
+
+
 RENDEZVOUS: Dict[str, Any] = {}
 
 
@@ -154,6 +159,7 @@ urlpatterns = [
     path("async/paycore/flaky", async_flaky_view),
     path("paycore/unmarked", unmarked_view),
     path("paycore/marked", marked_view),
+    path("paycore/rotated", rotated_view),
 ]
 
 SandboxCallback = Tuple[bytes, str, str]
@@ -395,6 +401,15 @@ def test_async_view_own_response_and_explicit_secret(kind: str, records: None) -
     # secret_key= wins over settings.POLYPAY_PAYCORE_SECRET_KEY.
     refused, _ = post(kind, "/async/paycore/own-response", *paycore_signed("cpi_OWN000000002"))
     assert refused.status_code == 400 and APPLIED == ["cpi_OWN000000001"]
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+def test_a_key_being_rotated_verifies_with_either_key(kind: str, records: None) -> None:
+    for n, key in enumerate(["sk_test_rotated_in", "sk_test_explicit"]):
+        response, _ = post(kind, "/paycore/rotated", *paycore_signed(f"cpi_ROT{n}", key))
+        assert response.status_code == 200
+    refused, _ = post(kind, "/paycore/rotated", *paycore_signed("cpi_ROT9", "sk_test_other"))
+    assert refused.status_code == 400 and APPLIED == ["cpi_ROT0", "cpi_ROT1"]
 
 
 def test_async_view_runs_natively_in_the_event_loop(records: None) -> None:

@@ -3,7 +3,8 @@
 .. code-block:: python
 
     # settings.py
-    POLYPAY_PAYCORE_SECRET_KEY = "sk_live_..."     # X-Signature secret
+    POLYPAY_PAYCORE_SECRET_KEY = "sk_live_..."     # X-Signature secret (or a list while a
+                                                   # key is rotated, or a function of the request)
     POLYPAY_ECOMMPAY_SECRET_KEY = "..."            # ecommpay project secret
 
     # views.py
@@ -56,7 +57,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Callable, List, Optional, TypeVar, Union
 
 from django.conf import settings
 from django.http import (
@@ -69,9 +70,8 @@ from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .. import ecommpay as _ecommpay
-from .. import paycore as _paycore
 from ..errors import InvalidArgumentError, SignatureVerificationError
+from ..ledger import VERDICT_HEADER, Secrets, secrets_for, verify_ecommpay, verify_paycore
 
 try:  # asgiref >= 3.6 (Django >= 4.2): also recognises markcoroutinefunction()-marked callables
     from asgiref.sync import iscoroutinefunction as _iscoroutinefunction
@@ -94,13 +94,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 _Verify = Callable[[HttpRequest], Any]
 
 
-def _setting(explicit: Optional[str], name: str) -> str:
+def _secrets(explicit: Optional[Secrets], name: str, request: HttpRequest) -> List[str]:
+    """``secret_key``, else the setting: a secret, a list of them tried in turn (a key being
+    rotated), or a function of the request returning either (several accounts)."""
     value = explicit if explicit is not None else getattr(settings, name, None)
     if not value:
         from ..errors import ConfigurationError
 
         raise ConfigurationError(f"{name} is not set in Django settings", argument=name)
-    return str(value)
+    return secrets_for(value, request)
 
 
 def _finish(result: Any, applied: Any = None) -> HttpResponse:
@@ -146,9 +148,6 @@ def _not_allowed(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     return response
-
-
-VERDICT_HEADER = "Polypay-Verdict"
 
 
 # Called with (request, event, verdict) for a delivery the ledger absorbs.
@@ -291,7 +290,7 @@ def _sync_result(result: Any, func: Callable[..., Any], label: str) -> Any:
 def paycore_callback(
     view: Optional[F] = None,
     *,
-    secret_key: Optional[str] = None,
+    secret_key: Optional[Secrets] = None,
     exactly_once: bool = False,
     using: Optional[str] = None,
     on_skip: Optional[OnSkip] = None,
@@ -303,9 +302,8 @@ def paycore_callback(
     ``on_skip(request, event, verdict)`` sees the deliveries it absorbs (in its transaction)."""
 
     def verify(request: HttpRequest) -> Any:
-        secret = _setting(secret_key, "POLYPAY_PAYCORE_SECRET_KEY")
-        signature = request.headers.get("X-Signature", "")
-        return _paycore.verify_callback(request.body, signature, secret)
+        keys = _secrets(secret_key, "POLYPAY_PAYCORE_SECRET_KEY", request)
+        return verify_paycore(request.body, request.headers.get("X-Signature", ""), keys)
 
     def decorate(func: F) -> F:
         return _decorate(func, verify, "PayCore", exactly_once, using, on_skip)  # type: ignore[return-value]
@@ -316,7 +314,7 @@ def paycore_callback(
 def ecommpay_callback(
     view: Optional[F] = None,
     *,
-    secret_key: Optional[str] = None,
+    secret_key: Optional[Secrets] = None,
     exactly_once: bool = False,
     using: Optional[str] = None,
     on_skip: Optional[OnSkip] = None,
@@ -328,8 +326,8 @@ def ecommpay_callback(
     ``on_skip(request, callback, verdict)`` sees the deliveries it absorbs (in its transaction)."""
 
     def verify(request: HttpRequest) -> Any:
-        secret = _setting(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY")
-        return _ecommpay.verify_callback(request.body, secret)
+        keys = _secrets(secret_key, "POLYPAY_ECOMMPAY_SECRET_KEY", request)
+        return verify_ecommpay(request.body, keys)
 
     def decorate(func: F) -> F:
         return _decorate(func, verify, "ecommpay", exactly_once, using, on_skip)  # type: ignore[return-value]
