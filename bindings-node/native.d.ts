@@ -89,6 +89,11 @@ export interface CallbackEvent {
   isSuccess: boolean
   /** The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise). */
   invoice: PaymentInvoice | PayoutInvoice | null
+  /**
+   * The invoice's new state for the exactly-once ledger (`polypay/ledger`); null for a
+   * resource type this version does not model.
+   */
+  ledgerEvent: LedgerEvent | null
 }
 
 /** One currency account of the commerce account. */
@@ -133,6 +138,11 @@ export interface EcommpayCallback {
   operation: EcommpayOperation | null
   /** `payment.status === "success"`. */
   isSuccess: boolean
+  /**
+   * The payment's new state for the exactly-once ledger (`polypay/ledger`); null without a
+   * payment id or status.
+   */
+  ledgerEvent: LedgerEvent | null
 }
 
 /** Checks an `EcommpayGate`'s settings; the normalised Payment Page base URL. */
@@ -277,6 +287,33 @@ export interface HppForm {
   fields: [string, string][]
   /** The auto-submitting form as HTML, every value escaped. */
   html: string
+}
+
+/** What a ledger holds for an entity: the status applied last and its time (unix seconds). */
+export interface LedgerApplied {
+  status: string
+  time?: number
+}
+
+/**
+ * What a delivery means for its entity, given what was applied last (`null`: nothing yet):
+ * `apply`, `duplicate` or `stale`. The core's rule, so that every binding decides alike.
+ */
+export declare function ledgerDecide(event: LedgerEvent, last?: LedgerApplied | undefined | null): 'apply' | 'duplicate' | 'stale'
+
+/**
+ * A verified callback's new state as the exactly-once ledger sees it (`polypay/ledger`): the
+ * entity's lifecycle and id, its status, and when the gateway says that state arose.
+ */
+export interface LedgerEvent {
+  /** The entity's documented lifecycle: the ledger's `kind` column. */
+  kind: 'paycore.payment' | 'paycore.payout' | 'ecommpay.payment' | 'ecommpay.operation'
+  /** The invoice id (PayCore) or the merchant's `payment_id` (ecommpay). */
+  entityId: string
+  /** Canonical (aliases and case folded: `SUCCESSFUL` is `processed`). */
+  status: string
+  /** Unix seconds (PayCore `updated`, ecommpay `operation.date`), when the callback has one. */
+  time: number | null
 }
 
 /**

@@ -13,6 +13,7 @@ node-package:
 	$(CARGO) build --quiet --locked -p polypay-cli
 	cd $(NODE_DIR) && npm run --silent build
 
+# Under a throwaway PostgreSQL: the ledger's tests need one (DATABASE_URL), and fail without it.
 test-node: node-package
-	cd $(NODE_DIR) && POLYPAY_BIN=$(CURDIR)/target/debug/polypay node --test test/
+	cd $(NODE_DIR) && POLYPAY_BIN=$(CURDIR)/target/debug/polypay $(CURDIR)/tests/postgres/with-postgres node --test test/
 	cd $(NODE_DIR) && npm run --silent typecheck

@@ -18,12 +18,22 @@
 // handler answers 500 (or the error's own 4xx/5xx `status`), so the callback is retried. A
 // rejection with no Error (undefined, 'route', …) is wrapped in one so that it cannot fall through
 // to another route. Without `next` (a bare node:http server) the middleware answers 500 itself.
+//
+// Exactly once: with a `ledger` (polypay/ledger), the verified event's state goes through
+// `ledger.apply`, because gateways repeat and reorder callbacks, also across worker processes.
+// The handler runs only for a new state, inside the ledger's transaction (its `tx` argument:
+// write your tables with it), and the 200 is sent after that transaction committed; a duplicate
+// or an older state gets 200 without the handler (the gateway must stop retrying it). A handler
+// failure rolls the ledger back with your writes, so the retry applies the state. An event the
+// ledger cannot place (an unmodelled PayCore resource, an ecommpay callback without payment id
+// or status) calls the handler directly, with no `tx`. `req.polypayVerdict` says what happened.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { paycore, ecommpay, EcommpayGate, type CallbackEvent, type EcommpayCallback } from './index';
+import { paycore, ecommpay, EcommpayGate, type CallbackEvent, type EcommpayCallback, type LedgerEvent } from './index';
+import type { CallbackLedger, Verdict } from './ledger';
 import { ConfigurationError, SignatureVerificationError, InvalidInputError } from './errors';
 import { requireString } from './convert';
 
-type Req = IncomingMessage & { body?: unknown };
+type Req = IncomingMessage & { body?: unknown; polypayVerdict?: Verdict };
 type Res = ServerResponse & { status?: (code: number) => unknown };
 type Next = (error?: unknown) => void;
 export type Middleware = (req: Req, res: Res, next: Next) => void;
@@ -153,10 +163,17 @@ function fail(res: Res, next: Next | undefined, reason: unknown): void {
   respond(res, 500, 'internal error');
 }
 
-function middleware<E>(
+function checkLedger(ledger: unknown): void {
+  if (ledger !== undefined && (ledger === null || typeof (ledger as CallbackLedger).apply !== 'function')) {
+    throw new TypeError('options.ledger must be a CallbackLedger (polypay/ledger: MemoryLedger, PostgresLedger)');
+  }
+}
+
+function middleware<E extends { ledgerEvent: LedgerEvent | null }, Tx>(
   limit: number,
   verify: (body: Buffer, req: Req) => E | Promise<E>,
-  handler: (event: E, req: Req, res: Res) => unknown,
+  handler: (event: E, req: Req, res: Res, tx: Tx | undefined) => unknown,
+  ledger: CallbackLedger<Tx> | undefined,
 ): Middleware {
   return (req, res, next) => {
     readBody(req, limit)
@@ -177,28 +194,48 @@ function middleware<E>(
         }
         (req as { polypayEvent?: unknown }).polypayEvent = event;
         // A sync handler's throw and an async handler's rejection both land in the catch below;
-        // the 200 is sent only once the handler's promise has resolved.
-        await handler(event, req, res);
+        // the 200 is sent only once the handler's promise has resolved (and, with a ledger, its
+        // transaction has committed).
+        if (ledger && event.ledgerEvent) {
+          const { verdict } = await ledger.apply(event.ledgerEvent, (tx) => {
+            req.polypayVerdict = 'apply';
+            return handler(event, req, res, tx);
+          });
+          req.polypayVerdict = verdict;
+        } else {
+          await handler(event, req, res, undefined);
+        }
         respond(res, 200, 'OK');
       })
       .catch((error: unknown) => fail(res, next, error));
   };
 }
 
-export interface PaycoreCallbackOptions extends BodyOptions {
+/** The `ledger` option of both middlewares. */
+export interface LedgerOptions<Tx> {
+  /** Applies each state exactly once (polypay/ledger): the handler runs only for a new state of
+   * its entity, inside the ledger's transaction (`tx`), and repeats or older states get 200
+   * without it. Callbacks repeat and arrive out of order, also at different workers: without a
+   * ledger, the handler must dedupe itself. */
+  ledger?: CallbackLedger<Tx>;
+}
+
+export interface PaycoreCallbackOptions<Tx = unknown> extends BodyOptions, LedgerOptions<Tx> {
   /** `sk_test_…` / `sk_live_…` (test and live callbacks are signed with different keys). */
   secretKey: string;
   /** Called with the verified event (sync or async). The gateway gets 200 only once it returns
    * or its promise resolves. If it throws or rejects, the middleware calls `next(err)`: Express
-   * answers 500 (or your error middleware decides), so the gateway retries. Dedupe by invoice
-   * id + status: callbacks can repeat. */
-  handler: (event: CallbackEvent, req: Req, res: Res) => unknown;
+   * answers 500 (or your error middleware decides), so the gateway retries. Callbacks can
+   * repeat: pass a `ledger`, or dedupe by invoice id + status. `tx` is the ledger's transaction
+   * (undefined without a ledger, or for an event it cannot place: `event.ledgerEvent` null). */
+  handler: (event: CallbackEvent, req: Req, res: Res, tx: Tx | undefined) => unknown;
 }
 
 /** Verifies `X-Signature`, answers 400 when it does not match, calls your handler, answers 200. */
-export function paycoreCallback(options: PaycoreCallbackOptions): Middleware {
+export function paycoreCallback<Tx = unknown>(options: PaycoreCallbackOptions<Tx>): Middleware {
   const secretKey = requireString(options?.secretKey, 'options.secretKey');
   if (typeof options.handler !== 'function') throw new TypeError('options.handler must be a function');
+  checkLedger(options.ledger);
   const { limit, asyncThreshold } = bodyOptions(options);
   return middleware(limit, (body, req) => {
     const header = req.headers['x-signature'];
@@ -206,21 +243,23 @@ export function paycoreCallback(options: PaycoreCallbackOptions): Middleware {
     return body.length > asyncThreshold
       ? paycore.verifyCallbackAsync(body, signature ?? '', secretKey)
       : paycore.verifyCallback(body, signature ?? '', secretKey);
-  }, options.handler);
+  }, options.handler, options.ledger);
 }
 
-export interface EcommpayCallbackOptions extends BodyOptions {
+export interface EcommpayCallbackOptions<Tx = unknown> extends BodyOptions, LedgerOptions<Tx> {
   /** The project's secret key, or a gate. */
   secretKey?: string;
   gate?: EcommpayGate;
   /** Called with the verified callback (sync or async): 200 once it returns or resolves;
-   * a throw or rejection goes to `next(err)` (Express answers 500, the gateway retries). */
-  handler: (callback: EcommpayCallback, req: Req, res: Res) => unknown;
+   * a throw or rejection goes to `next(err)` (Express answers 500, the gateway retries). `tx`:
+   * the ledger's transaction (see `PaycoreCallbackOptions.handler`). */
+  handler: (callback: EcommpayCallback, req: Req, res: Res, tx: Tx | undefined) => unknown;
 }
 
 /** Verifies the signature inside an ecommpay callback body, then calls your handler. */
-export function ecommpayCallback(options: EcommpayCallbackOptions): Middleware {
+export function ecommpayCallback<Tx = unknown>(options: EcommpayCallbackOptions<Tx>): Middleware {
   if (typeof options?.handler !== 'function') throw new TypeError('options.handler must be a function');
+  checkLedger(options.ledger);
   const gate = options.gate;
   const secretKey = gate ? undefined : requireString(options.secretKey, 'options.secretKey');
   const { limit, asyncThreshold } = bodyOptions(options);
@@ -229,5 +268,5 @@ export function ecommpayCallback(options: EcommpayCallbackOptions): Middleware {
       return gate ? gate.verifyCallbackAsync(body) : ecommpay.verifyCallbackAsync(body, secretKey as string);
     }
     return gate ? gate.verifyCallback(body) : ecommpay.verifyCallback(body, secretKey as string);
-  }, options.handler);
+  }, options.handler, options.ledger);
 }

@@ -5,7 +5,7 @@ import type {
   PaymentService, PayoutService, Refund, Balances, Prerequest, ResponseInfo,
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
   Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
-  HppForm, GateOperation, GateAccepted, GatePayment as NativeGatePayment, NativeGateApi,
+  HppForm, GateOperation, GateAccepted, GatePayment as NativeGatePayment, NativeGateApi, LedgerEvent,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -35,7 +35,8 @@ function withRaw<T extends object>(typed: T, body: Buffer | string): T & { raw: 
   return typed as T & { raw: Record<string, unknown> };
 }
 
-export type { EcommpaySum, EcommpayOperation } from '../native';
+export type { EcommpaySum, EcommpayOperation, LedgerEvent } from '../native';
+export type { Verdict, CallbackLedger } from './ledger';
 
 /** A verified ecommpay callback: its typed fields (native, see `native.d.ts`) and the whole body
  * in `raw`. */
@@ -57,6 +58,7 @@ class VerifiedEcommpayCallback implements EcommpayCallback {
   readonly recurringId: string | null;
   readonly operation: EcommpayOperation | null;
   readonly isSuccess: boolean;
+  readonly ledgerEvent: LedgerEvent | null;
   readonly #body: Buffer | string;
   #raw: Record<string, unknown> | undefined;
 
@@ -75,6 +77,7 @@ class VerifiedEcommpayCallback implements EcommpayCallback {
     this.recurringId = typed.recurringId;
     this.operation = typed.operation;
     this.isSuccess = typed.isSuccess;
+    this.ledgerEvent = typed.ledgerEvent;
     this.#body = body;
   }
 

@@ -317,6 +317,39 @@ pub fn paycore_hpp_form(
     ))
 }
 
+// ------------------------------------------------------------------------------ exactly-once ledger
+
+/// What a ledger holds for an entity: the status applied last and its time (unix seconds).
+#[napi(object)]
+pub struct LedgerApplied {
+    pub status: String,
+    pub time: Option<i64>,
+}
+
+/// What a delivery means for its entity, given what was applied last (`null`: nothing yet):
+/// `apply`, `duplicate` or `stale`. The core's rule, so that every binding decides alike.
+#[napi(catch_unwind, ts_return_type = "'apply' | 'duplicate' | 'stale'")]
+pub fn ledger_decide(
+    event: records::LedgerEvent,
+    last: Option<LedgerApplied>,
+) -> napi::Result<String> {
+    use polypay::ledger::{Applied, LedgerEvent, Lifecycle};
+    // The core names the parts as in Rust (`entity_id`); JS code passed `event.entityId`.
+    let named = |error: polypay::Error| match error.argument().map(camel_case) {
+        Some(name) => error.with_argument(format!("event.{name}")),
+        None => error,
+    };
+    let lifecycle = core(Lifecycle::parse(&event.kind).map_err(named))?;
+    let event = core(
+        LedgerEvent::new(lifecycle, &event.entity_id, &event.status, event.time).map_err(named),
+    )?;
+    let last = last.map(|l| Applied {
+        status: l.status,
+        time: l.time,
+    });
+    Ok(event.decide(last.as_ref()).as_str().to_owned())
+}
+
 // ------------------------------------------------------------------------------ off the main thread
 
 /// Runs `f`, turning a panic into an error: for work on a libuv worker thread, where napi-rs

@@ -273,6 +273,9 @@ pub struct CallbackEvent {
     pub is_success: bool,
     /// The invoice, for `payment-invoices` and `payout-invoices` events (null otherwise).
     pub invoice: Option<napi::bindgen_prelude::Either<PaymentInvoice, PayoutInvoice>>,
+    /// The invoice's new state for the exactly-once ledger (`polypay/ledger`); null for a
+    /// resource type this version does not model.
+    pub ledger_event: Option<LedgerEvent>,
 }
 
 impl CallbackEvent {
@@ -290,6 +293,37 @@ impl CallbackEvent {
                 Core::PayoutInvoice { invoice, .. } => Some(B(PayoutInvoice::new(invoice))),
                 _ => None,
             },
+            ledger_event: event.ledger_event().as_ref().map(LedgerEvent::new),
+        }
+    }
+}
+
+/// A verified callback's new state as the exactly-once ledger sees it (`polypay/ledger`): the
+/// entity's lifecycle and id, its status, and when the gateway says that state arose.
+#[napi(object, use_nullable = true)]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerEvent {
+    /// The entity's documented lifecycle: the ledger's `kind` column.
+    #[napi(
+        ts_type = "'paycore.payment' | 'paycore.payout' | 'ecommpay.payment' | 'ecommpay.operation'"
+    )]
+    pub kind: String,
+    /// The invoice id (PayCore) or the merchant's `payment_id` (ecommpay).
+    pub entity_id: String,
+    /// Canonical (aliases and case folded: `SUCCESSFUL` is `processed`).
+    pub status: String,
+    /// Unix seconds (PayCore `updated`, ecommpay `operation.date`), when the callback has one.
+    pub time: Option<i64>,
+}
+
+impl LedgerEvent {
+    pub fn new(event: &polypay::ledger::LedgerEvent) -> Self {
+        LedgerEvent {
+            kind: event.lifecycle.as_str().to_owned(),
+            entity_id: event.entity_id.clone(),
+            status: event.status.clone(),
+            time: event.time,
         }
     }
 }
@@ -362,6 +396,9 @@ pub struct EcommpayCallback {
     pub operation: Option<EcommpayOperation>,
     /// `payment.status === "success"`.
     pub is_success: bool,
+    /// The payment's new state for the exactly-once ledger (`polypay/ledger`); null without a
+    /// payment id or status.
+    pub ledger_event: Option<LedgerEvent>,
 }
 
 pub fn sum(s: ecommpay::Sum) -> EcommpaySum {
@@ -391,6 +428,7 @@ impl EcommpayCallback {
             recurring_id: c.recurring_id(),
             operation: c.operation().map(EcommpayOperation::new),
             is_success: c.is_success(),
+            ledger_event: c.ledger_event().as_ref().map(LedgerEvent::new),
         }
     }
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { ecommpay, PayCoreClient, PolypayError } from 'polypay';
 import { paycoreCallback } from 'polypay/express';
 import * as testing from 'polypay/testing';
+import * as ledger from 'polypay/ledger';
 import * as esm from 'polypay';
 
 const require = createRequire(import.meta.url);
@@ -27,4 +28,11 @@ test('the ESM entry point names every CommonJS export', () => {
 test('require of the package folder loads it', () => {
   const p = require('../');
   assert.equal(typeof p.paycore.hppUrl, 'function');
+});
+
+test('polypay/ledger names every CommonJS export', () => {
+  const cjs = require('polypay/ledger');
+  const missing = Object.keys(cjs).filter((name) => ledger[name] !== cjs[name]);
+  assert.deepEqual(missing, []);
+  assert.equal(ledger.decide({ kind: 'paycore.payment', entityId: 'cpi_1', status: 'processed', time: null }), 'apply');
 });

@@ -2,7 +2,9 @@
 // the auto-redirect form), the sandbox test service or the ecommpay Payment Page; refunds (ecommpay's
 // through Gate) and
 // payouts through the PayCore private API. Orders change only on a verified callback (or an
-// explicit reconcile), idempotently. State is kept in memory: this is an example, not a store.
+// explicit reconcile), each gateway state exactly once: the callback routes and reconcile go
+// through polypay's ledger (polypay/ledger), which absorbs repeated and older states. State is
+// kept in memory (a MemoryLedger too): this is an example, not a store.
 'use strict';
 const crypto = require('node:crypto');
 const express = require('express');
@@ -10,6 +12,7 @@ const {
   PayCoreClient, EcommpayGate, EcommpayGateApi, paycore, PolypayError, ValidationError, InvalidInputError, NotFoundError,
 } = require('polypay');
 const { paycoreCallback, ecommpayCallback } = require('polypay/express');
+const { MemoryLedger } = require('polypay/ledger');
 
 const PRODUCTS = {
   mug: { sku: 'mug', name: 'Enamel mug', price: '12.50' },
@@ -43,39 +46,30 @@ function configFromEnv(env = process.env) {
 
 // ------------------------------------------------------------------------ state transitions
 
-// Order of invoice statuses within one second: callbacks carry `updated` in whole seconds, so
-// created/process_pending/processed often share it and the status decides which is newer.
-const RANK = {
-  created: 0, processing: 1, process_pending: 2, processed: 3, process_failed: 3, expired: 3,
-  refund_pending: 4, partially_refunded: 5, refunded: 6,
-  // ecommpay payment statuses
-  success: 3, decline: 3,
-};
+// Which gateway state is new, repeated or older is the ledger's to say (the core's rule for each
+// gateway's lifecycle); the shop only maps a new state onto its order.
 const PAYMENT_STATUS = {
   processed: 'paid', refund_pending: 'paid', partially_refunded: 'paid',
   process_failed: 'failed', expired: 'failed', decline: 'failed',
   refunded: 'refunded', success: 'paid',
 };
 const PAYOUT_STATUS = { processed: 'processed', process_failed: 'failed', expired: 'failed' };
-// Final states never go back; `paid` can only become `refunded`.
+// Final states never go back; `paid` can only become `refunded`. The ledger already orders the
+// states of one invoice; this guards the order, which could see more than one invoice.
 const NEXT = {
   pending: ['pending', 'paid', 'failed', 'refunded', 'processed'],
   paid: ['paid', 'refunded'],
   failed: [], refunded: [], processed: [],
 };
 
-/** Applies a gateway state (from a verified callback or a reconcile) to an order or payout;
- * returns whether it changed anything. Duplicates and older states are ignored. */
-function applyState(record, { invoiceId, status, updated }, mapping) {
-  const rank = RANK[status] ?? 0;
+/** Moves an order or payout to a new gateway state (one the ledger said to apply); returns
+ * whether the order's rules allowed it. */
+function transition(record, { invoiceId, status, updated }, mapping) {
   const target = mapping[status] ?? 'pending';
-  const stale = record.updated !== null
-    && (updated < record.updated || (updated === record.updated && rank <= record.rank));
-  if (stale || !NEXT[record.status].includes(target)) return false;
+  if (!NEXT[record.status].includes(target)) return false;
   record.status = target;
   record.gatewayStatus = status;
   record.updated = updated;
-  record.rank = rank;
   record.invoiceId = record.invoiceId ?? invoiceId;
   return true;
 }
@@ -118,8 +112,9 @@ function payoutJson(p) {
 
 // ------------------------------------------------------------------------------------- shop
 
-/** The shop's routes (a Router) and its state. `createApp` mounts them the right way. */
-function createShop(config, { log = () => {} } = {}) {
+/** The shop's routes (a Router) and its state. `createApp` mounts them the right way. `ledger`:
+ * where applied gateway states are kept (a PostgresLedger when orders live in PostgreSQL). */
+function createShop(config, { log = () => {}, ledger = new MemoryLedger() } = {}) {
   const client = new PayCoreClient({
     baseUrl: config.paycoreBaseUrl,
     publicKey: config.publicKey,
@@ -143,9 +138,31 @@ function createShop(config, { log = () => {} } = {}) {
   const byReference = (map, ref) => [...map.values()].find((r) => r.referenceId === ref);
   const router = express.Router();
 
+  /** The order or payout a ledger event is about (its invoice id, or ecommpay's payment_id). */
+  const recordOf = ({ kind, entityId }) => {
+    if (kind === 'ecommpay.payment') return byReference(orders, entityId);
+    const map = kind === 'paycore.payout' ? payouts : orders;
+    return [...map.values()].find((r) => r.invoiceId === entityId);
+  };
+  // The callback routes' view of the ledger: a repeated or older state is absorbed (the handler
+  // does not run, the gateway gets its 200) and still listed on the order's page, as ignored.
+  const callbackLedger = {
+    async apply(event, handler) {
+      const outcome = await ledger.apply(event, handler);
+      const record = outcome.verdict === 'apply' ? undefined : recordOf(event);
+      if (record) {
+        record.callbacks.push({ invoice_id: event.entityId, status: event.status, updated: event.time ?? 0, applied: false });
+        log(`callback ${event.entityId} ${event.status} for ${record.referenceId}: ${outcome.verdict}, ignored`);
+      }
+      return outcome;
+    },
+  };
+
   // Callbacks first, with the raw body: the signature covers the exact bytes.
   router.post('/callbacks/paycore', express.raw({ type: '*/*' }), paycoreCallback({
     secretKey: config.secretKey,
+    ledger: callbackLedger,
+    // Runs once per new invoice state (the ledger's verdict `apply`).
     handler: (event) => {
       const invoice = event.invoice;
       if (!invoice) return; // other resource types: acknowledged, nothing to do
@@ -155,26 +172,24 @@ function createShop(config, { log = () => {} } = {}) {
         log(`callback for unknown ${event.eventType} ${event.id} (${invoice.referenceId}): acknowledged`);
         return;
       }
-      const state = { invoiceId: event.id, status: event.status, updated: unixUpdated(invoice) };
-      const applied = applyState(record, state, payout ? PAYOUT_STATUS : PAYMENT_STATUS);
+      const state = { invoiceId: event.id, status: event.status, updated: event.ledgerEvent?.time ?? unixUpdated(invoice) };
+      const applied = transition(record, state, payout ? PAYOUT_STATUS : PAYMENT_STATUS);
       record.callbacks.push({ invoice_id: event.id, status: event.status, updated: state.updated, applied });
       log(`paycore callback ${event.id} ${event.status} for ${record.referenceId}: ${applied ? 'applied' : 'ignored'}`);
     },
   }));
   router.post('/callbacks/ecommpay', express.raw({ type: '*/*' }), ecommpayCallback({
     gate,
+    ledger: callbackLedger,
     handler: (cb) => {
       const order = byReference(orders, cb.paymentId);
       if (!order || order.gateway !== 'ecommpay') {
         log(`ecommpay callback for unknown payment ${cb.paymentId}: acknowledged`);
         return;
       }
-      const date = cb.raw.operation?.date ?? cb.raw.payment?.date;
-      const state = {
-        invoiceId: cb.paymentId, status: cb.paymentStatus ?? 'unknown',
-        updated: date ? Math.floor(Date.parse(date) / 1000) : 0,
-      };
-      const applied = applyState(order, state, PAYMENT_STATUS);
+      // The ledger event's time: `operation.date`, else `payment.date`, in unix seconds.
+      const state = { invoiceId: cb.paymentId, status: cb.paymentStatus ?? 'unknown', updated: cb.ledgerEvent?.time ?? 0 };
+      const applied = transition(order, state, PAYMENT_STATUS);
       order.callbacks.push({ invoice_id: cb.paymentId, status: state.status, updated: state.updated, applied });
       log(`ecommpay callback ${cb.paymentId} ${state.status}: ${applied ? 'applied' : 'ignored'}`);
     },
@@ -220,7 +235,7 @@ function createShop(config, { log = () => {} } = {}) {
     const order = {
       id, referenceId: newRef('order', id), gateway, status: 'pending', gatewayStatus: null,
       amount: product.price, currency: CURRENCY, product: product.sku, invoiceId: null,
-      updated: null, rank: -1, callbacks: [], refund: null,
+      updated: null, callbacks: [], refund: null,
     };
     orders.set(id, order);
     const returnUrl = `${config.shopBaseUrl}/orders/${id}`;
@@ -288,6 +303,14 @@ function createShop(config, { log = () => {} } = {}) {
 
   const wantsJson = (req) => (req.get('accept') || '').includes('application/json');
 
+  /** A state the API reported, applied like a callback's: through the same ledger, so that a
+   * callback of that state arriving later is a duplicate. */
+  const reconcileState = async (order, event) => {
+    const outcome = await ledger.apply(event, () =>
+      transition(order, { invoiceId: event.entityId, status: event.status, updated: event.time ?? 0 }, PAYMENT_STATUS));
+    return outcome.verdict === 'apply' && outcome.result;
+  };
+
   router.post('/orders/:id/reconcile', async (req, res, next) => {
     const o = orders.get(Number(req.params.id));
     if (!o) return res.status(404).json({ error: 'not found' });
@@ -301,11 +324,10 @@ function createShop(config, { log = () => {} } = {}) {
           if (!(error instanceof NotFoundError)) throw error; // NotFound: never confirmed by the customer
         }
         let applied = false;
-        if (payment) {
+        if (payment?.status) {
           const date = payment.raw.operations?.at(-1)?.date;
-          applied = applyState(o, {
-            invoiceId: o.referenceId, status: payment.status ?? 'unknown', updated: date ? Math.floor(Date.parse(date) / 1000) : 0,
-          }, PAYMENT_STATUS);
+          const updated = date ? Math.floor(Date.parse(date) / 1000) : null;
+          applied = await reconcileState(o, { kind: 'ecommpay.payment', entityId: o.referenceId, status: payment.status, time: updated });
         }
         if (wantsJson(req)) return res.json({ found: Boolean(payment), applied, order: orderJson(o) });
         return res.redirect(303, `/orders/${o.id}`);
@@ -313,7 +335,7 @@ function createShop(config, { log = () => {} } = {}) {
       const invoice = await client.findPaymentInvoice(o.referenceId);
       let applied = false;
       if (invoice) {
-        applied = applyState(o, { invoiceId: invoice.id, status: invoice.status, updated: unixUpdated(invoice) }, PAYMENT_STATUS);
+        applied = await reconcileState(o, { kind: 'paycore.payment', entityId: invoice.id, status: invoice.status, time: unixUpdated(invoice) });
       }
       if (wantsJson(req)) return res.json({ found: Boolean(invoice), applied, order: orderJson(o) });
       return res.redirect(303, `/orders/${o.id}`);
@@ -361,7 +383,7 @@ function createShop(config, { log = () => {} } = {}) {
     const id = nextPayout++;
     const payout = {
       id, referenceId: reference ?? newRef('payout', id), status: 'pending', gatewayStatus: null,
-      amount, currency, invoiceId: null, updated: null, rank: -1, callbacks: [],
+      amount, currency, invoiceId: null, updated: null, callbacks: [],
     };
     // Stored before the call: the gateway's first callbacks can arrive before its 201 does.
     payouts.set(id, payout);
@@ -396,7 +418,7 @@ function createShop(config, { log = () => {} } = {}) {
     res.status(gatewayError ? 502 : 500).json({ error: error.message, kind: error.kind ?? null, code: error.code ?? null });
   }
 
-  return { router, errorHandler, orders, payouts, client };
+  return { router, errorHandler, orders, payouts, client, ledger };
 }
 
 /** The app as it should be mounted: the shop's routes carry their own body parsers. */
@@ -408,4 +430,4 @@ function createApp(config, options) {
   return { app, shop };
 }
 
-module.exports = { createApp, createShop, configFromEnv, applyState, minorUnits, PRODUCTS };
+module.exports = { createApp, createShop, configFromEnv, transition, minorUnits, PRODUCTS };

@@ -6,6 +6,10 @@ import {
   type CallbackEvent, type WithResponse, type EcommpayCallback, PaymentInvoiceStatus, Resolution,
 } from 'polypay';
 import { paycoreCallback, ecommpayCallback } from 'polypay/express';
+import {
+  decide, MemoryLedger, PostgresLedger, LEDGER_TABLE_SQL, type Verdict, type CallbackLedger, type PgClient,
+} from 'polypay/ledger';
+import type { LedgerEvent } from 'polypay';
 import * as testing from 'polypay/testing';
 
 const signature: string = ecommpay.sign(new Map<string, unknown>([['10', 'a'], ['9', 'b']]), 'secret');
@@ -79,3 +83,34 @@ try {
   if (e instanceof SignatureVerificationError) console.log(e.code);
 }
 void signature; void url; void success; void link; void html; void fields; void main;
+
+// The exactly-once ledger: a verdict, an in-memory ledger, a PostgreSQL one over a structural pool
+// (node-postgres's `pg.Pool` fits it), and the middleware's `tx` typed by the ledger.
+const ledgerEvent: LedgerEvent = { kind: 'paycore.payment', entityId: 'cpi_1', status: 'processed', time: 1700000000 };
+const verdict: Verdict = decide(ledgerEvent, { status: 'created', time: null });
+const memory: CallbackLedger<undefined> = new MemoryLedger();
+interface Client extends PgClient { tag: 'client' }
+declare const pool: { connect(): Promise<Client> };
+const pgLedger = new PostgresLedger(pool, { table: 'polypay_callback_ledger' });
+async function ledgers(): Promise<void> {
+  await pgLedger.ensureSchema();
+  const outcome = await pgLedger.apply(ledgerEvent, async (client) => {
+    const tag: 'client' = client.tag;
+    await client.query('INSERT INTO orders (id) VALUES ($1)', [ledgerEvent.entityId]);
+    return tag.length;
+  });
+  const applied: number | undefined = outcome.result;
+  const v: Verdict = (await memory.apply(ledgerEvent, () => 1)).verdict;
+  void applied; void v;
+}
+app.post('/ledger/paycore', express.raw({ type: '*/*' }), paycoreCallback({
+  secretKey: 'sk_test_x',
+  ledger: pgLedger,
+  handler: async (event, req, res, tx) => {
+    const kind: string | undefined = event.ledgerEvent?.kind;
+    if (tx) await tx.query('UPDATE orders SET status = $1 WHERE id = $2', [event.status, event.id]);
+    void kind;
+  },
+}));
+app.post('/ledger/ecommpay', ecommpayCallback({ gate, ledger: memory, handler: (cb, req) => { void cb.ledgerEvent; void req.polypayVerdict; } }));
+void verdict; void ledgers; void LEDGER_TABLE_SQL;

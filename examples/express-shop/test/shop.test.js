@@ -1,6 +1,6 @@
 // The Express shop against a real `polypay sandbox` over HTTP: payments through the hosted
-// pages and the test service, verified / tampered / duplicate / older callbacks, the parsed-body
-// mistake, reconcile, refund and payouts.
+// pages and the test service, verified / tampered / duplicate / older callbacks (absorbed by the
+// ledger), the parsed-body mistake, reconcile, refund and payouts.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -128,6 +128,48 @@ test('tampered, duplicate and older callbacks change nothing', async () => {
   assert.deepEqual(after.callbacks.slice(3).map((c) => [c.status, c.applied]),
     [['processed', false], ['created', false], ['processed', false]]);
   assert.equal(after.updated, o.updated);
+});
+
+test('the ledger absorbs duplicated and stale callbacks: the handler does not run, the order stays', async () => {
+  // A shop of its own, to read its log: the handler logs every run ("paycore callback …").
+  const logs = [];
+  const app = express();
+  const server = await new Promise((r) => { const srv = app.listen(0, '127.0.0.1', () => r(srv)); });
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const shop = createShop({ ...s.config, shopBaseUrl: url }, { log: (line) => logs.push(line) });
+  app.use(shop.router);
+  app.use(shop.errorHandler);
+  try {
+    assert.equal((await post(`${url}/orders`, { product: 'mug', gateway: 'paycore-test', test_status: 'success' })).status, 303);
+    const order = shop.orders.get(1);
+    await waitFor('paid after three callbacks', () => order.status === 'paid' && order.callbacks.length === 3);
+    const log = await deliveries(order.invoiceId);
+    const processed = log.find((d) => d.transaction_status === 'processed');
+    const created = log.find((d) => d.transaction_status === 'created');
+    const handlerRuns = () => logs.filter((l) => l.startsWith('paycore callback ')).length;
+    const runs = handlerRuns();
+    const before = { status: order.status, gatewayStatus: order.gatewayStatus, updated: order.updated };
+    const applied = shop.ledger.get('paycore.payment', order.invoiceId);
+    assert.equal(applied.status, 'processed');
+
+    const send = (d) => fetch(`${url}/callbacks/paycore`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': d.signature }, body: d.body,
+    });
+    // The final state five times at once, then the first state again: all acknowledged.
+    const answers = await Promise.all([...Array(5).fill(processed), created].map(send));
+    assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+
+    assert.equal(handlerRuns(), runs, 'the handler ran for a repeated or older state');
+    assert.deepEqual({ status: order.status, gatewayStatus: order.gatewayStatus, updated: order.updated }, before);
+    assert.deepEqual(shop.ledger.get('paycore.payment', order.invoiceId), applied);
+    assert.deepEqual(order.callbacks.slice(3).map((c) => [c.status, c.applied]),
+      [...Array(5).fill(['processed', false]), ['created', false]]);
+    assert.equal(logs.filter((l) => / processed for .*: duplicate, ignored$/.test(l)).length, 5);
+    assert.equal(logs.filter((l) => / created for .*: stale, ignored$/.test(l)).length, 1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test('the parsed-body mistake: express.json() before the callback route is a clear error', async () => {
