@@ -1,7 +1,8 @@
 # Kotlin and Swift bindings (uniffi): `make test-kotlin`, `make test-swift` (both in `make test`).
 # Each builds the library (debug, shared target/) and the CLI (its sandbox serves the flow
 # tests); cargo makes the second build a no-op. Missing toolchains fail loudly, never skip:
-#   test-kotlin: Maven + JDK 17 (on every machine of this project; Maven Central for plugins).
+#   test-kotlin: Maven + JDK 17 (on every machine of this project; Maven Central for plugins),
+#                under tests/postgres/with-postgres (a throwaway PostgreSQL for JdbcCallbackLedger).
 #   test-swift:  root, debootstrap (installed from Debian if absent) and a cached Debian trixie
 #                chroot with swiftlang in target/trixie (bindings-uniffi/swift/setup-toolchain.sh).
 TEST_TARGETS += test-kotlin test-swift
@@ -28,7 +29,7 @@ $(KOTLIN_STAMP): target/debug/libpolypay_uniffi.so bindings-uniffi/kotlin/pom.xm
 
 test-kotlin: uniffi-lib
 	@command -v mvn >/dev/null || { echo "test-kotlin: mvn not found (install Maven and a JDK 17)" >&2; exit 1; }
-	cd bindings-uniffi/kotlin && mvn -q -B test
+	cd bindings-uniffi/kotlin && $(CURDIR)/tests/postgres/with-postgres mvn -q -B test
 
 test-swift: uniffi-lib
 	bindings-uniffi/swift/run-tests.sh $(SWIFT_ROOT)

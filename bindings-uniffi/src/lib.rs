@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 mod client;
 mod error;
 mod gate;
+mod ledger;
 mod models;
 mod requests;
 mod wrappers;
@@ -30,6 +31,7 @@ pub use client::{
 };
 pub use error::{FieldError, PolypayError, Result};
 pub use gate::{EcommpayGateApi, GateAccepted, GateApiOptions, GateErrorItem, GatePayment};
+pub use ledger::{ledger_decide, LedgerEvent, LedgerVerdict};
 pub use models::*;
 pub use requests::*;
 

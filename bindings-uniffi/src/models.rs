@@ -11,6 +11,8 @@ use polypay::paycore::client::Response;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
+use crate::ledger::LedgerEvent;
+
 /// Money: an exact decimal, `java.math.BigDecimal` in Kotlin and `Decimal` in Swift
 /// (uniffi.toml). It crosses as its decimal text, never as a binary float. (A type of its own:
 /// Swift's `Decimal` would shadow one named `Decimal`.)
@@ -217,6 +219,9 @@ pub struct CallbackEvent {
     pub is_final: bool,
     pub is_success: bool,
     pub invoice: Option<CallbackInvoice>,
+    /// The invoice's new state for the exactly-once ledger (`ledger_decide`); null for a
+    /// resource type this SDK does not model.
+    pub ledger_event: Option<LedgerEvent>,
     /// The whole document (with `included`), as received, as JSON text.
     pub raw_json: String,
 }
@@ -242,6 +247,7 @@ impl CallbackEvent {
                 }
                 _ => None,
             },
+            ledger_event: e.ledger_event().as_ref().map(LedgerEvent::from),
             raw_json: e.raw().to_string(),
         }
     }
@@ -287,6 +293,9 @@ pub struct EcommpayCallback {
     pub recurring_id: Option<String>,
     pub operation: Option<EcommpayOperation>,
     pub is_success: bool,
+    /// The payment's new state for the exactly-once ledger (`ledger_decide`); null without a
+    /// payment id or status.
+    pub ledger_event: Option<LedgerEvent>,
     /// The whole body, as received.
     pub raw_json: String,
 }
@@ -328,6 +337,7 @@ impl EcommpayCallback {
             recurring_id: c.recurring_id(),
             operation: c.operation().map(EcommpayOperation::new),
             is_success: c.is_success(),
+            ledger_event: c.ledger_event().as_ref().map(LedgerEvent::from),
             raw_json: json_map(c.raw()),
         }
     }

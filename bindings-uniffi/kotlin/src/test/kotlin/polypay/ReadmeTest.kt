@@ -16,8 +16,11 @@ import org.junit.jupiter.api.assertThrows
 import polypay.readme.createInvoice
 import polypay.readme.createOrRemember
 import polypay.readme.createWithin
+import polypay.readme.onPaidCallback
 import polypay.readme.onCallback
 import polypay.readme.paymentPageUrl
+import polypay.Postgres.exec
+import polypay.Postgres.rows
 import java.io.File
 import java.util.UUID
 import java.util.concurrent.CopyOnWriteArrayList
@@ -115,6 +118,7 @@ class ReadmeTest {
         "kotlin-client" to ::runClient,
         "kotlin-hpp-callback" to ::runHppCallback,
         "kotlin-cancellation" to ::runCancellation,
+        "kotlin-callback-ledger" to ::runCallbackLedger,
     )
 
     @BeforeAll
@@ -202,6 +206,32 @@ class ReadmeTest {
         val pending = String(body).replace("processed", "process_pending").toByteArray()
         assertFalse(onCallback(pending, paycoreSignCallback(pending, secretKey), secretKey))
         assertThrows<PolypayException.Signature> { onCallback(body, paycoreSignCallback(pending, secretKey), secretKey) }
+    }
+
+    /** Against the PostgreSQL of tests/postgres/with-postgres (no sandbox needed). */
+    private fun runCallbackLedger() {
+        val db = Postgres.dataSource()
+        db.exec("DROP TABLE IF EXISTS orders, readme_ledger")
+        db.exec("CREATE TABLE orders (invoice_id text PRIMARY KEY, status text)")
+        db.exec("INSERT INTO orders VALUES ('cpi_readme', 'new')")
+        val ledger = JdbcCallbackLedger(db, "readme_ledger").apply { ensureSchema() }
+        val secretKey = "sk_test_readme"
+        fun deliver(status: String, updated: Long): LedgerVerdict? {
+            val body = """{"data":{"type":"payment-invoices","id":"cpi_readme","attributes":{"status":"$status","amount":1,"currency":"USD","updated":$updated}}}""".toByteArray()
+            return onPaidCallback(ledger, body, paycoreSignCallback(body, secretKey), secretKey)
+        }
+        fun status() = db.rows("SELECT status FROM orders WHERE invoice_id = 'cpi_readme'") { it.getString(1) }.single()
+        assertEquals(LedgerVerdict.APPLY, deliver("processed", 20))
+        assertEquals("processed", status())
+        assertEquals(LedgerVerdict.DUPLICATE, deliver("processed", 20))
+        assertEquals(LedgerVerdict.STALE, deliver("created", 10))
+        assertEquals("processed", status())
+        assertEquals(LedgerVerdict.APPLY, deliver("refunded", 30))
+        assertEquals(LedgerVerdict.STALE, deliver("processed", 40))
+        assertEquals("refunded", status())
+        val other = """{"data":{"type":"widgets","id":"w_1","attributes":{"status":"done"}}}""".toByteArray()
+        assertNull(onPaidCallback(ledger, other, paycoreSignCallback(other, secretKey), secretKey))
+        assertThrows<PolypayException.Signature> { onPaidCallback(ledger, other, paycoreSignCallback(other, "sk_other"), secretKey) }
     }
 
     private fun runCancellation() = runBlocking {

@@ -9,6 +9,7 @@ import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import java.io.File
+import javax.sql.DataSource
 
 /** tests/vectors, from the `polypay.vectors` system property (set by the pom). */
 object Vectors {
@@ -72,5 +73,31 @@ class Sandbox : AutoCloseable {
     override fun close() {
         process.destroy()
         if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}
+
+/**
+ * The PostgreSQL of tests/postgres/with-postgres (PGHOST, PGPORT, PGUSER, PGDATABASE), which
+ * `make test-kotlin` runs the suite under. Without it the tests that need a database fail.
+ */
+object Postgres {
+    fun dataSource(): DataSource {
+        val host = System.getenv("PGHOST")
+            ?: org.junit.jupiter.api.Assertions.fail<Nothing>(
+                "PGHOST is not set: run the Kotlin tests under tests/postgres/with-postgres (e.g. `make test-kotlin`, " +
+                    "or `../../tests/postgres/with-postgres mvn -q -B test` in bindings-uniffi/kotlin)",
+            )
+        return org.postgresql.ds.PGSimpleDataSource().apply {
+            serverNames = arrayOf(host)
+            portNumbers = intArrayOf(System.getenv("PGPORT")?.toInt() ?: 5432)
+            user = System.getenv("PGUSER") ?: "postgres"
+            databaseName = System.getenv("PGDATABASE") ?: "postgres"
+        }
+    }
+
+    fun DataSource.exec(sql: String) = connection.use { c -> c.createStatement().use { it.execute(sql) } }
+
+    fun <T> DataSource.rows(sql: String, read: (java.sql.ResultSet) -> T): List<T> = connection.use { c ->
+        c.createStatement().use { s -> s.executeQuery(sql).use { r -> buildList { while (r.next()) add(read(r)) } } }
     }
 }
