@@ -11,6 +11,7 @@ arrives)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -25,7 +26,7 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -103,23 +104,24 @@ TABLES = {
 TABLES["fastapi"] = TABLES["flask"]
 
 
-@pytest.fixture(params=[(framework, engine) for framework in SERVERS
-                        for engine in ("sqlite", "postgresql")],
-                ids=lambda p: "-".join(p))
-def site(request: pytest.FixtureRequest, tmp_path: Path):
-    framework, engine = request.param
+def database_url(engine: str, tmp_path: Path) -> str:
     if engine == "sqlite":
-        url = f"sqlite://{tmp_path / 'shop.sqlite3'}"
-    else:
-        url = os.environ.get("DATABASE_URL", "")
-        assert url.startswith("postgresql://"), (
-            "no PostgreSQL: run the tests under tests/postgres/with-postgres (make test-python "
-            "does), which starts a throwaway cluster and sets DATABASE_URL"
-        )
-        Database(url).rows("DROP TABLE IF EXISTS polypay_callback_ledger, "
-                           "ledger_shop_statechange, django_migrations")
+        return f"sqlite://{tmp_path / 'shop.sqlite3'}"
+    url = os.environ.get("DATABASE_URL", "")
+    assert url.startswith("postgresql://"), (
+        "no PostgreSQL: run the tests under tests/postgres/with-postgres (make test-python "
+        "does), which starts a throwaway cluster and sets DATABASE_URL"
+    )
+    Database(url).rows("DROP TABLE IF EXISTS polypay_callback_ledger, ledger_shop_statechange, "
+                       "ledger_shop_absorbed, django_migrations")
+    return url
+
+
+@contextlib.contextmanager
+def running_site(framework: str, url: str, **env_extra: str) -> Iterator[str]:
+    """The site on a free port, WORKERS processes behind it; yields its base URL."""
     env = dict(os.environ, LEDGER_DATABASE_URL=url, LEDGER_FAIL_RATE="0.2",
-               DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(SITE))
+               DJANGO_SETTINGS_MODULE="settings", PYTHONPATH=str(SITE), **env_extra)
     subprocess.run(TABLES[framework], env=env, cwd=SITE, check=True)
     port = free_port()
     where = f"127.0.0.1:{port}" if framework != "fastapi" else str(port)
@@ -135,10 +137,20 @@ def site(request: pytest.FixtureRequest, tmp_path: Path):
             assert server.poll() is None and time.monotonic() < deadline, "the site did not start"
             time.sleep(0.2)
     try:
-        yield base, Database(url), framework, engine
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(params=[(framework, engine) for framework in SERVERS
+                        for engine in ("sqlite", "postgresql")],
+                ids=lambda p: "-".join(p))
+def site(request: pytest.FixtureRequest, tmp_path: Path):
+    framework, engine = request.param
+    url = database_url(engine, tmp_path)
+    with running_site(framework, url) as base:
+        yield base, Database(url), framework, engine
 
 
 Delivery = Tuple[str, str, str, str, int, Callable[[str, str, int], Tuple[bytes, Dict[str, str]]]]
@@ -375,3 +387,95 @@ def test_starlette_answers_500_when_the_handler_fails_and_applies_the_retry() ->
         "duplicate")
     assert client.post("/cb", content=b"{}", headers=headers).status_code == 400
     assert seen == ["processed"]
+
+
+# Where each status the sandbox's payment invoices pass through sits in the lifecycle.
+STAGE = {"created": 0, "process_pending": 1, "processed": 2, "process_failed": 2,
+         "partially_refunded": 4, "refunded": 5}
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_the_sandbox_delivers_duplicated_reordered_concurrent_callbacks(
+        engine: str, tmp_path: Path, sandbox_time_scaled: Any) -> None:
+    """The gateway side is `polypay sandbox` itself: its payment invoices go through their
+    lifecycle (and refunds), their callbacks go to a Django site of WORKERS processes whose
+    handler fails 20% of the time (the sandbox retries), and then the sandbox replays every
+    callback it sent twice more, shuffled and all at once."""
+    sandbox = sandbox_time_scaled
+    url = database_url(engine, tmp_path)
+    secret = sandbox.paycore["secret_key_test"]
+    with running_site("django", url, LEDGER_PAYCORE_SECRET=secret) as base:
+        client = polypay.PayCoreClient(**sandbox.client_kwargs())
+        rng = random.Random(180)
+        invoices = []
+        for n in range(120):
+            outcome = rng.choice(["success", "success", "fail"])
+            invoices.append(client.create_payment_invoice(
+                service="test_usd_test", amount="10.00", currency="USD",
+                service_fields={"status": outcome}, reference_id=f"ledger-{n}-{rng.random()}",
+                callback_url=base + "/callbacks/paycore").id)
+        db = Database(url)
+        deadline = time.monotonic() + 60
+        while any(client.get_payment_invoice(i).status not in ("processed", "process_failed")
+                  for i in invoices):
+            assert time.monotonic() < deadline, "the sandbox's test payments did not finish"
+            time.sleep(0.2)
+        settle(sandbox)
+        for invoice in invoices:
+            status = client.get_payment_invoice(invoice).status
+            if status == "processed" and rng.random() < 0.5:
+                then = rng.choice(["partially_refunded", "refunded"])
+                sandbox.admin("POST", f"/invoices/{invoice}/status", json={"status": then})
+        settle(sandbox)
+        for invoice in invoices:
+            sandbox.admin("POST", f"/invoices/{invoice}/callbacks", json={
+                "replay": True, "copies": 2, "order": "shuffle", "concurrent": True})
+        settle(sandbox)
+
+        final = {i: client.get_payment_invoice(i).status for i in invoices}
+        ledger = {e: s for k, e, s in db.rows(
+            "SELECT kind, entity_id, status FROM polypay_callback_ledger")}
+        changes = db.rows("SELECT entity_id, status FROM ledger_shop_statechange ORDER BY id")
+        absorbed = Counter(v for (v,) in db.rows("SELECT verdict FROM ledger_shop_absorbed"))
+    assert ledger == final, "every invoice ends in the sandbox's last state"
+    assert len(changes) == len(set(changes)), "a state change applied twice"
+    for invoice in invoices:
+        stages = [STAGE[s] for e, s in changes if e == invoice]
+        assert stages == sorted(stages) and len(set(stages)) == len(stages), (invoice, stages)
+    callbacks = sandbox.stats()["callbacks"]
+    assert callbacks["exhausted"] == 0 and callbacks["pending"] == 0
+    assert callbacks["failed_attempts"] > 0 and absorbed["duplicate"] > 0 and absorbed["stale"] > 0
+    assert callbacks["delivered"] == len(changes) + absorbed["duplicate"] + absorbed["stale"]
+    figures = {"framework": "django (sandbox delivering)", "engine": engine, "workers": WORKERS,
+               "entities": len(invoices), "deliveries": callbacks["delivered"],
+               "apply": len(changes), "duplicate": absorbed["duplicate"],
+               "stale": absorbed["stale"], "handler failed": callbacks["failed_attempts"]}
+    out = ROOT / "target" / "ledger"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"django-sandbox-{engine}.json").write_text(json.dumps(figures, indent=1) + "\n")
+    print(figures)
+
+
+@pytest.fixture()
+def sandbox_time_scaled() -> Iterator[Any]:
+    """A sandbox of its own whose callback retries come after milliseconds, not minutes."""
+    from .conftest import Sandbox
+
+    binary = os.environ.get("POLYPAY_BIN") or str(ROOT / "target" / "debug" / "polypay")
+    proc = subprocess.Popen([binary, "sandbox", "--port", "0", "--print-config",
+                             "--time-scale", "0.0005"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    try:
+        yield Sandbox(json.loads(line))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def settle(sandbox: Any, timeout: float = 120) -> None:
+    """Waits until the sandbox has no callback waiting or being retried."""
+    deadline = time.monotonic() + timeout
+    while sandbox.stats()["callbacks"]["pending"] > 0:
+        assert time.monotonic() < deadline, sandbox.stats()["callbacks"]
+        time.sleep(0.1)

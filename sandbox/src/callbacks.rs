@@ -174,10 +174,10 @@ impl Deliverer {
         }
     }
 
-    /// Callbacks waiting or being retried.
+    /// Callbacks waiting, being delivered or waiting for a retry (a job leaves its queue when
+    /// its delivery starts, and counts until its last attempt ends).
     pub fn pending(&self) -> usize {
-        let queues = self.shared.queues.lock().unwrap();
-        queues.values().map(VecDeque::len).sum()
+        self.shared.in_flight.load(Ordering::Relaxed)
     }
 
     /// Drops every queued callback and stops the workers; clears the log and the counters.

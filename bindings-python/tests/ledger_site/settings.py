@@ -11,7 +11,7 @@ ROOT_URLCONF = "ledger_shop.urls"
 INSTALLED_APPS = ["polypay.django", "ledger_shop"]
 MIDDLEWARE: list = []
 USE_TZ = True
-POLYPAY_PAYCORE_SECRET_KEY = "sk_test_ledger"
+POLYPAY_PAYCORE_SECRET_KEY = os.environ.get("LEDGER_PAYCORE_SECRET", "sk_test_ledger")
 POLYPAY_ECOMMPAY_SECRET_KEY = "ecommpay_ledger_secret"
 
 _url = urlsplit(os.environ["LEDGER_DATABASE_URL"])

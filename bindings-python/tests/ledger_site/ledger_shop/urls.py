@@ -5,7 +5,7 @@ from django.urls import path
 
 from polypay.django import ecommpay_callback, paycore_callback
 
-from .models import StateChange
+from .models import Absorbed, StateChange
 
 FAIL_RATE = float(os.environ.get("LEDGER_FAIL_RATE", "0"))
 
@@ -21,7 +21,13 @@ def record(kind: str, entity_id: str, status: str) -> None:
         raise HandlerFailed("the shop's handler failed")
 
 
-@paycore_callback(exactly_once=True)
+def absorbed(request, event, verdict):
+    ledger = event.ledger_event
+    Absorbed.objects.create(kind=ledger.kind, entity_id=ledger.entity_id, status=ledger.status,
+                            verdict=verdict)
+
+
+@paycore_callback(exactly_once=True, on_skip=absorbed)
 def paycore(request, event):
     record("paycore.payment", event.id, event.ledger_event.status)
 
