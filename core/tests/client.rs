@@ -1072,3 +1072,79 @@ async fn a_payout_goes_out_with_the_reference_example_attributes() {
     assert_eq!(body["data"]["type"], "payout-invoices");
     assert_eq!(body["data"]["attributes"], example);
 }
+
+/// Records what the client tells its observer.
+#[derive(Debug, Default)]
+struct Recorder(Mutex<Vec<(&'static str, polypay::paycore::client::Exchange)>>);
+
+impl polypay::paycore::client::Observer for Recorder {
+    fn on_request(&self, exchange: &polypay::paycore::client::Exchange) {
+        self.0.lock().unwrap().push(("request", exchange.clone()));
+    }
+    fn on_response(&self, exchange: &polypay::paycore::client::Exchange) {
+        self.0.lock().unwrap().push(("response", exchange.clone()));
+    }
+}
+
+#[tokio::test]
+async fn the_observer_sees_every_attempt_and_its_answer_without_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/payment-invoices/cpi_1"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/payment-invoices/cpi_1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req-7")
+                .set_body_json(json!({"data": invoice_resource("cpi_1", "ref-1", "processed")})),
+        )
+        .mount(&server)
+        .await;
+    let recorder = Arc::new(Recorder::default());
+    let mut observed = config(&server.uri());
+    observed.observer = Some(recorder.clone());
+    let c = Client::new(observed).unwrap();
+    c.get_payment_invoice("cpi_1").await.unwrap();
+
+    let seen = recorder.0.lock().unwrap().clone();
+    let summary: Vec<_> = seen
+        .iter()
+        .map(|(what, e)| {
+            (
+                *what,
+                e.method.as_str(),
+                e.path.as_str(),
+                e.attempt,
+                e.status,
+            )
+        })
+        .collect();
+    let path = "/api/payment-invoices/cpi_1";
+    assert_eq!(
+        summary,
+        [
+            ("request", "GET", path, 1, None),
+            ("response", "GET", path, 1, Some(503)),
+            ("request", "GET", path, 2, None),
+            ("response", "GET", path, 2, Some(200)),
+        ]
+    );
+    assert!(seen[3].1.elapsed_ms.is_some());
+    let text = format!("{seen:?}");
+    assert!(!text.contains(API_KEY) && !text.contains(SECRET) && !text.contains("pk_test"));
+
+    // No answer at all: the error's code instead of a status.
+    let mut unreachable = config("http://127.0.0.1:9");
+    let recorder = Arc::new(Recorder::default());
+    unreachable.observer = Some(recorder.clone());
+    unreachable.retry.max_retries = 0;
+    let c = Client::new(unreachable).unwrap();
+    c.get_payment_invoice("cpi_1").await.unwrap_err();
+    let seen = recorder.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!((seen[1].1.status, seen[1].1.error.is_some()), (None, true));
+}

@@ -1,6 +1,7 @@
 //! Client configuration: credentials, deployment, timeouts, retries. Secrets never print.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::policy::RetryPolicy;
@@ -85,6 +86,33 @@ pub struct Config {
     pub proxy: Option<String>,
     /// Allow plain `http://` to a non-loopback host (never do this with live keys).
     pub allow_insecure_http: bool,
+    /// Told of every HTTP request the client sends and of its answer (logging hooks).
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+/// One HTTP request of a client call, or its answer, as logging hooks see it: never a header,
+/// a body or the query (which may hold the public key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    /// 1 for the request's first attempt, 2 for its first retry, …
+    pub attempt: u32,
+    /// The answer's HTTP status (`None` in a request, or when no answer came).
+    pub status: Option<u16>,
+    /// The gateway's request id, when the answer has one.
+    pub request_id: Option<String>,
+    /// From sending to the end of the answer (answers only).
+    pub elapsed_ms: Option<u64>,
+    /// Why no answer came: the error's code (`timeout`, `connection`, …).
+    pub error: Option<String>,
+}
+
+/// Logging hooks of a client: called on the client's own tasks, so they must be quick (hand
+/// the exchange to a channel or a logger; never block).
+pub trait Observer: Send + Sync + fmt::Debug {
+    fn on_request(&self, exchange: &Exchange);
+    fn on_response(&self, exchange: &Exchange);
 }
 
 impl Config {
@@ -103,6 +131,7 @@ impl Config {
             user_agent_suffix: None,
             proxy: None,
             allow_insecure_http: false,
+            observer: None,
         }
     }
 

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::config::{Config, Mode};
+use super::config::{Config, Exchange, Mode};
 use super::policy::{self, Attempt, CallKind, Decision};
 use super::Response;
 use crate::error::{ApiDetails, Error, ErrorKind, Result};
@@ -279,7 +279,7 @@ impl Transport {
             let sent = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(cancelled(write || may_have_landed)),
-                sent = self.send(call, deadline) => sent,
+                sent = self.send(call, deadline, failures + 1) => sent,
             };
             let (error, attempt) =
                 match sent.and_then(|response| (call.dialect.accept)(call, response)) {
@@ -362,6 +362,45 @@ impl Transport {
     }
 
     async fn send(
+        &self,
+        call: &Call,
+        deadline: Instant,
+        attempt: u32,
+    ) -> std::result::Result<Response<Value>, (Error, Attempt)> {
+        let Some(observer) = &self.config.observer else {
+            return self.exchange(call, deadline).await;
+        };
+        let mut seen = Exchange {
+            method: call.method.to_string(),
+            path: strip_query(&call.target).to_owned(),
+            attempt,
+            status: None,
+            request_id: None,
+            elapsed_ms: None,
+            error: None,
+        };
+        observer.on_request(&seen);
+        let started = Instant::now();
+        let outcome = self.exchange(call, deadline).await;
+        seen.elapsed_ms = Some(started.elapsed().as_millis() as u64);
+        match &outcome {
+            Ok(response) => {
+                seen.status = Some(response.http_status);
+                seen.request_id.clone_from(&response.request_id);
+            }
+            Err((error, _)) => {
+                seen.status = error.http_status();
+                seen.request_id = error.request_id().map(str::to_owned);
+                if seen.status.is_none() {
+                    seen.error = Some(error.code().to_owned());
+                }
+            }
+        }
+        observer.on_response(&seen);
+        outcome
+    }
+
+    async fn exchange(
         &self,
         call: &Call,
         deadline: Instant,

@@ -20,7 +20,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 pub use blocking::{BlockingClient, BlockingPager};
-pub use config::{timeout_from_millis, timeout_from_secs, Config, Mode, Secret, MAX_TIMEOUT};
+pub use config::{
+    timeout_from_millis, timeout_from_secs, Config, Exchange, Mode, Observer, Secret, MAX_TIMEOUT,
+};
 pub use operations::{
     Access, Arguments, Input, Item, Operation, OperationName, Outcome, Semantics,
 };
