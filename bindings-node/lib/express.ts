@@ -1,5 +1,9 @@
 // Express (and Connect-style) middleware for PayCore and ecommpay callbacks.
 //
+// The secret key may be one key, several tried in turn (while a key is rotated), or a function of
+// the request that picks them (several accounts, test vs live): see lib/callbacks.ts, shared
+// with polypay/fastify and polypay/web.
+//
 //   app.post('/paycore/callback', express.raw({ type: '*/*' }), paycoreCallback({ secretKey, handler }))
 //
 // The signature covers the exact bytes, so the middleware needs the raw body: a Buffer from
@@ -26,57 +30,29 @@
 // or an older state gets 200 without the handler (the gateway must stop retrying it). A handler
 // failure rolls the ledger back with your writes, so the retry applies the state. An event the
 // ledger cannot place (an unmodelled PayCore resource, an ecommpay callback without payment id
-// or status) calls the handler directly, with no `tx`. `req.polypayVerdict` says what happened.
+// or status) calls the handler directly, with no `tx`. `req.polypayVerdict` says what happened,
+// and so does the answer's `Polypay-Verdict` header (unless the handler answered itself).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { paycore, ecommpay, EcommpayGate, type CallbackEvent, type EcommpayCallback, type LedgerEvent } from './index';
+import type { CallbackEvent, EcommpayCallback, LedgerEvent } from './index';
 import type { CallbackLedger, Verdict } from './ledger';
-import { ConfigurationError, SignatureVerificationError, InvalidInputError } from './errors';
-import { requireString } from './convert';
+import { ConfigurationError } from './errors';
+import {
+  asError, bodyOptions, checkHandler, checkLedger, checkOptions, ecommpayVerifier, paycoreVerifier, processCallback,
+  secretsOption, VERDICT_HEADER, type BodyOptions, type EcommpaySecretOptions, type LedgerOptions, type SecretKeySource,
+  type Verify,
+} from './callbacks';
 
-type Req = IncomingMessage & { body?: unknown; polypayVerdict?: Verdict };
+export {
+  DEFAULT_BODY_LIMIT, DEFAULT_ASYNC_THRESHOLD, VERDICT_HEADER, type BodyOptions, type LedgerOptions, type SecretKeys,
+  type SecretKeySource,
+} from './callbacks';
+
+type Req = IncomingMessage & { body?: unknown; params?: Record<string, string>; polypayVerdict?: Verdict };
 type Res = ServerResponse & { status?: (code: number) => unknown };
 type Next = (error?: unknown) => void;
 export type Middleware = (req: Req, res: Res, next: Next) => void;
-
-/** Default `limit`: callbacks are a few kilobytes; a megabyte is generous. */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-/** Default `asyncThreshold`: above it, verification runs off the main thread. */
-export const DEFAULT_ASYNC_THRESHOLD = 64 * 1024;
-
-/** Options shared by both middlewares. */
-export interface BodyOptions {
-  /** The largest body accepted, in bytes, or as text (`'1mb'`, `'500kb'`; units of 1024). A
-   * larger one gets 413 and is not verified. Default 1 MB. */
-  limit?: number | string;
-  /** Bodies larger than this (bytes) are verified on the libuv thread pool, so the event loop
-   * keeps serving other requests meanwhile. Default 64 KB; 0 verifies every body that way. */
-  asyncThreshold?: number;
-}
-
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-function byteCount(value: unknown, argument: string, fallback: number, allowZero: boolean): number {
-  if (value === undefined) return fallback;
-  let bytes = Number.NaN;
-  if (typeof value === 'number') bytes = value;
-  else if (typeof value === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
-    if (m) bytes = Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]);
-  } else {
-    throw new TypeError(`${argument} must be a number of bytes or a size such as '1mb', got ${typeof value}`);
-  }
-  if (!Number.isSafeInteger(bytes) || bytes < (allowZero ? 0 : 1)) {
-    throw new RangeError(`${argument} must be a whole number of bytes${allowZero ? '' : ' above 0'} (or a size such as '1mb'), got ${String(value)}`);
-  }
-  return bytes;
-}
-
-function bodyOptions(options: BodyOptions): { limit: number; asyncThreshold: number } {
-  return {
-    limit: byteCount(options.limit, 'options.limit', DEFAULT_BODY_LIMIT, false),
-    asyncThreshold: byteCount(options.asyncThreshold, 'options.asyncThreshold', DEFAULT_ASYNC_THRESHOLD, true),
-  };
-}
+/** The request a `secretKey` function receives. */
+export type CallbackRequest = Req;
 
 /** A body over the limit. */
 const TOO_LARGE = Symbol('too large');
@@ -132,22 +108,11 @@ function respond(res: Res, code: number, text: string): void {
   res.end(text);
 }
 
-// A rejection reason that Express would not treat as an error: next() / next(null) means "carry
-// on" (a 404, or the next route's 200) and next('route') / next('router') skip routes. Any of
-// them would acknowledge a callback whose handler failed, so they are wrapped in an Error.
-function asError(reason: unknown): unknown {
-  if (reason instanceof Error) return reason;
-  if (!reason || reason === 'route' || reason === 'router') {
-    return new Error(`polypay/express: the callback handler failed with ${String(reason)}`, { cause: reason });
-  }
-  return reason;
-}
-
 // Express/Connect convention: the error goes to next(err) (your error middleware, or Express's
 // final handler: 500, or the error's own 4xx/5xx `status`). Called without `next` (a bare
 // node:http server), the middleware answers 500 itself. Either way, never a 200.
 function fail(res: Res, next: Next | undefined, reason: unknown): void {
-  const error = asError(reason);
+  const error = asError(reason, 'polypay/express');
   if (typeof next === 'function') {
     try {
       next(error);
@@ -163,15 +128,9 @@ function fail(res: Res, next: Next | undefined, reason: unknown): void {
   respond(res, 500, 'internal error');
 }
 
-function checkLedger(ledger: unknown): void {
-  if (ledger !== undefined && (ledger === null || typeof (ledger as CallbackLedger).apply !== 'function')) {
-    throw new TypeError('options.ledger must be a CallbackLedger (polypay/ledger: MemoryLedger, PostgresLedger)');
-  }
-}
-
 function middleware<E extends { ledgerEvent: LedgerEvent | null }, Tx>(
   limit: number,
-  verify: (body: Buffer, req: Req) => E | Promise<E>,
+  verify: Verify<Req, E>,
   handler: (event: E, req: Req, res: Res, tx: Tx | undefined) => unknown,
   ledger: CallbackLedger<Tx> | undefined,
 ): Middleware {
@@ -182,28 +141,20 @@ function middleware<E extends { ledgerEvent: LedgerEvent | null }, Tx>(
           respond(res, 413, `callback body over ${limit} bytes`);
           return;
         }
-        let event: E;
-        try {
-          event = await verify(body, req);
-        } catch (error) {
-          if (error instanceof SignatureVerificationError || error instanceof InvalidInputError) {
-            respond(res, 400, `invalid callback: ${(error as Error).message}`);
-            return;
-          }
-          throw error;
-        }
-        (req as { polypayEvent?: unknown }).polypayEvent = event;
         // A sync handler's throw and an async handler's rejection both land in the catch below;
         // the 200 is sent only once the handler's promise has resolved (and, with a ledger, its
         // transaction has committed).
-        if (ledger && event.ledgerEvent) {
-          const { verdict } = await ledger.apply(event.ledgerEvent, (tx) => {
-            req.polypayVerdict = 'apply';
-            return handler(event, req, res, tx);
-          });
-          req.polypayVerdict = verdict;
-        } else {
-          await handler(event, req, res, undefined);
+        const outcome = await processCallback(body, req, verify, ledger, (event, tx) => handler(event, req, res, tx), {
+          onVerified: (event) => { (req as { polypayEvent?: unknown }).polypayEvent = event; },
+          onApply: () => { req.polypayVerdict = 'apply'; },
+        });
+        if (outcome.refused) {
+          respond(res, 400, outcome.message);
+          return;
+        }
+        if (outcome.verdict) {
+          req.polypayVerdict = outcome.verdict;
+          if (!res.headersSent) res.setHeader(VERDICT_HEADER, outcome.verdict);
         }
         respond(res, 200, 'OK');
       })
@@ -211,18 +162,14 @@ function middleware<E extends { ledgerEvent: LedgerEvent | null }, Tx>(
   };
 }
 
-/** The `ledger` option of both middlewares. */
-export interface LedgerOptions<Tx> {
-  /** Applies each state exactly once (polypay/ledger): the handler runs only for a new state of
-   * its entity, inside the ledger's transaction (`tx`), and repeats or older states get 200
-   * without it. Callbacks repeat and arrive out of order, also at different workers: without a
-   * ledger, the handler must dedupe itself. */
-  ledger?: CallbackLedger<Tx>;
-}
-
 export interface PaycoreCallbackOptions<Tx = unknown> extends BodyOptions, LedgerOptions<Tx> {
-  /** `sk_test_…` / `sk_live_…` (test and live callbacks are signed with different keys). */
-  secretKey: string;
+  /** `sk_test_…` / `sk_live_…` (test and live callbacks are signed with different keys); an
+   * array of keys tried in turn (while a key is rotated: the new one and the old); or a function
+   * of the request that returns them (several accounts, test vs live), which may be async. A
+   * function that throws or gives no key fails the request with a ConfigurationError
+   * (`next(err)`: an error status, never 200); only a signature that matches none of the keys is
+   * a 400. */
+  secretKey: SecretKeySource<Req>;
   /** Called with the verified event (sync or async). The gateway gets 200 only once it returns
    * or its promise resolves. If it throws or rejects, the middleware calls `next(err)`: Express
    * answers 500 (or your error middleware decides), so the gateway retries. Callbacks can
@@ -231,42 +178,35 @@ export interface PaycoreCallbackOptions<Tx = unknown> extends BodyOptions, Ledge
   handler: (event: CallbackEvent, req: Req, res: Res, tx: Tx | undefined) => unknown;
 }
 
-/** Verifies `X-Signature`, answers 400 when it does not match, calls your handler, answers 200. */
-export function paycoreCallback<Tx = unknown>(options: PaycoreCallbackOptions<Tx>): Middleware {
-  const secretKey = requireString(options?.secretKey, 'options.secretKey');
-  if (typeof options.handler !== 'function') throw new TypeError('options.handler must be a function');
-  checkLedger(options.ledger);
-  const { limit, asyncThreshold } = bodyOptions(options);
-  return middleware(limit, (body, req) => {
-    const header = req.headers['x-signature'];
-    const signature = Array.isArray(header) ? header[0] : header;
-    return body.length > asyncThreshold
-      ? paycore.verifyCallbackAsync(body, signature ?? '', secretKey)
-      : paycore.verifyCallback(body, signature ?? '', secretKey);
-  }, options.handler, options.ledger);
+function signatureHeader(req: Req): string | undefined {
+  const header = req.headers['x-signature'];
+  return Array.isArray(header) ? header[0] : header;
 }
 
-export interface EcommpayCallbackOptions<Tx = unknown> extends BodyOptions, LedgerOptions<Tx> {
-  /** The project's secret key, or a gate. */
-  secretKey?: string;
-  gate?: EcommpayGate;
+/** Verifies `X-Signature`, answers 400 when it does not match, calls your handler, answers 200
+ * (with `Polypay-Verdict` when a ledger placed the event, unless the handler answered itself). */
+export function paycoreCallback<Tx = unknown>(options: PaycoreCallbackOptions<Tx>): Middleware {
+  checkOptions(options);
+  const secrets = secretsOption<Req>(options.secretKey);
+  checkHandler(options.handler);
+  checkLedger(options.ledger);
+  const { limit, asyncThreshold } = bodyOptions(options);
+  return middleware(limit, paycoreVerifier(secrets, asyncThreshold, signatureHeader), options.handler, options.ledger);
+}
+
+export interface EcommpayCallbackOptions<Tx = unknown> extends BodyOptions, LedgerOptions<Tx>, EcommpaySecretOptions<Req> {
   /** Called with the verified callback (sync or async): 200 once it returns or resolves;
    * a throw or rejection goes to `next(err)` (Express answers 500, the gateway retries). `tx`:
    * the ledger's transaction (see `PaycoreCallbackOptions.handler`). */
   handler: (callback: EcommpayCallback, req: Req, res: Res, tx: Tx | undefined) => unknown;
 }
 
-/** Verifies the signature inside an ecommpay callback body, then calls your handler. */
+/** Verifies the signature inside an ecommpay callback body (with the gate's key, or the
+ * `secretKey` option: one, several, or a function of the request), then calls your handler. */
 export function ecommpayCallback<Tx = unknown>(options: EcommpayCallbackOptions<Tx>): Middleware {
-  if (typeof options?.handler !== 'function') throw new TypeError('options.handler must be a function');
+  checkOptions(options);
+  checkHandler(options.handler);
   checkLedger(options.ledger);
-  const gate = options.gate;
-  const secretKey = gate ? undefined : requireString(options.secretKey, 'options.secretKey');
   const { limit, asyncThreshold } = bodyOptions(options);
-  return middleware(limit, (body) => {
-    if (body.length > asyncThreshold) {
-      return gate ? gate.verifyCallbackAsync(body) : ecommpay.verifyCallbackAsync(body, secretKey as string);
-    }
-    return gate ? gate.verifyCallback(body) : ecommpay.verifyCallback(body, secretKey as string);
-  }, options.handler, options.ledger);
+  return middleware(limit, ecommpayVerifier<Req>(options, asyncThreshold), options.handler, options.ledger);
 }

@@ -36,3 +36,16 @@ test('polypay/ledger names every CommonJS export', () => {
   assert.deepEqual(missing, []);
   assert.equal(ledger.decide({ kind: 'paycore.payment', entityId: 'cpi_1', status: 'processed', time: null }), 'apply');
 });
+
+test('polypay/express, polypay/fastify and polypay/web name every CommonJS export', async () => {
+  for (const name of ['express', 'fastify', 'web']) {
+    const esmModule = await import(`polypay/${name}`);
+    const cjs = require(`polypay/${name}`);
+    const missing = Object.keys(cjs).filter((key) => esmModule[key] !== cjs[key]);
+    assert.deepEqual(missing, [], name);
+  }
+  const { paycoreRouteHandler } = await import('polypay/web');
+  const { callbackRoutes } = await import('polypay/fastify');
+  assert.equal(typeof paycoreRouteHandler, 'function');
+  assert.equal(typeof callbackRoutes, 'function');
+});

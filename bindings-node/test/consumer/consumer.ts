@@ -11,6 +11,11 @@ import {
 } from 'polypay/ledger';
 import type { LedgerEvent } from 'polypay';
 import * as testing from 'polypay/testing';
+import Fastify from 'fastify';
+import {
+  callbackRoutes, rawBodyParser, paycoreCallback as fastifyPaycore, ecommpayCallback as fastifyEcommpay,
+} from 'polypay/fastify';
+import { paycoreRouteHandler, ecommpayRouteHandler, VERDICT_HEADER } from 'polypay/web';
 
 const signature: string = ecommpay.sign(new Map<string, unknown>([['10', 'a'], ['9', 'b']]), 'secret');
 const url: string = ecommpay.paymentPageUrl({ project_id: 112, payment_id: 'X1', payment_amount: 3550 }, 'secret', { baseUrl: 'https://pp.example' });
@@ -114,3 +119,48 @@ app.post('/ledger/paycore', express.raw({ type: '*/*' }), paycoreCallback({
 }));
 app.post('/ledger/ecommpay', ecommpayCallback({ gate, ledger: memory, handler: (cb, req) => { void cb.ledgerEvent; void req.polypayVerdict; } }));
 void verdict; void ledgers; void LEDGER_TABLE_SQL;
+
+// Secrets per request: several keys (rotation) or a function of the request.
+app.post('/rotating', express.raw({ type: '*/*' }), paycoreCallback({ secretKey: ['sk_live_new', 'sk_live_old'], handler: () => {} }));
+app.post('/accounts/:account', paycoreCallback({
+  secretKey: (req) => (req.headers['x-account'] === 'b' ? ['sk_live_b'] : 'sk_live_a'),
+  handler: () => {},
+}));
+app.post('/ecommpay/async-keys', ecommpayCallback({ secretKey: async () => ['one', 'two'], handler: () => {} }));
+
+// Fastify: the plugin and a route handler of one's own, typed against Fastify's own types.
+const fastifyApp = Fastify();
+fastifyApp.register(callbackRoutes, {
+  paycore: { url: '/paycore/callback', secretKey: 'sk_test_x', ledger: pgLedger, handler: async (event, request, reply, tx) => {
+    if (tx) await tx.query('UPDATE orders SET status = $1 WHERE id = $2', [event.status, event.id]);
+    const v: Verdict | undefined = request.polypayVerdict;
+    void reply; void v;
+  } },
+  ecommpay: { url: '/ecommpay/callback', gate, handler: (cb) => { void cb.paymentId; } },
+});
+fastifyApp.register(async (scope) => {
+  rawBodyParser(scope, { limit: '1mb' });
+  scope.post('/own', fastifyPaycore({
+    secretKey: (request) => (request.headers['x-account'] === 'b' ? ['sk_b_new', 'sk_b_old'] : 'sk_a'),
+    handler: async (event: CallbackEvent) => { void event.id; },
+  }));
+  scope.post('/own-ecommpay', fastifyEcommpay({ secretKey: 'secret', ledger: memory, handler: () => {} }));
+});
+
+// Web-standard route handlers (Next.js App Router: export const POST = ...).
+export const POST: (request: Request) => Promise<Response> = paycoreRouteHandler({
+  secretKey: (request: Request) => (new URL(request.url).searchParams.get('live') ? 'sk_live_x' : ['sk_test_new', 'sk_test_old']),
+  ledger: pgLedger,
+  handler: async (event, request, tx) => {
+    if (tx) await tx.query('UPDATE orders SET status = $1 WHERE id = $2', [event.status, event.id]);
+    if (event.status === 'weird') return new Response('later', { status: 503 });
+    return undefined;
+  },
+  onError: (error, request) => console.error(request.url, error),
+});
+export const ECOMMPAY_POST = ecommpayRouteHandler({ gate, handler: (cb, request) => { void cb.isSuccess; void request.url; } });
+const header: string = VERDICT_HEADER;
+void header;
+app.post('/by-param/:account', paycoreCallback({ secretKey: (req) => req.params?.account === 'b' ? 'sk_b' : 'sk_a', handler: () => {} }));
+const paramsRoute = fastifyPaycore({ secretKey: (request) => ((request.params as { account?: string }).account === 'b' ? 'sk_b' : 'sk_a'), handler: () => {} });
+fastifyApp.post('/by-param/:account', paramsRoute);
