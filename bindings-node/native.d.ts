@@ -12,6 +12,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** The Commerce API client (cheap to share; one connection pool). */
 export declare class NativeClient {
   constructor(options: NativeClientOptions)
+  /** The function told of every HTTP request and answer (`null`: none). */
+  setListener(listener: ((exchange: HttpExchange) => void) | null): void
   /** The mode the keys imply: `"test"`, `"live"` or `null`. */
   get mode(): string | null
   /**
@@ -287,6 +289,25 @@ export interface HppForm {
   fields: [string, string][]
   /** The auto-submitting form as HTML, every value escaped. */
   html: string
+}
+
+/**
+ * One HTTP request of a client call (`event: 'request'`) or its answer (`'response'`): never
+ * a header, a body or the query.
+ */
+export interface HttpExchange {
+  event: 'request' | 'response'
+  method: string
+  path: string
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number
+  /** The answer's HTTP status (responses that got one). */
+  status?: number
+  requestId?: string
+  /** From sending to the end of the answer (responses). */
+  elapsedMs?: number
+  /** Why no answer came: the error's code (`timeout`, `connection`, …). */
+  error?: string
 }
 
 /** What a ledger holds for an entity: the status applied last and its time (unix seconds). */

@@ -6,6 +6,7 @@ import type {
   PaymentInvoiceStatus as NativePaymentInvoiceStatus, PayoutInvoiceStatus as NativePayoutInvoiceStatus,
   Resolution as NativeResolution, EcommpayCallback as NativeEcommpayCallback, EcommpaySum, EcommpayOperation,
   HppForm, GateOperation, GateAccepted, GatePayment as NativeGatePayment, NativeGateApi, LedgerEvent,
+  HttpExchange,
 } from '../native';
 import { call, fromNative, CancelledError } from './errors';
 import {
@@ -35,7 +36,7 @@ function withRaw<T extends object>(typed: T, body: Buffer | string): T & { raw: 
   return typed as T & { raw: Record<string, unknown> };
 }
 
-export type { EcommpaySum, EcommpayOperation, LedgerEvent } from '../native';
+export type { EcommpaySum, EcommpayOperation, LedgerEvent, HttpExchange } from '../native';
 export type { Verdict, CallbackLedger } from './ledger';
 
 /** A verified ecommpay callback: its typed fields (native, see `native.d.ts`) and the whole body
@@ -440,8 +441,17 @@ function requestJson(request: unknown, argument = 'request'): string {
  *
  * It holds the API key and the callback secret: it belongs on a server. Code that runs in a
  * browser or an app uses {@link PublicPayCoreClient}, which takes the public key alone. */
+/** A logging hook of `PayCoreClient.on`. */
+export type HttpListener = (exchange: HttpExchange) => void;
+
+function requireListener(listener: unknown): HttpListener {
+  if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${describe(listener)}`);
+  return listener as HttpListener;
+}
+
 export class PayCoreClient {
   readonly #native: NativeClient;
+  readonly #listeners = { request: new Set<HttpListener>(), response: new Set<HttpListener>() };
 
   constructor(options: PayCoreClientOptions) {
     if (options === null || typeof options !== 'object') {
@@ -470,6 +480,43 @@ export class PayCoreClient {
 
   /** `"test"` or `"live"` when the keys say, else null. */
   get mode(): 'test' | 'live' | null { return this.#native.mode as 'test' | 'live' | null; }
+
+  /** Logging hooks: `listener` is told of every HTTP request this client sends (`'request'`:
+   * method, path without the query, attempt) and of each answer (`'response'`: status, request
+   * id, elapsed time, or the error's code when none came); never a header or a body. Listeners
+   * run on the event loop after the fact, so they cannot slow a call down; one that throws is
+   * reported as a process warning, and the call goes on. */
+  on(event: 'request' | 'response', listener: HttpListener): this {
+    this.#listenersOf(event).add(requireListener(listener));
+    this.#native.setListener((exchange) => this.#emit(exchange));
+    return this;
+  }
+
+  /** Removes a listener added with `on`. */
+  off(event: 'request' | 'response', listener: HttpListener): this {
+    this.#listenersOf(event).delete(listener);
+    if (this.#listeners.request.size === 0 && this.#listeners.response.size === 0) {
+      this.#native.setListener(null);
+    }
+    return this;
+  }
+
+  #listenersOf(event: unknown): Set<HttpListener> {
+    if (event !== 'request' && event !== 'response') {
+      throw new TypeError(`event must be 'request' or 'response', got ${describe(event)}`);
+    }
+    return this.#listeners[event];
+  }
+
+  #emit(exchange: HttpExchange): void {
+    for (const listener of this.#listeners[exchange.event]) {
+      try {
+        listener(exchange);
+      } catch (error) {
+        process.emitWarning(`a PayCoreClient '${exchange.event}' listener threw: ${String(error)}`, 'PolypayWarning');
+      }
+    }
+  }
 
   #call<T>(operation: Operation, args: CallArgs, options: RequestOptions | undefined): Promise<T> {
     let checked: { timeout?: number; signal?: AbortSignal };

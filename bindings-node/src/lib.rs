@@ -42,6 +42,7 @@ use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
 pub mod gate;
+mod hooks;
 mod records;
 
 use records::{
@@ -699,17 +700,32 @@ impl NativePager {
 #[napi]
 pub struct NativeClient {
     client: Client,
+    hooks: Arc<hooks::Hooks>,
 }
 
 #[napi]
 impl NativeClient {
     #[napi(constructor, catch_unwind)]
     pub fn new(options: NativeClientOptions) -> napi::Result<Self> {
+        let hooks = Arc::new(hooks::Hooks::default());
         let config = client_options(options)
             .and_then(ClientOptions::into_config)
+            .map(|mut config| {
+                config.observer = Some(hooks.clone());
+                config
+            })
             .map_err(option_error);
         let client = core(config.and_then(Client::new))?;
-        Ok(NativeClient { client })
+        Ok(NativeClient { client, hooks })
+    }
+
+    /// The function told of every HTTP request and answer (`null`: none).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "listener: ((exchange: HttpExchange) => void) | null"
+    )]
+    pub fn set_listener(&self, listener: Option<hooks::Listener>) {
+        self.hooks.set(listener);
     }
 
     /// The mode the keys imply: `"test"`, `"live"` or `null`.

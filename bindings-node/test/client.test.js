@@ -324,3 +324,45 @@ test('results are the native records: exact money text, null for absent, unknown
   assert.deepEqual(invoice.raw, JSON.parse(body).data);
   assert.deepEqual(event.raw, JSON.parse(body));
 });
+
+test("logging hooks: on('request') and on('response') see every attempt, never a secret", async () => {
+  const options = clientOptions(sb);
+  const observed = new PayCoreClient(options);
+  const seen = [];
+  const record = (exchange) => seen.push(exchange);
+  observed.on('request', record).on('response', record);
+  await fault('GET /api/account/balances', { status: 503 }, { nth: 1 });
+  await observed.balances();
+  // Delivered on the event loop after the fact: let the queue drain.
+  await new Promise((resolve) => setImmediate(resolve));
+  const summary = seen.map((e) => [e.event, e.method, e.path, e.attempt, e.status ?? null]);
+  assert.deepEqual(summary, [
+    ['request', 'GET', '/api/account/balances', 1, null],
+    ['response', 'GET', '/api/account/balances', 1, 503],
+    ['request', 'GET', '/api/account/balances', 2, null],
+    ['response', 'GET', '/api/account/balances', 2, 200],
+  ]);
+  assert.ok(seen[3].elapsedMs >= 0 && seen[3].requestId);
+  const text = JSON.stringify(seen);
+  for (const secret of [options.apiKey, options.secretKey, options.publicKey]) {
+    if (secret) assert.ok(!text.includes(secret), 'a key in a logging event');
+  }
+
+  // A listener that throws is a warning; the call goes on. Removed listeners hear nothing.
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  const throwing = () => { throw new Error('listener bug'); };
+  observed.on('response', throwing);
+  await observed.balances();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  process.off('warning', onWarning);
+  assert.ok(warnings.some((m) => m.includes('listener bug')), warnings.join('; '));
+  observed.off('request', record).off('response', record).off('response', throwing);
+  const before = seen.length;
+  await observed.balances();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(seen.length, before);
+  assert.throws(() => observed.on('sent', record), TypeError);
+  assert.throws(() => observed.on('request', 'log'), TypeError);
+});

@@ -1,7 +1,7 @@
 // A consumer of the public API, type-checked with `tsc --strict` (npm run typecheck).
 import express from 'express';
 import {
-  ecommpay, EcommpayGate, paycore, PayCoreClient, PolypayError, ValidationError, ConflictError,
+  ecommpay, EcommpayGate, paycore, PayCoreClient, type HttpExchange, PolypayError, ValidationError, ConflictError,
   RateLimitError, APITimeoutError, SignatureVerificationError, CancelledError, type PaymentInvoice,
   type CallbackEvent, type WithResponse, type EcommpayCallback, PaymentInvoiceStatus, Resolution,
 } from 'polypay';
@@ -29,6 +29,10 @@ const fields: [string, string][] = form.fields;
 
 async function main(): Promise<void> {
   const client = new PayCoreClient({ baseUrl: 'http://127.0.0.1:12380', accountId: 'a', apiKey: 'k', timeout: 30_000 });
+  client.on('response', (exchange: HttpExchange) => {
+    const line: string = `${exchange.method} ${exchange.path} #${exchange.attempt} -> ${exchange.status ?? exchange.error}`;
+    console.log(line);
+  });
   const invoice: WithResponse<PaymentInvoice> = await client.createPaymentInvoice(
     { service: 'test_usd_test', amount: '100.55', currency: 'USD' },
     { timeout: 5_000, signal: AbortSignal.timeout(10_000) },
