@@ -430,3 +430,38 @@ describe('Express middleware with a ledger, over HTTP', () => {
     assert.throws(() => ecommpayCallback({ secretKey: 's', handler() {}, ledger: null }), /options\.ledger/);
   });
 });
+
+test("the README's exactly-once sample runs as written", async () => {
+  if (!process.env.DATABASE_URL) assert.fail(PG_MISSING);
+  const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Exactly once: `polypay/ledger`'));
+  const sample = /```js\n([\s\S]*?)```/.exec(section)[1];
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+  const invoice = `cpi_readme_${Date.now()}`;
+  await pool.query('CREATE TABLE IF NOT EXISTS orders (invoice_id text PRIMARY KEY, status text)');
+  await pool.query("INSERT INTO orders VALUES ($1, 'pending')", [invoice]);
+  const app = express();
+  const secretKey = 'sk_test_readme';
+  // The sample's free names: the app, Express, the middleware and the key, as a shop has them.
+  const run = new Function('require', 'app', 'express', 'paycoreCallback', 'secretKey',
+    `return (async () => {\n${sample}\n})();`);
+  await run(require, app, express, paycoreCallback, secretKey);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/paycore/callback`;
+    const post = async (status, updated) => {
+      const { body, headers } = testing.paycoreCallback({ secretKey, id: invoice, status, attributes: { updated } });
+      const res = await fetch(url, { method: 'POST', headers, body });
+      return [res.status, res.headers.get('polypay-verdict')];
+    };
+    assert.deepEqual(await post('processed', 100), [200, 'apply']);
+    assert.deepEqual(await post('processed', 100), [200, 'duplicate']);
+    assert.deepEqual(await post('created', 90), [200, 'stale']);
+    const { rows } = await pool.query('SELECT status FROM orders WHERE invoice_id = $1', [invoice]);
+    assert.equal(rows[0].status, 'processed');
+  } finally {
+    server.close();
+    await pool.end();
+  }
+});
