@@ -22,6 +22,7 @@ mod client;
 mod error;
 mod gate;
 mod ledger;
+mod logging;
 mod models;
 mod requests;
 mod wrappers;
@@ -32,6 +33,7 @@ pub use client::{
 pub use error::{FieldError, PolypayError, Result};
 pub use gate::{EcommpayGateApi, GateAccepted, GateApiOptions, GateErrorItem, GatePayment};
 pub use ledger::{ledger_decide, LedgerEvent, LedgerVerdict};
+pub use logging::{set_logger, LogLevel, PolypayLogger};
 pub use models::*;
 pub use requests::*;
 

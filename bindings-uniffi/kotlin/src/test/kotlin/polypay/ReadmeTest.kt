@@ -16,6 +16,7 @@ import org.junit.jupiter.api.assertThrows
 import polypay.readme.createInvoice
 import polypay.readme.createOrRemember
 import polypay.readme.createWithin
+import polypay.readme.logPolypayEvents
 import polypay.readme.onPaidCallback
 import polypay.readme.onCallback
 import polypay.readme.paymentPageUrl
@@ -119,6 +120,7 @@ class ReadmeTest {
         "kotlin-hpp-callback" to ::runHppCallback,
         "kotlin-cancellation" to ::runCancellation,
         "kotlin-callback-ledger" to ::runCallbackLedger,
+        "kotlin-logging" to ::runLogging,
     )
 
     @BeforeAll
@@ -232,6 +234,24 @@ class ReadmeTest {
         val other = """{"data":{"type":"widgets","id":"w_1","attributes":{"status":"done"}}}""".toByteArray()
         assertNull(onPaidCallback(ledger, other, paycoreSignCallback(other, secretKey), secretKey))
         assertThrows<PolypayException.Signature> { onPaidCallback(ledger, other, paycoreSignCallback(other, "sk_other"), secretKey) }
+    }
+
+    private fun runLogging() = runBlocking {
+        val lines = CopyOnWriteArrayList<String>()
+        val apiKey = sandbox.key("api_key")
+        val client = PayCoreClient(ClientOptions(baseUrl = sandbox.baseUrl, accountId = sandbox.key("account_id"), apiKey = apiKey))
+        try {
+            logPolypayEvents(lines::add)
+            client.balances()
+            assertTrue(lines.any { it.startsWith("DEBUG polypay: response method=GET") }, "$lines")
+            assertTrue(lines.none { apiKey in it }, "$lines")
+        } finally {
+            Polypay.clearLogger()
+            client.close()
+        }
+        lines.clear()
+        PayCoreClient(ClientOptions(baseUrl = sandbox.baseUrl, accountId = sandbox.key("account_id"), apiKey = apiKey)).use { it.balances() }
+        assertEquals(emptyList<String>(), lines.toList())
     }
 
     private fun runCancellation() = runBlocking {
