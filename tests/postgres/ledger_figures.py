@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def table() -> str:
     files = sorted((ROOT / "target" / "ledger").glob("*.json"))
     runs = [json.loads(p.read_text()) for p in files]
-    newest = max(p.stat().st_mtime for p in files)
+    times = sorted(p.stat().st_mtime for p in files)
+    span = [time.strftime("%Y-%m-%d %H:%M", time.gmtime(t)) for t in (times[0], times[-1])]
     lines = [
-        f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(newest))}:",
+        f"Each row from the test's last run; the runs of {span[0]} to {span[1]} UTC:",
         "",
         "| app | database | worker processes | entities | deliveries | applied | "
         "duplicates absorbed | stale refused | handler failures (retried) |",
