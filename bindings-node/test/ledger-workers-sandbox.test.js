@@ -1,4 +1,4 @@
-// The gateway is `polypay sandbox` itself: 120 of its test payment invoices go through their
+// The gateway is `polypay sandbox` itself: 300 of its test payment invoices go through their
 // lifecycle (half of the paid ones then refunded, in part or in full), and their callbacks go to
 // an Express app in 4 node:cluster workers (test-apps/ledger-cluster-app.js: a PostgresLedger,
 // a handler failing one time in five after writing, which the sandbox retries). Then the sandbox
@@ -18,7 +18,7 @@ const { PayCoreClient } = require('..');
 const { startSandbox, clientOptions } = require('./helpers');
 
 const WORKERS = 4;
-const INVOICES = 120;
+const INVOICES = 300;
 const LEDGER_TABLE = 'polypay_ledger_sandbox_test';
 const MERCHANT_TABLE = 'ledger_sandbox_merchant_rows';
 const ABSORBED_TABLE = 'ledger_sandbox_absorbed';

@@ -389,6 +389,9 @@ def test_starlette_answers_500_when_the_handler_fails_and_applies_the_retry() ->
     assert seen == ["processed"]
 
 
+# Orders the sandbox pays (and refunds) in the sandbox-delivered test.
+INVOICES = 300
+
 # Where each status the sandbox's payment invoices pass through sits in the lifecycle.
 STAGE = {"created": 0, "process_pending": 1, "processed": 2, "process_failed": 2,
          "partially_refunded": 4, "refunded": 5}
@@ -408,7 +411,7 @@ def test_the_sandbox_delivers_duplicated_reordered_concurrent_callbacks(
         client = polypay.PayCoreClient(**sandbox.client_kwargs())
         rng = random.Random(180)
         invoices = []
-        for n in range(120):
+        for n in range(INVOICES):
             outcome = rng.choice(["success", "success", "fail"])
             invoices.append(client.create_payment_invoice(
                 service="test_usd_test", amount="10.00", currency="USD",
