@@ -53,4 +53,24 @@ function clientOptions(sb, extra = {}) {
 let counter = 0;
 const uniqueRef = (prefix = 'node') => `${prefix}-${process.pid}-${Date.now()}-${++counter}`;
 
-module.exports = { startSandbox, clientOptions, uniqueRef, POLYPAY };
+/** A deterministic random source (mulberry32), so that a failing run can be replayed. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(items, rand) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+module.exports = { startSandbox, clientOptions, uniqueRef, POLYPAY, random, shuffle };

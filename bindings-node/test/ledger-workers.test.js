@@ -17,6 +17,7 @@ const readline = require('node:readline');
 const pg = require('pg');
 const { PostgresLedger } = require('../dist/ledger');
 const testing = require('../dist/testing');
+const { random, shuffle } = require('./helpers');
 
 const PG_MISSING = 'DATABASE_URL is not set: the many-worker ledger test needs a database. Run it under ' +
   'tests/postgres/with-postgres (repository root), or `make test-node`.';
@@ -38,26 +39,6 @@ const ECOMMPAY_LIFECYCLES = [
   ['processing', 'awaiting 3ds result', 'success', 'refunded'],
   ['processing', 'decline'],
 ];
-
-/** A deterministic random source (mulberry32), so that a failing run can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(items, rand) {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
 
 /** ecommpay's date format: `YYYY-MM-DDTHH:MM:SS+0000`. */
 const ecommpayDate = (unix) => `${new Date(unix * 1000).toISOString().slice(0, 19)}+0000`;

@@ -10,6 +10,7 @@ const { InvalidInputError } = require('..');
 const { decide, MemoryLedger, PostgresLedger, LEDGER_TABLE, LEDGER_TABLE_SQL } = require('../dist/ledger');
 const { paycoreCallback, ecommpayCallback } = require('../dist/express');
 const testing = require('../dist/testing');
+const { random, shuffle } = require('./helpers');
 
 const PG_MISSING = 'DATABASE_URL is not set: the PostgreSQL ledger tests need a database. Run them under ' +
   'tests/postgres/with-postgres (repository root), e.g. `../tests/postgres/with-postgres node --test test/` ' +
@@ -18,26 +19,6 @@ const PG_MISSING = 'DATABASE_URL is not set: the PostgreSQL ledger tests need a 
 class InjectedFailure extends Error {}
 
 const payment = (entityId, status, time = null) => ({ kind: 'paycore.payment', entityId, status, time });
-
-/** A deterministic random source (mulberry32), so that a failing run can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(items, rand) {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
