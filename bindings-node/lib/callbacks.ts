@@ -79,6 +79,18 @@ export function checkHandler(handler: unknown): void {
   if (typeof handler !== 'function') throw new TypeError('options.handler must be a function');
 }
 
+/** What every callback helper checks of its options before anything else: an object, a handler,
+ * a ledger if given, and the body sizes. */
+export function callbackOptions(
+  options: unknown,
+): { limit: number; asyncThreshold: number } {
+  checkOptions(options);
+  const o = options as BodyOptions & { handler?: unknown; ledger?: unknown };
+  checkHandler(o.handler);
+  checkLedger(o.ledger);
+  return bodyOptions(o);
+}
+
 export function checkLedger(ledger: unknown): void {
   if (ledger !== undefined && (ledger === null || typeof (ledger as CallbackLedger).apply !== 'function')) {
     throw new TypeError('options.ledger must be a CallbackLedger (polypay/ledger: MemoryLedger, PostgresLedger)');

@@ -37,7 +37,7 @@ import type { CallbackEvent, EcommpayCallback, LedgerEvent } from './index';
 import type { CallbackLedger, Verdict } from './ledger';
 import { ConfigurationError } from './errors';
 import {
-  asError, bodyOptions, checkHandler, checkLedger, checkOptions, ecommpayVerifier, paycoreVerifier, processCallback,
+  asError, callbackOptions, ecommpayVerifier, paycoreVerifier, processCallback,
   secretsOption, VERDICT_HEADER, type BodyOptions, type EcommpaySecretOptions, type LedgerOptions, type SecretKeySource,
   type Verify,
 } from './callbacks';
@@ -186,11 +186,8 @@ function signatureHeader(req: Req): string | undefined {
 /** Verifies `X-Signature`, answers 400 when it does not match, calls your handler, answers 200
  * (with `Polypay-Verdict` when a ledger placed the event, unless the handler answered itself). */
 export function paycoreCallback<Tx = unknown>(options: PaycoreCallbackOptions<Tx>): Middleware {
-  checkOptions(options);
+  const { limit, asyncThreshold } = callbackOptions(options);
   const secrets = secretsOption<Req>(options.secretKey);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { limit, asyncThreshold } = bodyOptions(options);
   return middleware(limit, paycoreVerifier(secrets, asyncThreshold, signatureHeader), options.handler, options.ledger);
 }
 
@@ -204,9 +201,6 @@ export interface EcommpayCallbackOptions<Tx = unknown> extends BodyOptions, Ledg
 /** Verifies the signature inside an ecommpay callback body (with the gate's key, or the
  * `secretKey` option: one, several, or a function of the request), then calls your handler. */
 export function ecommpayCallback<Tx = unknown>(options: EcommpayCallbackOptions<Tx>): Middleware {
-  checkOptions(options);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { limit, asyncThreshold } = bodyOptions(options);
+  const { limit, asyncThreshold } = callbackOptions(options);
   return middleware(limit, ecommpayVerifier<Req>(options, asyncThreshold), options.handler, options.ledger);
 }

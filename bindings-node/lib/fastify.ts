@@ -27,7 +27,7 @@ import type { CallbackEvent, EcommpayCallback, LedgerEvent } from './index';
 import type { CallbackLedger, Verdict } from './ledger';
 import { ConfigurationError } from './errors';
 import {
-  asError, bodyOptions, checkHandler, checkLedger, checkOptions, ecommpayVerifier, paycoreVerifier, processCallback,
+  asError, bodyOptions, callbackOptions, checkOptions, ecommpayVerifier, paycoreVerifier, processCallback,
   secretsOption, VERDICT_HEADER, DEFAULT_BODY_LIMIT, type BodyOptions, type EcommpaySecretOptions, type LedgerOptions,
   type SecretKeySource, type Verify,
 } from './callbacks';
@@ -149,11 +149,8 @@ export interface PaycoreCallbackOptions<Tx = unknown> extends BodyOptions, Ledge
 
 /** A route handler that verifies `X-Signature` over the raw body, then calls your handler. */
 export function paycoreCallback<Tx = unknown>(options: PaycoreCallbackOptions<Tx>): RouteHandler {
-  checkOptions(options);
+  const { limit, asyncThreshold } = callbackOptions(options);
   const secrets = secretsOption<FastifyRequestLike>(options.secretKey);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { limit, asyncThreshold } = bodyOptions(options);
   const signature = (request: FastifyRequestLike): string | undefined => {
     const header = request.headers['x-signature'];
     return Array.isArray(header) ? header[0] : header;
@@ -170,10 +167,7 @@ export interface EcommpayCallbackOptions<Tx = unknown>
 /** A route handler that verifies the signature inside an ecommpay callback body (the gate's key,
  * or `secretKey`: one, several, or a function of the request), then calls your handler. */
 export function ecommpayCallback<Tx = unknown>(options: EcommpayCallbackOptions<Tx>): RouteHandler {
-  checkOptions(options);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { limit, asyncThreshold } = bodyOptions(options);
+  const { limit, asyncThreshold } = callbackOptions(options);
   return handlerOf(limit, ecommpayVerifier<FastifyRequestLike>(options, asyncThreshold), options.handler, options.ledger);
 }
 

@@ -14,7 +14,7 @@ import type { CallbackEvent, EcommpayCallback, LedgerEvent } from './index';
 import type { Verdict } from './ledger';
 import { ConfigurationError } from './errors';
 import {
-  bodyOptions, checkHandler, checkLedger, checkOptions, ecommpayVerifier, paycoreVerifier, processCallback,
+  callbackOptions, ecommpayVerifier, paycoreVerifier, processCallback,
   secretsOption, VERDICT_HEADER, type BodyOptions, type EcommpaySecretOptions, type LedgerOptions, type SecretKeySource,
   type Verify,
 } from './callbacks';
@@ -79,10 +79,10 @@ function defaultOnError(error: unknown): void {
 
 function routeHandler<E extends { ledgerEvent: LedgerEvent | null }, Tx>(
   options: WebOptions<Tx>,
+  limit: number,
   verify: Verify<Request, E>,
   handler: (event: E, request: Request, tx: Tx | undefined) => unknown,
 ): RouteHandler {
-  const { limit } = bodyOptions(options);
   const ledger = options.ledger;
   const onError = options.onError ?? defaultOnError;
   if (typeof onError !== 'function') throw new TypeError('options.onError must be a function');
@@ -118,13 +118,10 @@ export interface PaycoreRouteOptions<Tx = unknown> extends WebOptions<Tx> {
 /** `(request: Request) => Promise<Response>` for PayCore callbacks: verifies `X-Signature` over
  * the raw body, then calls your handler. */
 export function paycoreRouteHandler<Tx = unknown>(options: PaycoreRouteOptions<Tx>): RouteHandler {
-  checkOptions(options);
+  const { limit, asyncThreshold } = callbackOptions(options);
   const secrets = secretsOption<Request>(options.secretKey);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { asyncThreshold } = bodyOptions(options);
   const verify = paycoreVerifier(secrets, asyncThreshold, (request: Request) => request.headers.get('x-signature') ?? undefined);
-  return routeHandler(options, verify, options.handler);
+  return routeHandler(options, limit, verify, options.handler);
 }
 
 export interface EcommpayRouteOptions<Tx = unknown> extends WebOptions<Tx>, EcommpaySecretOptions<Request> {
@@ -135,11 +132,8 @@ export interface EcommpayRouteOptions<Tx = unknown> extends WebOptions<Tx>, Ecom
 /** `(request: Request) => Promise<Response>` for ecommpay callbacks: verifies the signature inside
  * the body (the gate's key, or `secretKey`: one, several, or a function of the Request). */
 export function ecommpayRouteHandler<Tx = unknown>(options: EcommpayRouteOptions<Tx>): RouteHandler {
-  checkOptions(options);
-  checkHandler(options.handler);
-  checkLedger(options.ledger);
-  const { asyncThreshold } = bodyOptions(options);
-  return routeHandler(options, ecommpayVerifier<Request>(options, asyncThreshold), options.handler);
+  const { limit, asyncThreshold } = callbackOptions(options);
+  return routeHandler(options, limit, ecommpayVerifier<Request>(options, asyncThreshold), options.handler);
 }
 
 export type { Verdict };
