@@ -1276,3 +1276,52 @@ fn post_json(base: &str, path: &str, body: &str) -> serde_json::Value {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     serde_json::from_str(body).unwrap()
 }
+
+#[test]
+fn sandbox_env_prints_exports_a_shell_evaluates() {
+    let sandbox = SandboxProcess::start();
+    let base_url = sandbox.config["base_url"].as_str().unwrap();
+    let script = format!(
+        "eval \"$('{}' sandbox env --base-url {base_url})\" && \
+         printf '%s\\n' \"$POLYPAY_BASE_URL\" \"$POLYPAY_ACCOUNT_ID\" \"$POLYPAY_SECRET_KEY\" \
+         \"$POLYPAY_ECOMMPAY_PROJECT_ID\" \"$POLYPAY_ECOMMPAY_BASE_URL\" \"$POLYPAY_ECOMMPAY_PAYMENT_PAGE_URL\"",
+        env!("CARGO_BIN_EXE_polypay")
+    );
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let paycore = &sandbox.config["paycore"];
+    let ecommpay = &sandbox.config["ecommpay"];
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        [
+            base_url,
+            paycore["account_id"].as_str().unwrap(),
+            paycore["secret_key_test"].as_str().unwrap(),
+            &ecommpay["project_id"].to_string(),
+            ecommpay["gate_base_url"].as_str().unwrap(),
+            ecommpay["payment_page_base_url"].as_str().unwrap(),
+        ]
+    );
+}
+
+#[test]
+fn sandbox_env_gives_up_when_no_sandbox_answers() {
+    let out = polypay(
+        &[
+            "sandbox",
+            "env",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--wait",
+            "0.3",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no sandbox answered at http://127.0.0.1:9"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}

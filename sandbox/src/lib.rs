@@ -206,6 +206,86 @@ pub async fn run_trigger(args: TriggerArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Flags of `polypay sandbox env`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EnvArgs {
+    /// The running sandbox
+    #[arg(long, default_value = "http://127.0.0.1:12380")]
+    pub base_url: String,
+    /// Seconds to wait for it to answer (it may still be starting)
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub wait: f64,
+}
+
+/// Runs [`EnvArgs`]: asks the sandbox for its configuration (waiting while it starts) and prints
+/// the variables the CLI, the samples and the tests read.
+pub async fn run_env(args: EnvArgs) -> Result<(), String> {
+    if !(args.wait.is_finite() && (0.0..=3600.0).contains(&args.wait)) {
+        return Err(format!("--wait {}: expected 0 to 3600 seconds", args.wait));
+    }
+    let client = polypay::tls::http_client_builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut url = url::Url::parse(&args.base_url).map_err(|e| format!("{}: {e}", args.base_url))?;
+    url.path_segments_mut()
+        .map_err(|()| format!("{}: not a base URL", args.base_url))?
+        .pop_if_empty()
+        .extend(["__sandbox", "config"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait);
+    let config = loop {
+        let attempt = async {
+            let response = client
+                .get(url.as_str())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("{url} answered {}", response.status()));
+            }
+            response.json::<Value>().await.map_err(|e| e.to_string())
+        };
+        match attempt.await {
+            Ok(config) => break config,
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(format!("no sandbox answered at {}: {e}", args.base_url))
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    print!("{}", env_exports(&config));
+    Ok(())
+}
+
+/// `export NAME='value'` lines (POSIX shell quoting) for a `--print-config` document.
+pub fn env_exports(config: &Value) -> String {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let p = &config["paycore"];
+    let e = &config["ecommpay"];
+    [
+        ("POLYPAY_BASE_URL", &config["base_url"]),
+        ("POLYPAY_ACCOUNT_ID", &p["account_id"]),
+        ("POLYPAY_API_KEY", &p["api_key"]),
+        ("POLYPAY_PUBLIC_KEY", &p["public_key_test"]),
+        ("POLYPAY_SECRET_KEY", &p["secret_key_test"]),
+        ("POLYPAY_ECOMMPAY_PROJECT_ID", &e["project_id"]),
+        ("POLYPAY_ECOMMPAY_SECRET", &e["secret_key"]),
+        ("POLYPAY_ECOMMPAY_BASE_URL", &e["gate_base_url"]),
+        (
+            "POLYPAY_ECOMMPAY_PAYMENT_PAGE_URL",
+            &e["payment_page_base_url"],
+        ),
+    ]
+    .iter()
+    .map(|(name, value)| format!("export {name}='{}'\n", text(value).replace('\'', "'\\''")))
+    .collect()
+}
+
 /// `polypay sandbox [flags]` and `polypay sandbox trigger <invoice-id> <status>`, ready to be
 /// one variant of the CLI's subcommands: `Sandbox(polypay_sandbox::SandboxCli)`, then
 /// `polypay_sandbox::run_cli(cli).await`.
@@ -222,12 +302,15 @@ pub struct SandboxCli {
 pub enum SandboxCommand {
     /// Force a status on an invoice of a running sandbox (and send its callback)
     Trigger(TriggerArgs),
+    /// Print `export POLYPAY_…=…` lines for a running sandbox: `eval "$(polypay sandbox env)"`
+    Env(EnvArgs),
 }
 
 /// Runs the sandbox, or the `trigger` subcommand.
 pub async fn run_cli(cli: SandboxCli) -> Result<(), String> {
     match cli.command {
         Some(SandboxCommand::Trigger(args)) => run_trigger(args).await,
+        Some(SandboxCommand::Env(args)) => run_env(args).await,
         None => run(cli.args).await,
     }
 }
@@ -298,8 +381,39 @@ mod cli_tests {
                     ("cpi_1", "processed", "http://127.0.0.1:1")
                 );
             }
-            None => panic!("trigger expected"),
+            other => panic!("trigger expected, got {other:?}"),
         }
+        match parse(&["polypay", "sandbox", "env", "--wait", "2"]).command {
+            Some(super::SandboxCommand::Env(e)) => {
+                assert_eq!(
+                    (e.base_url.as_str(), e.wait),
+                    ("http://127.0.0.1:12380", 2.0)
+                );
+            }
+            other => panic!("env expected, got {other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    #[test]
+    fn exports_quote_for_the_shell() {
+        let config = serde_json::json!({
+            "base_url": "http://127.0.0.1:1",
+            "paycore": {"account_id": "coma_it's", "api_key": "k", "public_key_test": "pk", "secret_key_test": "sk"},
+            "ecommpay": {"project_id": 112, "secret_key": "s", "gate_base_url": "g", "payment_page_base_url": "p"},
+        });
+        let text = super::env_exports(&config);
+        assert!(
+            text.contains("export POLYPAY_ACCOUNT_ID='coma_it'\\''s'\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("export POLYPAY_ECOMMPAY_PROJECT_ID='112'\n"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 9);
     }
 }
 
