@@ -22,6 +22,8 @@ TEST_TARGETS :=
 DIST_TARGETS :=
 TEST_DIST_TARGETS :=
 -include $(wildcard packaging/*.mk)
+# The documentation site: `make docs` (→ site/) and test-docs (samples, links, browser), last.
+-include tests/docs/docs.mk
 
 .PHONY: demo test test-rust rust-toolchain bench vectors dist test-dist dist-figures
 
@@ -30,9 +32,10 @@ demo: rust-toolchain
 	./examples/cli-demo.sh $(POLYPAY)
 	$(MAKE) --no-print-directory demo-apps
 
-# The release artifacts last: their clean-room tests reuse what the binding tests installed (the
-# Swift chroot, the debug uniffi library for the generated sources).
-test: test-rust $(TEST_TARGETS) test-dist
+# The release artifacts near the end: their clean-room tests reuse what the binding tests installed
+# (the Swift chroot, the debug uniffi library for the generated sources); then the documentation,
+# whose getting-started pages install those artifacts.
+test: test-rust $(TEST_TARGETS) test-dist test-docs
 
 rust-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }

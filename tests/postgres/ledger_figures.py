@@ -1,6 +1,6 @@
 """The exactly-once tests' figures (target/ledger/*.json, written by
 bindings-python/tests/test_ledger.py and bindings-node/test/ledger-workers.test.js) as the
-Markdown table of bench/RESULTS.md and the README.
+Markdown table of bench/RESULTS.md and docs/project.md (the site).
 
     python3 tests/postgres/ledger_figures.py            # prints it
     python3 tests/postgres/ledger_figures.py --write    # between <!-- ledger:… --> in both"""
@@ -42,7 +42,7 @@ def main() -> int:
         print(text, end="")
         return 0
     begin, end = "<!-- ledger:begin -->\n", "<!-- ledger:end -->"
-    for doc in (ROOT / "README.md", ROOT / "bench" / "RESULTS.md"):
+    for doc in (ROOT / "docs" / "project.md", ROOT / "bench" / "RESULTS.md"):
         before, rest = doc.read_text().split(begin, 1)
         _, after = rest.split(end, 1)
         doc.write_text(before + begin + text + end + after)
