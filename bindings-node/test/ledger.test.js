@@ -412,37 +412,68 @@ describe('Express middleware with a ledger, over HTTP', () => {
   });
 });
 
-test("the README's exactly-once sample runs as written", async () => {
+test("the README's exactly-once app runs as written, on PostgreSQL", async () => {
   if (!process.env.DATABASE_URL) assert.fail(PG_MISSING);
-  const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'README.md'), 'utf8');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const os = require('node:os');
+  const { spawn } = require('node:child_process');
+  // The program after `<!-- sample: file ledger-app.js -->`, as the samples runner writes it.
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Exactly once: `polypay/ledger`'));
-  const sample = /```js\n([\s\S]*?)```/.exec(section)[1];
+  const sample = /<!-- sample: file ledger-app\.js -->\n```js\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(sample, 'README.md: no ```js block after <!-- sample: file ledger-app.js --> in the ledger section');
+  // A directory of its own, where `require('polypay/…')` resolves to this package, as for a shop
+  // that installed it (NODE_PATH, as tests/samples/run_samples.py sets it).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polypay-readme-ledger-'));
+  fs.mkdirSync(path.join(dir, 'node_path'));
+  fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_path', 'polypay'), 'dir');
+  fs.writeFileSync(path.join(dir, 'ledger-app.js'), sample);
+
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
   const invoice = `cpi_readme_${Date.now()}`;
+  const secretKey = 'sk_test_readme';
   await pool.query('CREATE TABLE IF NOT EXISTS orders (invoice_id text PRIMARY KEY, status text)');
   await pool.query("INSERT INTO orders VALUES ($1, 'pending')", [invoice]);
-  const app = express();
-  const secretKey = 'sk_test_readme';
-  // The sample's free names: the app, Express, the middleware and the key, as a shop has them.
-  const run = new Function('require', 'app', 'express', 'paycoreCallback', 'secretKey',
-    `return (async () => {\n${sample}\n})();`);
-  await run(require, app, express, paycoreCallback, secretKey);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  const app = spawn(process.execPath, ['ledger-app.js'], {
+    cwd: dir,
+    env: {
+      ...process.env, // DATABASE_URL and PG* of tests/postgres/with-postgres
+      PORT: '0',
+      POLYPAY_SECRET_KEY: secretKey,
+      NODE_PATH: [path.join(dir, 'node_path'), path.join(__dirname, '..', 'node_modules')].join(path.delimiter),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  app.stdout.on('data', (chunk) => { output += chunk; });
+  app.stderr.on('data', (chunk) => { output += chunk; });
+  let ended = null;
+  const exited = new Promise((resolve) => app.once('exit', (code, signal) => { ended = code ?? signal; resolve(); }));
   try {
-    const url = `http://127.0.0.1:${server.address().port}/paycore/callback`;
+    let base;
+    for (const deadline = Date.now() + 20_000; !base; await sleep(20)) {
+      base = /^listening on (http:\/\/\S+)$/m.exec(output)?.[1];
+      if (!base && ended !== null) assert.fail(`ledger-app.js ended (${ended}) before listening:\n${output}`);
+      if (!base && Date.now() > deadline) assert.fail(`ledger-app.js did not listen within 20 s:\n${output}`);
+    }
     const post = async (status, updated) => {
       const { body, headers } = testing.paycoreCallback({ secretKey, id: invoice, status, attributes: { updated } });
-      const res = await fetch(url, { method: 'POST', headers, body });
+      const res = await fetch(`${base}/paycore/callback`, { method: 'POST', headers, body, signal: AbortSignal.timeout(10000) });
       return [res.status, res.headers.get('polypay-verdict')];
     };
     assert.deepEqual(await post('processed', 100), [200, 'apply']);
     assert.deepEqual(await post('processed', 100), [200, 'duplicate']);
     assert.deepEqual(await post('created', 90), [200, 'stale']);
+    // The handler's write went through the ledger's transaction, into the app's table.
     const { rows } = await pool.query('SELECT status FROM orders WHERE invoice_id = $1', [invoice]);
     assert.equal(rows[0].status, 'processed');
+    assert.deepEqual(await new PostgresLedger(pool).get('paycore.payment', invoice), { status: 'processed', time: 100 });
+    assert.equal(output.split('\n').filter((line) => line.startsWith(`order ${invoice} `)).length, 1, output);
   } finally {
-    server.close();
+    app.kill();
+    await exited;
     await pool.end();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

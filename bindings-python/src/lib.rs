@@ -318,6 +318,7 @@ fn paycore_hpp_form<'py>(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install_fork_handler();
+    runtime::register_exit_hook(m)?;
     logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(ecommpay_sign, m)?)?;

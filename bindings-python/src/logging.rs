@@ -91,7 +91,7 @@ impl Subscriber for Bridge {
         let mut message = Message(String::new());
         event.record(&mut message);
         let level = py_level(event.metadata().level()) as i32 * 10;
-        if unsafe { pyo3::ffi::Py_IsInitialized() } == 0 {
+        if crate::runtime::exiting() || unsafe { pyo3::ffi::Py_IsInitialized() } == 0 {
             return;
         }
         Python::attach(|py| {

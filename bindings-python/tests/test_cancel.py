@@ -9,6 +9,7 @@ says whether the request may have reached the gateway. The task still ends with 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import time
 from typing import Any, List, Optional
@@ -297,3 +298,32 @@ def test_cancel_token() -> None:
     token.cancel()
     token.cancel()  # idempotent
     assert token.cancelled
+
+
+# A program that exits right after an await: the runtime's last completion used to take the GIL
+# of a finalizing interpreter now and then (a segfault or an abort at exit).
+_EXIT_RIGHT_AFTER = """
+import asyncio, sys
+import polypay
+
+async def main(kwargs):
+    client = polypay.AsyncPayCoreClient(**kwargs)
+    await client.find_payment_invoice("py-exit-none")
+    # and one call still in flight (held by the sandbox) when the loop closes
+    asyncio.get_running_loop().create_task(client.get_payment_invoice("cpi_held"))
+    await asyncio.sleep(0)
+
+asyncio.run(main(eval(sys.argv[1])))
+"""
+
+
+def test_a_program_exits_cleanly_right_after_async_calls(sb: Sandbox) -> None:
+    sb.fault({"route": "GET /api/payment-invoices/cpi_held", "effect": {"delay_ms": 5000}})
+    kwargs = repr(sb.client_kwargs())
+    failures = []
+    for _ in range(30):
+        run = subprocess.run([sys.executable, "-c", _EXIT_RIGHT_AFTER, kwargs],
+                             capture_output=True, text=True, timeout=30)
+        if run.returncode != 0:
+            failures.append((run.returncode, run.stderr[-300:]))
+    assert failures == []

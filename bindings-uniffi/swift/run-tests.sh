@@ -25,11 +25,16 @@ cp "$LIB" "$W/lib/"
 cp target/debug/polypay "$W/lib/polypay"
 rm -rf "$W/vectors" && cp -r tests/vectors "$W/vectors"
 rm -rf "$W/bad-input" && cp -r tests/bad-input "$W/bad-input"
-# Every README.md of bindings-uniffi/, folders kept: ReadmeTests checks their ```swift blocks.
+# The repository's README.md, every README.md of bindings-uniffi/ and every page of docs/, folders
+# kept (as in the repository): ReadmeTests checks their ```swift blocks.
 rm -rf "$W/readmes" && mkdir -p "$W/readmes"
 R=$(cd "$W/readmes" && pwd)
-(cd bindings-uniffi && find . \( -name target -o -name build -o -name '.*' ! -name . \) -prune -o \
-	-name README.md -type f -exec cp --parents {} "$R/" \;)
+cp README.md "$R/"
+find bindings-uniffi \( -name target -o -name build -o -name '.*' \) -prune -o \
+	-name README.md -type f -exec cp --parents {} "$R/" \;
+if [ -d docs ]; then
+	find docs -name '.*' -prune -o -name '*.md' -type f -exec cp --parents {} "$R/" \;
+fi
 # Sources replaced, .build kept (incremental builds across runs).
 rm -rf "$W/package/Sources" "$W/package/Tests"
 cp -r "$HERE/Package.swift" "$HERE/Sources" "$HERE/Tests" "$W/package/"

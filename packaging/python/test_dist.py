@@ -130,7 +130,9 @@ def main() -> None:
                 "POLYPAY_SECRET_KEY": c["paycore"]["secret_key_test"],
                 "POLYPAY_ECOMMPAY_PROJECT_ID": str(c["ecommpay"]["project_id"]),
                 "POLYPAY_ECOMMPAY_SECRET": c["ecommpay"]["secret_key"],
-                "POLYPAY_ECOMMPAY_BASE_URL": c["ecommpay"]["payment_page_base_url"],
+                # As `polypay sandbox env` exports them: the Gate API, and the Payment Page.
+                "POLYPAY_ECOMMPAY_BASE_URL": c["ecommpay"]["gate_base_url"],
+                "POLYPAY_ECOMMPAY_PAYMENT_PAGE_URL": c["ecommpay"]["payment_page_base_url"],
             }
             out = run_checked([str(python), str(sample)], env=env, cwd=work, timeout=120)
             print("    | " + out.rstrip().replace("\n", "\n    | "))

@@ -70,6 +70,12 @@ pub use config::{
     AccountConfig, EcommpayProjectConfig, SandboxArgs, SandboxConfig, ServiceConfig, DEFAULT_PORT,
 };
 pub use server::{RunningSandbox, Sandbox};
+
+/// The README's Rust sample, compiled and run by `cargo test --doc` (tests/samples/run_samples.py
+/// accepts ```rust blocks only in files included like this).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use state::State;
 
 /// Runs `polypay sandbox` until Ctrl-C or SIGTERM. With `--print-config`, prints exactly one

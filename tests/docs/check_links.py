@@ -58,7 +58,7 @@ def target_file(site: Path, page: Path, url: str) -> tuple[Path | None, str]:
     target = target.resolve()
     if target.is_dir():
         target = target / "index.html"
-    return target, unquote(parts.fragment)
+    return target, parts.fragment
 
 
 def main() -> int:
@@ -87,8 +87,9 @@ def main() -> int:
                 anchors += 1
                 if target not in parsed:
                     parsed[target] = parse(target)
-                if fragment not in parsed[target].ids:
-                    broken[where].append(f"{url} (no anchor #{fragment})")
+                # As a browser does: the fragment as written, then percent-decoded.
+                if fragment not in parsed[target].ids and unquote(fragment) not in parsed[target].ids:
+                    broken[where].append(f"{url} (no anchor #{unquote(fragment)})")
     for where, urls in sorted(broken.items()):
         print(f"{where}:", file=sys.stderr)
         for url in urls:

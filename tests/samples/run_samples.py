@@ -9,6 +9,8 @@ its variables exported (`polypay sandbox env`). Fenced blocks, by language:
 - python: written to a file and run with the `python` on PATH at that point;
 - js: written to a file and run with `node` (an ES module when a line starts with `import `);
 - json, toml, xml: parsed; text: output shown to the reader, not run;
+- rust: only in a file that a crate includes as doctests (`#[cfg(doctest)] #[doc =
+  include_str!("…")]`), so that `cargo test` compiles and runs it;
 - kotlin, swift: must carry `<!-- readme-sample: NAME -->` and equal the region NAME of the
   Kotlin/Swift test sources, which run it (ReadmeTest.kt, ReadmeTests.swift compare the bytes;
   this script checks the region exists);
@@ -37,9 +39,9 @@ import sys
 import tempfile
 import time
 import tomllib
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_TIMEOUT = 300
@@ -48,7 +50,8 @@ SHELL = {"sh", "bash"}
 PARSED = {"json", "toml", "xml"}
 REGION_LANGS = {"kotlin": "bindings-uniffi/kotlin/src/test", "swift": "bindings-uniffi/swift/Tests"}
 _MARKER = re.compile(r"^<!--\s*(sample|readme-sample):\s*(.*?)\s*-->$")
-_REGION = re.compile(r"^\s*//\s*readme-sample:\s*([\w.-]+)\s+begin\s*$", re.M)
+_REGION = re.compile(r"^\s*//\s*readme-sample:\s*([\w.-]+)\s+begin\s*$", re.MULTILINE)
+_DOCTEST = re.compile(r'#\[cfg\(doctest\)\]\s*#\[doc = include_str!\("([^"]+)"\)\]')
 
 
 @dataclass
@@ -107,6 +110,14 @@ def regions(lang: str) -> set[str]:
     return names
 
 
+def doctest_files() -> set[Path]:
+    """The Markdown files a crate's lib.rs includes as doctests."""
+    found = set()
+    for lib in ROOT.glob("*/src/lib.rs"):
+        found.update((lib.parent / m).resolve() for m in _DOCTEST.findall(lib.read_text(encoding="utf-8")))
+    return found
+
+
 def check_parsed(block: Block) -> None:
     try:
         if block.lang == "json":
@@ -115,7 +126,7 @@ def check_parsed(block: Block) -> None:
             tomllib.loads(block.text)
         else:
             ElementTree.fromstring(block.text)
-    except Exception as e:  # noqa: BLE001 - any parse error is the sample's error
+    except Exception as e:
         raise SampleError(f"{block.where}: the {block.lang} block does not parse: {e}") from e
 
 
@@ -124,17 +135,17 @@ def dry_run(block: Block) -> None:
         command = line.split("#")[0].strip()
         if command.startswith("make "):
             args = shlex.split(command)[1:]
-            done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True)
+            done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise SampleError(f"{block.where}: `{command}` (make -n): {done.stderr.strip()}")
-    done = subprocess.run(["bash", "-n"], input=block.text, capture_output=True, text=True)
+    done = subprocess.run(["bash", "-n"], input=block.text, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SampleError(f"{block.where}: not valid bash: {done.stderr.strip()}")
 
 
-def page_script(page: list[Block], work: Path) -> tuple[str, dict[str, int]]:
+def page_script(path: Path, page: list[Block], work: Path) -> tuple[str, dict[str, int]]:
     """The bash script that follows PAGE top to bottom, and what it runs, by kind."""
-    counts = {"sh": 0, "python": 0, "js": 0, "file": 0, "parsed": 0, "region": 0, "dry-run": 0}
+    counts = {"sh": 0, "python": 0, "js": 0, "file": 0, "parsed": 0, "region": 0, "doctest": 0, "dry-run": 0}
     script = ["set -euo pipefail", 'trap \'echo "failed in the block at $SAMPLE_AT" >&2\' ERR']
     region_names = {lang: regions(lang) for lang in REGION_LANGS}
     for n, block in enumerate(page):
@@ -166,7 +177,7 @@ def page_script(page: list[Block], work: Path) -> tuple[str, dict[str, int]]:
             script.append(f"python {shlex.quote(str(saved.with_suffix('.py')))}")
             counts["python"] += 1
         elif block.lang in ("js", "javascript"):
-            module = re.search(r"^import\s", block.text, re.M)
+            module = re.search(r"^import\s", block.text, re.MULTILINE)
             file = saved.with_suffix(".mjs" if module else ".cjs")
             file.write_text(block.text, encoding="utf-8")
             script.append(f"node {shlex.quote(str(file))}")
@@ -176,6 +187,11 @@ def page_script(page: list[Block], work: Path) -> tuple[str, dict[str, int]]:
             counts["parsed"] += 1
         elif block.lang == "text":
             pass
+        elif block.lang == "rust":
+            if path.resolve() not in doctest_files():
+                raise SampleError(f"{block.where}: a rust block runs only as a doctest: include the file with "
+                                  "#[cfg(doctest)] #[doc = include_str!(…)] in its crate's lib.rs")
+            counts["doctest"] += 1
         elif block.lang in REGION_LANGS:
             if kind != "readme-sample":
                 raise SampleError(f"{block.where}: a {block.lang} block needs <!-- readme-sample: NAME -->"
@@ -213,7 +229,7 @@ def run_page(path: Path, base_env: dict[str, str], polypay: Path) -> dict[str, i
     with tempfile.TemporaryDirectory(prefix="polypay-sample-") as tmp:
         work = Path(tmp)
         (work / ".samples").mkdir()
-        script, counts = page_script(page, work)
+        script, counts = page_script(path, page, work)
         if not any(counts[k] for k in ("sh", "python", "js", "file")):
             return counts
         if (ROOT / "dist").is_dir():

@@ -13,24 +13,33 @@ struct ReadmeBlock {
 /// README code blocks and the tested regions they must equal (the same convention as the Kotlin
 /// suite's ReadmeTest.kt).
 enum Readmes {
-    /// The README.md files of bindings-uniffi/, with their folders (POLYPAY_READMES, copied by
-    /// run-tests.sh; the repository's folder when run by hand from swift/).
-    static let root = URL(fileURLWithPath: ProcessInfo.processInfo.environment["POLYPAY_READMES"] ?? "..")
+    /// The repository's README.md, the README.md files of bindings-uniffi/ and the pages of docs/,
+    /// with their folders (POLYPAY_READMES, copied by run-tests.sh; the repository when run by
+    /// hand from bindings-uniffi/swift/).
+    static let root = URL(fileURLWithPath: ProcessInfo.processInfo.environment["POLYPAY_READMES"] ?? "../..")
     /// Tests/PolypayTests/ReadmeSamples, next to this file.
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("ReadmeSamples")
 
+    /// README.md, bindings-uniffi/**/README.md (build output and hidden folders skipped) and docs/**/*.md.
     static func files() -> [URL] {
         let skipped: Set<String> = ["target", "build", ".build"]
-        var found: [URL] = []
-        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!
-        while let url = walker.nextObject() as? URL {
-            if skipped.contains(url.lastPathComponent) || url.lastPathComponent.hasPrefix(".") {
-                walker.skipDescendants()
-            } else if url.lastPathComponent == "README.md" {
-                found.append(url)
+        func walk(_ dir: URL, _ wanted: (URL) -> Bool) -> [URL] {
+            var found: [URL] = []
+            guard let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
+            while let url = walker.nextObject() as? URL {
+                if skipped.contains(url.lastPathComponent) || url.lastPathComponent.hasPrefix(".") {
+                    walker.skipDescendants()
+                } else if wanted(url) {
+                    found.append(url)
+                }
             }
+            return found
         }
-        return found.sorted { $0.path < $1.path }
+        let front = root.appendingPathComponent("README.md")
+        let found = (FileManager.default.fileExists(atPath: front.path) ? [front] : [])
+            + walk(root.appendingPathComponent("bindings-uniffi")) { $0.lastPathComponent == "README.md" }
+            + walk(root.appendingPathComponent("docs")) { $0.pathExtension == "md" }
+        return found.sorted { relative($0) < relative($1) }
     }
 
     static func relative(_ url: URL) -> String {
@@ -113,7 +122,8 @@ enum Readmes {
     }
 }
 
-/// Every ```swift block of every README under bindings-uniffi/ is tested code: it carries a
+/// Every ```swift block of every README under bindings-uniffi/, of the repository's README.md and
+/// of every page of docs/ is tested code: it carries a
 /// `<!-- readme-sample: NAME -->` line, equals the region NAME of Tests/PolypayTests/ReadmeSamples/
 /// byte for byte (after removing the common indentation), and that region runs here against a
 /// real `polypay sandbox`. A README that drifts from the code, or a sample that stops compiling or
@@ -126,6 +136,10 @@ final class ReadmeTests: XCTestCase {
         "swift-client": { try await self.runClient() },
         "swift-hpp-callback": { try await self.runHppCallback() },
         "swift-cancellation": { try await self.runCancellation() },
+        "swift-front": { try await self.runFront() },
+        "swift-links": { try await self.runLinks() },
+        "swift-app": { try await self.runApp() },
+        "swift-package": { try self.runPackage() },
     ]
 
     override func setUpWithError() throws {
@@ -142,15 +156,18 @@ final class ReadmeTests: XCTestCase {
 
     func testTheReadmesHaveSwiftSamples() throws {
         let files = Readmes.files().map(Readmes.relative)
-        XCTAssertTrue(files.contains("README.md") && files.contains("swift/README.md"), "\(files)")
+        for expected in ["README.md", "bindings-uniffi/swift/README.md", "docs/getting-started/swift.md"] {
+            XCTAssertTrue(files.contains(expected), "\(expected) not in \(files)")
+        }
         XCTAssertGreaterThanOrEqual(try swiftBlocks().count, 2)
     }
 
     func testEverySwiftBlockIsAMarkedSample() throws {
         let unmarked = try swiftBlocks().filter { $0.name == nil }.map(\.location)
         XCTAssertEqual(unmarked, [], "put <!-- readme-sample: NAME --> above each block and its code in \(Readmes.samples.path)")
-        let names = try swiftBlocks().compactMap(\.name)
-        XCTAssertEqual(Set(names).count, names.count, "a sample name is used twice: \(names)")
+        // A region may be shown on several pages, but once per page.
+        let shown = try swiftBlocks().compactMap { b in b.name.map { "\(b.location.split(separator: ":")[0]) \($0)" } }
+        XCTAssertEqual(Set(shown).count, shown.count, "a sample shown twice in one file: \(shown)")
     }
 
     func testReadmeBlocksEqualTheTestedCode() throws {
@@ -178,6 +195,77 @@ final class ReadmeTests: XCTestCase {
     }
 
     func ref() -> String { "readme-" + UUID().uuidString.prefix(12) }
+
+    /// What a reader has after `eval "$(polypay sandbox env)"`: the variables that command prints
+    /// for this test's sandbox (POLYPAY_BASE_URL, POLYPAY_API_KEY, ...), as the samples read them.
+    func sandboxEnv() throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["POLYPAY_CLI"] ?? "../../target/debug/polypay")
+        process.arguments = ["sandbox", "env", "--base-url", sandbox.baseUrl]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        var env: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let m = Readmes.match(#"^export (POLYPAY_\w+)='([^']*)'$"#, String(line)) else {
+                throw NSError(domain: "polypay sandbox env", code: 1, userInfo: [NSLocalizedDescriptionKey: "unexpected line \(line)"])
+            }
+            env[m[0]] = m[1]
+        }
+        XCTAssertEqual(env["POLYPAY_BASE_URL"], sandbox.baseUrl)
+        return env
+    }
+
+    func runFront() async throws {
+        let env = try sandboxEnv()
+        let payments = try Payments(env: env)
+        let invoice = try await payments.pay()
+        XCTAssertTrue(invoice.id.hasPrefix("cpi_"), invoice.id)
+        XCTAssertEqual(invoice.amount, Decimal(string: "100.55"))
+        // A callback as the gateway sends it: {"data": <the invoice>}, signed with the secret key.
+        let body = Data(#"{"data":\#(invoice.rawJson)}"#.utf8)
+        let event = try payments.onCallback(body: body, xSignature: try paycoreSignCallback(body: body, secret: env["POLYPAY_SECRET_KEY"]!))
+        XCTAssertEqual(event.id, invoice.id)
+        let bad = expectError("wrong key") {
+            _ = try payments.onCallback(body: body, xSignature: try paycoreSignCallback(body: body, secret: "sk_other"))
+        }
+        guard case .Signature = bad else { return XCTFail("\(String(describing: bad))") }
+    }
+
+    func runLinks() async throws {
+        let env = try sandboxEnv()
+        let links = try paymentLinks(env: env)
+        XCTAssertEqual(links.count, 2)
+        XCTAssertTrue(links[0].hasPrefix(sandbox.baseUrl + "/hpp/"), links[0])
+        XCTAssertTrue(links[1].hasPrefix(env["POLYPAY_ECOMMPAY_PAYMENT_PAGE_URL"]!), links[1])
+        // Both pages open; the sandbox's ecommpay Payment Page checks the signature.
+        for url in links {
+            let (status, page) = try sandbox.http("GET", url)
+            XCTAssertEqual(status, 200, "\(url): \(page)")
+            XCTAssertTrue(page.contains("100.55"), "\(url): \(page)")
+        }
+        let (tampered, _) = try sandbox.http("GET", links[1].replacingOccurrences(of: "payment_amount=10055", with: "payment_amount=1"))
+        XCTAssertGreaterThanOrEqual(tampered, 400, "a tampered Payment Page URL was accepted")
+    }
+
+    func runApp() async throws {
+        let env = try sandboxEnv()
+        let url = try await startCheckout(publicKey: env["POLYPAY_PUBLIC_KEY"]!, baseUrl: env["POLYPAY_BASE_URL"])
+        XCTAssertTrue(url?.hasPrefix(sandbox.baseUrl + "/hpp/") == true, "\(String(describing: url))")
+        let (status, page) = try sandbox.http("GET", url!)
+        XCTAssertEqual(status, 200, page)
+    }
+
+    /// The Package.swift lines name the product and package that packaging/swift/make-package.sh writes.
+    func runPackage() throws {
+        XCTAssertEqual(consumerManifest.dependencies.map(\.path), ["../dist/swift/polypay-swift"])
+        let product = consumerManifest.targets.first?.dependencies.first
+        XCTAssertEqual(product?.name, "Polypay") // the library product of Package.swift
+        XCTAssertEqual(product?.package, "polypay-swift") // the package's identity: its folder's name
+    }
 
     func runClient() async throws {
         let accountId = sandbox.key("account_id"), apiKey = sandbox.key("api_key")

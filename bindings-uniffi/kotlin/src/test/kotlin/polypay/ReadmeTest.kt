@@ -13,7 +13,11 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
+import polypay.readme.Payments
 import polypay.readme.createInvoice
+import polypay.readme.firstCallback
+import polypay.readme.paymentLinks
+import polypay.readme.startCheckout
 import polypay.readme.createOrRemember
 import polypay.readme.createWithin
 import polypay.readme.logPolypayEvents
@@ -33,15 +37,28 @@ data class ReadmeBlock(val where: String, val lang: String, val name: String?, v
 object Readmes {
     /** bindings-uniffi/ (the `polypay.uniffi` system property, set by the pom). */
     val root = File(System.getProperty("polypay.uniffi") ?: "..").canonicalFile
+    /** The repository: its README.md (the front page) and docs/ (the documentation site). */
+    val repo: File = root.parentFile
     private val marker = Regex("""^\s*<!--\s*readme-sample:\s*([\w.-]+)\s*-->\s*$""")
     private val region = Regex("""^\s*//\s*readme-sample:\s*([\w.-]+)\s+(begin|end)\s*$""")
 
-    /** Every README.md under bindings-uniffi/ (build output and hidden folders skipped). */
-    fun files(): List<File> = root.walkTopDown()
-        .onEnter { it == root || !(it.name.startsWith(".") || it.name == "target" || it.name == "build") }
-        .filter { it.isFile && it.name == "README.md" }
-        .sortedBy { it.path }
-        .toList()
+    /**
+     * Every README.md under bindings-uniffi/ (build output and hidden folders skipped), the
+     * repository's README.md and every Markdown page of docs/.
+     */
+    fun files(): List<File> {
+        fun walk(dir: File, wanted: (File) -> Boolean) = dir.walkTopDown()
+            .onEnter { it == dir || !(it.name.startsWith(".") || it.name == "target" || it.name == "build") }
+            .filter { it.isFile && wanted(it) }
+            .toList()
+        return (listOf(File(repo, "README.md")).filter { it.isFile } +
+            walk(root) { it.name == "README.md" } +
+            walk(File(repo, "docs")) { it.name.endsWith(".md") })
+            .sortedBy { relative(it) }
+    }
+
+    /** A file's path from the repository root, as messages show it. */
+    fun relative(file: File): String = repo.toPath().relativize(file.canonicalFile.toPath()).toString()
 
     fun blocks(file: File): List<ReadmeBlock> {
         val lines = file.readText().split("\n")
@@ -60,7 +77,7 @@ object Readmes {
             var end = start
             while (end < lines.size && lines[end].trim() != fence) end++
             check(end < lines.size) { "${file.path}:${i + 1}: unclosed code block" }
-            out += ReadmeBlock("${root.toPath().relativize(file.toPath())}:${i + 1}", lang, name, dedent(lines.subList(start, end)))
+            out += ReadmeBlock("${relative(file)}:${i + 1}", lang, name, dedent(lines.subList(start, end)))
             i = end + 1
         }
         return out
@@ -102,7 +119,8 @@ object Readmes {
 }
 
 /**
- * Every ```kotlin block of every README under bindings-uniffi/ is tested code: it carries a
+ * Every ```kotlin block of every README under bindings-uniffi/, of the repository's README.md and
+ * of every page of docs/ is tested code: it carries a
  * `<!-- readme-sample: NAME -->` line, equals the region NAME of src/test/kotlin/polypay/readme/
  * byte for byte (after removing the common indentation), and that region runs here against a
  * real `polypay sandbox`. A README that drifts from the code, or a sample that stops compiling or
@@ -121,6 +139,10 @@ class ReadmeTest {
         "kotlin-cancellation" to ::runCancellation,
         "kotlin-callback-ledger" to ::runCallbackLedger,
         "kotlin-logging" to ::runLogging,
+        "kotlin-front" to ::runFront,
+        "kotlin-links" to ::runLinks,
+        "kotlin-callback" to ::runFirstCallback,
+        "kotlin-app" to ::runApp,
     )
 
     @BeforeAll
@@ -135,8 +157,9 @@ class ReadmeTest {
 
     @Test
     fun theReadmesHaveKotlinSamples() {
-        val files = Readmes.files().map { Readmes.root.toPath().relativize(it.toPath()).toString() }
-        assertTrue("README.md" in files && "kotlin/README.md" in files, "$files")
+        val files = Readmes.files().map(Readmes::relative)
+        val expected = listOf("README.md", "bindings-uniffi/kotlin/README.md", "docs/getting-started/kotlin.md")
+        assertTrue(files.containsAll(expected), "$files")
         assertTrue(kotlinBlocks().size >= 2, "${kotlinBlocks()}")
     }
 
@@ -144,8 +167,10 @@ class ReadmeTest {
     fun everyKotlinBlockIsAMarkedSample() {
         val unmarked = kotlinBlocks().filter { it.name == null }.map { it.where }
         assertEquals(emptyList<String>(), unmarked, "put <!-- readme-sample: NAME --> above each block and its code in $samplesDir")
-        val names = kotlinBlocks().mapNotNull { it.name }
-        assertEquals(names.distinct(), names, "a sample name is used twice")
+        // A region may be shown on several pages, but once per page.
+        val twice = kotlinBlocks().filter { it.name != null }.groupBy { it.where.substringBeforeLast(':') to it.name }
+            .filterValues { it.size > 1 }.keys
+        assertEquals(emptySet<Pair<String, String?>>(), twice, "a sample shown twice in one file")
     }
 
     @Test
@@ -172,6 +197,63 @@ class ReadmeTest {
     }
 
     private fun ref() = "readme-" + UUID.randomUUID().toString().take(12)
+
+    /**
+     * What a reader has after `eval "$(polypay sandbox env)"`: the variables that command prints
+     * for this test's sandbox (POLYPAY_BASE_URL, POLYPAY_API_KEY, ...), as the samples read them.
+     */
+    private val sandboxEnv: Map<String, String> by lazy {
+        val process = ProcessBuilder(System.getProperty("polypay.cli") ?: "../../target/debug/polypay", "sandbox", "env", "--base-url", sandbox.baseUrl)
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val out = process.inputStream.bufferedReader().readText()
+        assertEquals(0, process.waitFor(), out)
+        val line = Regex("""^export (POLYPAY_\w+)='([^']*)'$""")
+        out.lines().filter { it.isNotBlank() }.associate { l ->
+            val m = line.find(l) ?: throw AssertionError("polypay sandbox env: unexpected line $l")
+            m.groupValues[1] to m.groupValues[2]
+        }.also { assertEquals(sandbox.baseUrl, it["POLYPAY_BASE_URL"]) }
+    }
+
+    private fun runFront() = runBlocking {
+        val payments = Payments(sandboxEnv)
+        val invoice = payments.pay()
+        assertTrue(invoice.id.startsWith("cpi_"), invoice.id)
+        assertEquals(java.math.BigDecimal("100.55"), invoice.amount)
+        // A callback as the gateway sends it: {"data": <the invoice>}, signed with the secret key.
+        val body = """{"data":${invoice.rawJson}}""".toByteArray()
+        val secretKey = sandboxEnv.getValue("POLYPAY_SECRET_KEY")
+        val event = payments.onCallback(body, paycoreSignCallback(body, secretKey))
+        assertEquals(invoice.id, event.id)
+        assertThrows<PolypayException.Signature> { payments.onCallback(body, paycoreSignCallback(body, "sk_other")) }
+        payments.client.close()
+    }
+
+    private fun runLinks() {
+        val (hpp, page) = paymentLinks(sandboxEnv)
+        assertTrue(hpp.startsWith(sandbox.baseUrl + "/hpp/"), hpp)
+        assertTrue(page.startsWith(sandboxEnv.getValue("POLYPAY_ECOMMPAY_PAYMENT_PAGE_URL")), page)
+        // Both pages open; the sandbox's ecommpay Payment Page checks the signature.
+        for (url in listOf(hpp, page)) {
+            val (status, text) = sandbox.get(url)
+            assertEquals(200, status, "$url: $text")
+            assertTrue(text.contains("100.55"), "$url: $text")
+        }
+        val (tampered, _) = sandbox.get(page.replace("payment_amount=10055", "payment_amount=1"))
+        assertTrue(tampered >= 400, "a tampered Payment Page URL answered $tampered")
+    }
+
+    private fun runFirstCallback() = runBlocking {
+        val event = firstCallback(sandboxEnv)
+        assertTrue(event.isFinal && event.isSuccess, "$event")
+        assertTrue(event.id.startsWith("cpi_"), event.id)
+    }
+
+    private fun runApp() = runBlocking {
+        val url = startCheckout(sandboxEnv.getValue("POLYPAY_PUBLIC_KEY"), sandboxEnv.getValue("POLYPAY_BASE_URL"))
+        assertTrue(url.startsWith(sandbox.baseUrl + "/hpp/"), url)
+        val (status, page) = sandbox.get(url)
+        assertEquals(200, status, page)
+    }
 
     private fun runClient() = runBlocking {
         val accountId = sandbox.key("account_id")
