@@ -1,7 +1,7 @@
 """The shared bad-input table (tests/bad-input/cases.json) through the Python API: each case
 raises its documented exception (class, code, argument), sends nothing to a local listener that
 stands in for the gateway (a case with a ``server`` answer: exactly one request, answered with
-that canned response), and shows no secret. Also checks that TABLE.md and the README's copy are
+that canned response), and shows no secret. Also checks that TABLE.md and its copy on the site (docs/project.md) are
 up to date."""
 
 from __future__ import annotations

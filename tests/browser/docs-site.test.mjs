@@ -85,6 +85,42 @@ test('search finds a guide by a word of its text, and the result opens it', asyn
   await page.screenshot({ path: `${SHOTS}/guide-api-client.png`, fullPage: false });
 });
 
+test("a guide's language tabs switch its samples, and the choice follows to the next guide", async () => {
+  await page.goto(`${base}/guides/callbacks.html`);
+  const activeCode = () => page.locator('.tabbed-set').first().locator('.tabbed-block:visible pre code').first().textContent();
+  for (const [label, marker] of [['Node', /require\(/], ['Python', /^import |\nimport /]]) {
+    await page.locator('.tabbed-set').first().locator('.tabbed-labels label', { hasText: label }).first().click();
+    assert.match(await activeCode(), marker, `${label} tab`);
+    await page.screenshot({ path: `${SHOTS}/guide-callbacks-${label.toLowerCase()}.png`, fullPage: false });
+  }
+  await page.locator('.tabbed-set').first().locator('.tabbed-labels label', { hasText: 'Node' }).first().click();
+  await page.goto(`${base}/guides/api-client.html`);
+  assert.match(await activeCode(), /require\(|import /, 'the Node tab stays chosen on the next page');
+});
+
+test('the site works from the file system too (no server): navigation and search', async () => {
+  const local = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await local.goto(`file://${SITE}/index.html`);
+    await local.locator('.md-tabs__link', { hasText: 'Guides' }).click();
+    await local.waitForURL(/\/guides\/hosted-payment-pages\.html$/);
+    await local.locator('label.md-search__icon, .md-search__input').first().click();
+    // From file:// the index loads through an iframe (the vendored shim), later than over HTTP:
+    // a query typed before it is ready finds nothing, so type it again until it does.
+    const input = local.locator('input.md-search__input');
+    const found = local.locator('.md-search-result__item a');
+    for (const deadline = Date.now() + 30_000; await found.count() === 0;) {
+      assert.ok(Date.now() < deadline, 'no search result from file://');
+      await input.fill('');
+      await input.pressSequentially('reconciled', { delay: 20 });
+      await found.first().waitFor({ timeout: 2_000 }).catch(() => {});
+    }
+    await local.screenshot({ path: `${SHOTS}/file-search.png`, fullPage: false });
+  } finally {
+    await local.close();
+  }
+});
+
 test('the generated API references render in the browser', async () => {
   // DocC renders in the browser from JSON: its text exists only once its scripts have run.
   for (const [language, url] of [['python', '/reference/python.html'], ['node', '/reference/api/node/index.html'],
