@@ -22,6 +22,11 @@ An HTML comment on the line above a fence changes that:
   repository and the rest with `bash -n`, for commands that cannot run inside `make test`
   (make test itself, fuzzing, benchmarks).
 
+The getting-started pages (docs/getting-started/) start as a new user does: nothing of polypay
+on PATH or NODE_PATH, only the release artifacts in `dist/` and the machine's own tools, so
+they must install what they use. Every other page finds the CLI (`target/debug`), a Python
+with the package (`target/venv-python`) and the Node package already there.
+
 The page's background jobs are killed when it ends (its own process group). Usage:
     run_samples.py [FILE.md ...]     (default: every page and README)
 """
@@ -235,10 +240,13 @@ def run_page(path: Path, base_env: dict[str, str], polypay: Path) -> dict[str, i
         if (ROOT / "dist").is_dir():
             (work / "dist").symlink_to(ROOT / "dist")
         sandbox = Sandbox(polypay)
+        env = {**base_env, **sandbox.env}
+        if (ROOT / "docs" / "getting-started") in path.resolve().parents:
+            env.update(PATH=os.environ.get("PATH", ""), NODE_PATH="")
         log = work / ".samples" / "output.log"
         try:
             with log.open("w") as out:
-                process = subprocess.Popen(["bash", "-c", script], cwd=work, env={**base_env, **sandbox.env},
+                process = subprocess.Popen(["bash", "-c", script], cwd=work, env=env,
                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
                 try:
                     process.wait(timeout=PAGE_TIMEOUT)
