@@ -136,6 +136,27 @@ pub async fn trigger(base_url: &str, invoice_id: &str, status: &str) -> Result<V
     trigger_with(base_url, invoice_id, status, None).await
 }
 
+/// A client for a running sandbox's admin API (never through a proxy) and the URL of `path`
+/// under `/__sandbox/`.
+fn admin(
+    base_url: &str,
+    path: &[&str],
+    timeout: Duration,
+) -> Result<(reqwest::Client, url::Url), String> {
+    let client = polypay::tls::http_client_builder()
+        .no_proxy()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut url = url::Url::parse(base_url).map_err(|e| format!("{base_url}: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| format!("{base_url}: not a base URL"))?
+        .pop_if_empty()
+        .push("__sandbox")
+        .extend(path);
+    Ok((client, url))
+}
+
 /// [`trigger`] with an explicit resolution.
 pub async fn trigger_with(
     base_url: &str,
@@ -143,16 +164,11 @@ pub async fn trigger_with(
     status: &str,
     resolution: Option<&str>,
 ) -> Result<Value, String> {
-    let client = polypay::tls::http_client_builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut url = url::Url::parse(base_url).map_err(|e| format!("{base_url}: {e}"))?;
-    url.path_segments_mut()
-        .map_err(|()| format!("{base_url}: not a base URL"))?
-        .pop_if_empty()
-        .extend(["__sandbox", "invoices", invoice_id, "status"]);
+    let (client, url) = admin(
+        base_url,
+        &["invoices", invoice_id, "status"],
+        Duration::from_secs(30),
+    )?;
     let mut body = json!({ "status": status });
     if let Some(r) = resolution {
         body["resolution"] = json!(r);
@@ -229,16 +245,7 @@ pub async fn run_env(args: EnvArgs) -> Result<(), String> {
     if !(args.wait.is_finite() && (0.0..=3600.0).contains(&args.wait)) {
         return Err(format!("--wait {}: expected 0 to 3600 seconds", args.wait));
     }
-    let client = polypay::tls::http_client_builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut url = url::Url::parse(&args.base_url).map_err(|e| format!("{}: {e}", args.base_url))?;
-    url.path_segments_mut()
-        .map_err(|()| format!("{}: not a base URL", args.base_url))?
-        .pop_if_empty()
-        .extend(["__sandbox", "config"]);
+    let (client, url) = admin(&args.base_url, &["config"], Duration::from_secs(5))?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.wait);
     let config = loop {
         let attempt = async {

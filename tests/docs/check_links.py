@@ -25,15 +25,12 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.links: list[str] = []
-        self.base: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         for key in ("id", "name") if tag == "a" else ("id",):
             if a.get(key):
                 self.ids.add(a[key])
-        if tag == "base" and a.get("href"):
-            self.base = a["href"]
         if tag == "link" and a.get("rel") in ("preconnect", "dns-prefetch"):
             return
         for key in ("href", "src"):
